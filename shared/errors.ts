@@ -1,0 +1,104 @@
+/**
+ * The one error taxonomy of the bundle. Domain code throws these; exactly one place
+ * (`shared/http/problem.ts`) turns them into HTTP responses, and the event triggers
+ * decide retry-or-record from the same classes.
+ */
+
+/** One invalid input field: `path` is dotted (`menuKeyMap.0.key`, `body`, `header.content-type`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** The caller sent something we refuse before any Alibaba request is made. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  /** HTTP status the request deserves: 400 by default, 413/415 for size and media type. */
+  readonly status: 400 | 413 | 415;
+  constructor(
+    readonly issues: FieldIssue[],
+    options: { status?: 400 | 413 | 415; detail?: string } = {},
+  ) {
+    super(options.detail ?? describeIssues(issues));
+    this.status = options.status ?? 400;
+  }
+}
+
+/** The thing asked for is not known to this bundle. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(readonly resource: string) {
+    super(`${resource} was not found`);
+  }
+}
+
+/** An Idempotency-Key was reused with a different request body. */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(detail = 'This Idempotency-Key was already used with a different request body') {
+    super(detail);
+  }
+}
+
+/** A request with the same Idempotency-Key is still being processed. */
+export class IdempotencyInProgressError extends Error {
+  override readonly name = 'IdempotencyInProgressError';
+  constructor(detail = 'A request with this Idempotency-Key is still in progress') {
+    super(detail);
+  }
+}
+
+/**
+ * How an Alibaba failure should be treated (spec §4):
+ * - `rejected`: Alibaba refused the content of this request (isv.* parameter, number, template codes,
+ *   gateway Missing/Invalid parameter). Permanent: fix the input.
+ * - `throttled`: flow control or gateway throttling. Retry only after the window.
+ * - `account`: our account, product subscription, RAM permission or signature/credential problem.
+ *   Permanent until an operator fixes configuration.
+ * - `transient`: Alibaba or the network failed; worth retrying with backoff.
+ * - `ambiguous`: a call-placing request may or may not have reached Alibaba (timeout after sending).
+ *   Never retried blindly: a retry could place a second call (spec §4.2, last paragraph).
+ */
+export type AlibabaErrorKind = 'rejected' | 'throttled' | 'account' | 'transient' | 'ambiguous';
+
+export class AlibabaError extends Error {
+  override readonly name = 'AlibabaError';
+  constructor(
+    readonly kind: AlibabaErrorKind,
+    /** Alibaba's `Code` (for example `isv.MOBILE_NUMBER_ILLEGAL`), or a transport code such as `UND_ERR_SOCKET`. */
+    readonly code: string,
+    message: string,
+    readonly details: {
+      action?: string;
+      requestId?: string;
+      httpStatus?: number;
+      /** The failure was a timeout (per attempt or overall deadline). */
+      timedOut?: boolean;
+      /** Seconds the caller should wait before trying again (throttling). */
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+
+  get requestId(): string | undefined {
+    return this.details.requestId;
+  }
+}
+
+/** Invalid deployment configuration: thrown at cold start, naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+function describeIssues(issues: FieldIssue[]): string {
+  if (issues.length === 0) return 'The request is invalid';
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+}

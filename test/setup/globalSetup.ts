@@ -1,0 +1,2 @@
+// Placeholder replaced by the DynamoDB Local setup.
+export default async function setup(): Promise<void> {}
