@@ -1,0 +1,143 @@
+import { ConfigError } from './errors.ts';
+
+/**
+ * The bundle's configuration, read from the environment once per cold start (design.md,
+ * "Configuration"). Every bad value fails loudly at start, naming the variable.
+ */
+export interface Config {
+  voiceEndpoint: string;
+  dybaseEndpoint: string;
+  mnsEndpoint: string;
+  signatureVersion: 'v1' | 'v3';
+  /** Where credentials come from: the environment, or an SSM / Secrets Manager reference. */
+  credentialsSource: CredentialsSource;
+  /** `MessageType` -> MNS queue name. */
+  receiptQueues: ReadonlyMap<string, string>;
+  callsTable: string;
+  dynamodbEndpoint: string | undefined;
+  receiptTtlDays: number;
+}
+
+export type CredentialsSource =
+  | { kind: 'env' }
+  | { kind: 'ssm'; name: string }
+  | { kind: 'secretsmanager'; secretId: string };
+
+/** spec §1.1: fixed hosts of dyvmsapi, dybaseapi and Alibaba's Alicom MNS account. */
+export const DEFAULT_VOICE_ENDPOINT = 'https://dyvmsapi.aliyuncs.com';
+export const DEFAULT_DYBASE_ENDPOINT = 'https://dybaseapi.aliyuncs.com';
+export const DEFAULT_MNS_ENDPOINT = 'https://1943695596114318.mns.cn-hangzhou.aliyuncs.com';
+/** spec §5.3: the three Voice Service receipt types; queue names follow the console's pattern (§5.1). */
+export const VOICE_MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
+const DEFAULT_RECEIPT_TTL_DAYS = 30;
+const MAX_RECEIPT_TTL_DAYS = 3650;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses a configuration from an environment. Pure: tests pass their own `env`. */
+export function parseConfig(env: Env): Config {
+  return {
+    voiceEndpoint: endpoint(env, 'ALIYUN_VOICE_ENDPOINT', DEFAULT_VOICE_ENDPOINT),
+    dybaseEndpoint: endpoint(env, 'ALIYUN_DYBASE_ENDPOINT', DEFAULT_DYBASE_ENDPOINT),
+    mnsEndpoint: endpoint(env, 'ALIYUN_MNS_ENDPOINT', DEFAULT_MNS_ENDPOINT),
+    signatureVersion: signatureVersion(env),
+    credentialsSource: credentialsSource(env),
+    receiptQueues: receiptQueues(env),
+    callsTable: required(env, 'CALLS_TABLE'),
+    dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT') && endpoint(env, 'DYNAMODB_ENDPOINT', ''),
+    receiptTtlDays: integer(env, 'RECEIPT_TTL_DAYS', DEFAULT_RECEIPT_TTL_DAYS, 1, MAX_RECEIPT_TTL_DAYS),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use (cold start) and kept. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function endpoint(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  }
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw new ConfigError(name, `must be an origin without path or query, got "${value}"`);
+  }
+  return url.origin;
+}
+
+function signatureVersion(env: Env): 'v1' | 'v3' {
+  const value = (optional(env, 'ALIYUN_SIGNATURE_VERSION') ?? 'v1').toLowerCase();
+  if (value !== 'v1' && value !== 'v3') {
+    throw new ConfigError('ALIYUN_SIGNATURE_VERSION', `must be "v1" or "v3", got "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * `env` (or unset): ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET from the environment, the sandbox
+ * pair when those are unset. `ssm:<parameter name>` or `secretsmanager:<secret id or ARN>`: a JSON
+ * value `{"accessKeyId","accessKeySecret"}` read at run time, never placed in the template.
+ */
+function credentialsSource(env: Env): CredentialsSource {
+  const value = optional(env, 'ALIYUN_CREDENTIALS_PARAM');
+  if (value === undefined || value === 'env') return { kind: 'env' };
+  const colon = value.indexOf(':');
+  const scheme = colon > 0 ? value.slice(0, colon) : '';
+  const reference = value.slice(colon + 1);
+  if (scheme === 'ssm' && reference.length > 0) return { kind: 'ssm', name: reference };
+  if (scheme === 'secretsmanager' && reference.length > 0) return { kind: 'secretsmanager', secretId: reference };
+  throw new ConfigError(
+    'ALIYUN_CREDENTIALS_PARAM',
+    `must be "env", "ssm:<parameter name>" or "secretsmanager:<secret id>", got "${value}"`,
+  );
+}
+
+/** `RECEIPT_QUEUES=VoiceReport=Alicom-Queue-123-VoiceReport,VoiceCallReport=...` */
+function receiptQueues(env: Env): ReadonlyMap<string, string> {
+  const value = optional(env, 'RECEIPT_QUEUES');
+  const queues = new Map<string, string>();
+  if (value === undefined) {
+    // Without an account id the console's names cannot be known; these match the sandbox's queues.
+    for (const type of VOICE_MESSAGE_TYPES) queues.set(type, `Alicom-Queue-0000000000-${type}`);
+    return queues;
+  }
+  for (const pair of value.split(',')) {
+    const [type, queue, ...rest] = pair.split('=').map((part) => part.trim());
+    if (!type || !queue || rest.length > 0 || !/^[A-Za-z0-9-]{1,256}$/.test(queue)) {
+      throw new ConfigError('RECEIPT_QUEUES', `expected MessageType=QueueName pairs, got "${pair}"`);
+    }
+    if (queues.has(type)) throw new ConfigError('RECEIPT_QUEUES', `message type ${type} is listed twice`);
+    queues.set(type, queue);
+  }
+  return queues;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = optional(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
