@@ -32,8 +32,10 @@ function describe(issue: Issue, value: unknown): string {
     case 'invalid_value':
       return `must be one of: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'invalid_union':
-      if ('discriminator' in issue && Array.isArray(issue.options)) {
-        return `must be one of: ${issue.options.map((option) => JSON.stringify(option)).join(', ')}`;
+      {
+        // Discriminated unions report the allowed discriminator values in `options`.
+        const options = (issue as { options?: unknown }).options;
+        if (Array.isArray(options)) return `must be one of: ${options.map((option) => JSON.stringify(option)).join(', ')}`;
       }
       return 'does not match any allowed shape';
     case 'invalid_format':

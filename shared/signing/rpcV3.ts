@@ -8,7 +8,7 @@ export interface Acs3CanonicalInput {
   /** `/` for RPC actions (spec §2.2 step 1). */
   path: string;
   query: Readonly<Record<string, string>>;
-  /** Header names in lower case. Only the ones listed in `signedHeaders` are used. */
+  /** Request headers, any case. Only the ones listed in `signedHeaders` are used. */
   headers: Readonly<Record<string, string>>;
   /** Lower-case names, sorted. */
   signedHeaders: readonly string[];
@@ -18,8 +18,10 @@ export interface Acs3CanonicalInput {
 
 /** spec §2.2 steps 2-5. */
 export function acs3CanonicalRequest(input: Acs3CanonicalInput): string {
+  // Header names are case-insensitive on the wire; look values up by their lower-case names.
+  const headers = new Map(Object.entries(input.headers).map(([name, value]) => [name.toLowerCase(), value]));
   const canonicalHeaders = input.signedHeaders
-    .map((name) => `${name}:${(input.headers[name] ?? '').trim()}\n`)
+    .map((name) => `${name}:${(headers.get(name) ?? '').trim()}\n`)
     .join('');
   return [
     input.method,

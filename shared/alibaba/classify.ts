@@ -1,0 +1,183 @@
+/**
+ * How an Alibaba RPC failure is treated, from its `Code` and HTTP status (spec §4.1, §4.2, §1.5).
+ *
+ * The tables below are data on purpose: the sandbox and the tests read the same lists, and a new
+ * code Alibaba starts sending is a one-line change. A pattern ending in `*` is a name prefix; any
+ * other pattern is an exact code. Exact codes win over prefixes, and a longer prefix wins over a
+ * shorter one (so `InvalidAccessKeyId*` beats `Invalid*`, `isv.ACCOUNT_*` beats `isv.*`).
+ */
+import type { AlibabaErrorKind } from '../errors.ts';
+
+/** The kinds a response code can have; `ambiguous` is decided by the transport, never by a code. */
+export type CodeKind = Exclude<AlibabaErrorKind, 'ambiguous'>;
+
+/**
+ * Our account, subscription, RAM permission, credentials or request signing is wrong (spec §4.1 "P"
+ * rows about the account, spec §4.2 signature/credential/version rows). Permanent until an operator
+ * fixes the configuration; never retried.
+ */
+export const ACCOUNT_CODES: readonly string[] = [
+  // spec §4.1: account and product state.
+  'isv.ACCOUNT_*', // ACCOUNT_NOT_EXISTS, ACCOUNT_ABNORMAL
+  'isv.PRODUCT_*', // PRODUCT_UN_SUBSCRIPT, PRODUCT_UNSUBSCRIBE
+  'isv.OUT_OF_SERVICE',
+  'isv.AMOUNT_NOT_ENOUGH',
+  'isv.AMOUNT_NOT_ENOUG', // sic: the API metadata spells it this way (spec §4.1)
+  'isp.RAM_PERMISSION_DENY',
+  'isp.RES_OWNER_ID_UNKNOWN',
+  'isp.USER_*', // USER_ASSERT_NOT_EXIST, USER_NOT_EXIST
+  // spec §4.2: gateway codes caused by our keys, signer, clock or configuration.
+  'Forbidden*', // Forbidden, Forbidden.RAM
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'InvalidAccessKeyId*', // .NotFound, .Inactive
+  'InvalidSecurityToken*', // STS token invalid/expired [name unverified in spec §4.2]
+  'InvalidTimeStamp.*', // .Format is a signer bug, .Expired is clock skew: both need an operator
+  'InvalidVersion',
+  'InvalidAction*',
+  // spec §4.2 lists InvalidApi.NotFound beside InvalidAction ("unknown action"): our bug, not the
+  // caller's content, so it must not surface as a 422 through the `Invalid*` rule.
+  'InvalidApi.*',
+  'UnsupportedHTTPMethod',
+];
+
+/**
+ * Flow control (spec §4.1 "W" rows, spec §4.2 `Throttling*`), with the default number of seconds to
+ * wait before trying again (becomes `retryAfterSeconds` and, further out, `Retry-After`).
+ */
+export const THROTTLED_CODES: Readonly<Record<string, number>> = {
+  // spec §3 + §4.1: per called number 1/min, 5/h, 20/24 h. The minute window is the shortest one
+  // that can clear, so that is the honest earliest retry.
+  'isv.BUSINESS_LIMIT_CONTROL': 60,
+  // spec §4.1: calling-period restrictions are time-of-day windows; retrying within minutes is
+  // pointless, an hour is a hint, not a promise.
+  'isv.VOICE_CALL_PERIOD_ERROR': 3600,
+  'isv.VOICE_ROBOT_NOT_PERIOD': 3600,
+  // spec §4.2: gateway QPS control (Throttling, Throttling.User, Throttling.Api) clears quickly.
+  'Throttling*': 1,
+};
+
+/** Seconds to wait after a throttled answer that carries no code we know (for example a bare 429). */
+export const DEFAULT_THROTTLE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Alibaba or the network failed; the same request may succeed later (spec §4.1 "R" rows, spec §4.2
+ * InternalError / ServiceUnavailable / SignatureNonceUsed). Unknown codes with HTTP >= 500 are
+ * transient too (see classifyAlibabaFailure).
+ */
+export const TRANSIENT_CODES: readonly string[] = [
+  'InternalError', // spec §4.1/§4.2, HTTP 500
+  'isp.SYSTEM_ERROR', // spec §4.1, HTTP 500
+  'isp.GATEWAY_ERROR', // spec §4.1, HTTP 500
+  'isp.UNKNOWN', // spec §4.1 "R (limited)": the attempt cap is the limit
+  'ServiceUnavailable', // spec §4.2, HTTP 503
+  'SignatureNonceUsed', // spec §4.2: retry with a new nonce (every attempt is re-signed)
+];
+
+/**
+ * Alibaba refused the content of this request (spec §4.1 "P" rows about parameters, numbers,
+ * templates; spec §4.2 Missing/Invalid parameter codes). Permanent: fix the input.
+ */
+export const REJECTED_CODES: readonly string[] = [
+  'isv.*', // every other business code is about this request's content (spec §4.1)
+  'isv.VOICE_CALL_FAIL', // spec §4.1 says "R (limited) then P"; we do not re-place calls, so P
+  'Missing*', // MissingParameter, Missing<Param> (spec §4.2)
+  'Invalid*', // InvalidParameter(.Format), Invalid<Param>, InvalidParameters, InvalidParameter.date
+  'BillidNotExist', // spec §4.1 alias of isv.BILLID_NOT_EXIST
+  'ComplaintReject', // spec §4.1 alias of isv.COMPLAINT_REJECT
+  '100008.0', // spec §4.1: query data not available
+  '100008', // the same code if it arrives as a JSON number (100008.0 parses to 100008)
+];
+
+/**
+ * Codes that prove the gateway turned the request away before the action ran, so even a
+ * call-placing request may be sent again (spec §4.2: the nonce check precedes the action; "R with
+ * new nonce"). Other transient answers to a call-placing request are not re-sent: Alibaba saw the
+ * request, and whether the call started is unknown to us (spec §4.2 last paragraph).
+ */
+export const RESEND_SAFE_CODES: readonly string[] = ['SignatureNonceUsed'];
+
+/** One entry of the tables above, as matched for a code. */
+export interface CodeRule {
+  readonly pattern: string;
+  readonly kind: CodeKind;
+  /** Default wait for throttled codes. */
+  readonly retryAfterSeconds?: number;
+}
+
+const exactRules = new Map<string, CodeRule>();
+const prefixRules: CodeRule[] = [];
+
+function addRules(patterns: readonly string[], kind: CodeKind, hints?: Readonly<Record<string, number>>): void {
+  for (const pattern of patterns) {
+    const hint = hints?.[pattern];
+    const rule: CodeRule = hint === undefined ? { pattern, kind } : { pattern, kind, retryAfterSeconds: hint };
+    if (pattern.endsWith('*')) prefixRules.push(rule);
+    else exactRules.set(pattern, rule);
+  }
+}
+
+addRules(ACCOUNT_CODES, 'account');
+addRules(Object.keys(THROTTLED_CODES), 'throttled', THROTTLED_CODES);
+addRules(TRANSIENT_CODES, 'transient');
+addRules(REJECTED_CODES, 'rejected');
+// Longest prefix first, so the first match is the most specific one.
+prefixRules.sort((a, b) => b.pattern.length - a.pattern.length);
+
+/** The table entry that decides `code`, or undefined when no table names it. */
+export function matchCodeRule(code: string): CodeRule | undefined {
+  const exact = exactRules.get(code);
+  if (exact) return exact;
+  return prefixRules.find((rule) => code.startsWith(rule.pattern.slice(0, -1)));
+}
+
+/**
+ * Classifies a failed Alibaba RPC answer (anything but HTTP 2xx with `Code === "OK"`, spec §1.5).
+ *
+ * The code decides when a table names it, whatever the HTTP status (older dy* products answer
+ * business errors with HTTP 200, spec §1.5). Otherwise the status decides: >= 500 transient,
+ * 429 throttled, 408 transient (the server gave up reading the request), other 4xx rejected.
+ * An unknown code with a 2xx status is a business error (rejected). Without any code (no JSON
+ * body): 2xx means an unreadable success envelope (transient), 3xx a misconfigured endpoint
+ * (Alibaba never redirects RPC calls: account, i.e. operator configuration).
+ *
+ * @example classifyAlibabaFailure('isv.MOBILE_NUMBER_ILLEGAL', 400) // 'rejected'
+ * @example classifyAlibabaFailure(undefined, 502) // 'transient' (HTML from a proxy)
+ */
+export function classifyAlibabaFailure(code: string | undefined, httpStatus: number): CodeKind {
+  if (code !== undefined && code !== '') {
+    const rule = matchCodeRule(code);
+    if (rule) return rule.kind;
+  }
+  if (httpStatus >= 500) return 'transient';
+  if (httpStatus === 429) return 'throttled';
+  if (httpStatus === 408) return 'transient';
+  if (httpStatus >= 400) return 'rejected';
+  if (code !== undefined && code !== '') return 'rejected';
+  if (httpStatus >= 300) return 'account';
+  return 'transient';
+}
+
+/**
+ * Seconds to wait before retrying a throttled failure: the table's hint for the code, else the
+ * server's `Retry-After` (whole seconds) if it sent one, else DEFAULT_THROTTLE_RETRY_AFTER_SECONDS.
+ * Undefined when the failure is not `throttled`.
+ */
+export function retryAfterSecondsFor(
+  code: string | undefined,
+  httpStatus: number,
+  retryAfterHeader?: string,
+): number | undefined {
+  if (classifyAlibabaFailure(code, httpStatus) !== 'throttled') return undefined;
+  const hint = code ? matchCodeRule(code)?.retryAfterSeconds : undefined;
+  if (hint !== undefined) return hint;
+  const fromHeader = retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader.trim())
+    ? Number(retryAfterHeader.trim())
+    : undefined;
+  return fromHeader ?? DEFAULT_THROTTLE_RETRY_AFTER_SECONDS;
+}
+
+/** True when an answer with this code proves the request was not acted on (see RESEND_SAFE_CODES). */
+export function isResendSafeCode(code: string | undefined): boolean {
+  return code !== undefined && RESEND_SAFE_CODES.includes(code);
+}

@@ -1,0 +1,75 @@
+import { AlibabaError } from '../errors.ts';
+
+/** dyvmsapi and dybaseapi share this API version (spec §1.1). */
+export const VOICE_API_VERSION = '2017-05-25';
+
+/** What the typed actions need of an RPC client (implemented by AlibabaRpcClient). */
+export interface RpcCaller {
+  call(
+    action: string,
+    params: Readonly<Record<string, string>>,
+    options?: { placesCall?: boolean; deadline?: number },
+  ): Promise<{ requestId: string; body: Record<string, unknown> }>;
+}
+
+export interface CallOptions {
+  /** Absolute epoch ms by which the answer must be in. */
+  deadline?: number;
+}
+
+/** QueryCallDetailByCallId's `Data`, parsed (spec §3.7). Keys Alibaba documents, plus whatever else it sends. */
+export interface CallDetail {
+  caller?: string;
+  callerShowNumber?: string;
+  callee?: string;
+  calleeShowNumber?: string;
+  state?: string;
+  stateDesc?: string;
+  duration?: number;
+  startDate?: string;
+  endDate?: string;
+  gmtCreate?: string;
+  [key: string]: unknown;
+}
+
+/** The dyvmsapi actions this bundle uses, typed (spec §3). */
+export class VoiceApi {
+  constructor(private readonly rpc: RpcCaller) {}
+
+  /** Any call-placing action (spec §3.1-§3.4, §3.6). Never retried once it may have reached Alibaba. */
+  async placeCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
+    const { requestId, body } = await this.rpc.call(action, params, { placesCall: true, deadline: options.deadline });
+    const callId = body.CallId;
+    if (typeof callId !== 'string' || callId === '') {
+      throw new AlibabaError('transient', 'MissingCallId', `${action} answered OK without a CallId`, { action, requestId });
+    }
+    return { callId, requestId };
+  }
+
+  /** spec §3.5 CancelCall; `Status` may be a boolean or the string "true". */
+  async cancelCall(callId: string, options: CallOptions = {}) {
+    const { requestId, body } = await this.rpc.call('CancelCall', { CallId: callId }, { deadline: options.deadline });
+    return { cancelled: body.Status === true || body.Status === 'true', requestId };
+  }
+
+  /** spec §3.7 QueryCallDetailByCallId; `Data` is a JSON string parsed here (null when Alibaba has none). */
+  async queryCallDetail(query: { callId: string; prodId: string; queryDate: number }, options: CallOptions = {}) {
+    const { requestId, body } = await this.rpc.call(
+      'QueryCallDetailByCallId',
+      { CallId: query.callId, ProdId: query.prodId, QueryDate: String(query.queryDate) },
+      { deadline: options.deadline },
+    );
+    return { requestId, detail: parseDetail(body.Data) };
+  }
+}
+
+function parseDetail(data: unknown): CallDetail | null {
+  if (data === undefined || data === null || data === '') return null;
+  if (typeof data === 'object') return data as CallDetail;
+  try {
+    const parsed: unknown = JSON.parse(String(data));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as CallDetail) : null;
+  } catch {
+    return { raw: String(data) };
+  }
+}

@@ -1,0 +1,124 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ValidationError } from '../errors.ts';
+import { logger as rootLogger, type Logger } from '../logger.ts';
+import { parseOrThrow } from '../validation.ts';
+import type * as z from 'zod/mini';
+import { toProblem } from './problem.ts';
+
+/** Largest accepted JSON body. Real call requests are a few hundred bytes; this bounds parsing work. */
+export const MAX_BODY_BYTES = 16 * 1024;
+/** Time kept back from the Lambda's remaining time to write the response. */
+const RESPONSE_MARGIN_MS = 500;
+
+export interface HttpRequestContext {
+  event: APIGatewayProxyEventV2;
+  logger: Logger;
+  /** Absolute epoch ms by which upstream work must finish. */
+  deadline: number;
+}
+
+export interface HttpResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Wraps a route's logic into an API Gateway HTTP API (payload 2.0) handler: correlation-id logging,
+ * the Lambda deadline, JSON responses, and every thrown error turned into problem+json in one place.
+ */
+export function httpHandler(route: (request: HttpRequestContext) => Promise<HttpResult>) {
+  return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const logger = rootLogger.child({ requestId, route: event.routeKey });
+    const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
+    try {
+      const result = await route({ event, logger, deadline: Date.now() + remaining - RESPONSE_MARGIN_MS });
+      return {
+        statusCode: result.statusCode,
+        headers: { 'content-type': 'application/json', ...result.headers },
+        body: result.body === undefined ? '' : JSON.stringify(result.body),
+      };
+    } catch (error) {
+      const { problem, headers, unexpected } = toProblem(error, requestId);
+      if (unexpected) logger.error('request failed', { status: problem.status, code: problem.code, error });
+      else logger.info('request refused', { status: problem.status, code: problem.code });
+      return {
+        statusCode: problem.status,
+        headers: { 'content-type': 'application/problem+json', ...headers },
+        body: JSON.stringify(problem),
+      };
+    }
+  };
+}
+
+/**
+ * The JSON body of a request: `application/json` only, at most MAX_BODY_BYTES, well-formed JSON.
+ * API Gateway may hand the body Base64-encoded.
+ */
+export function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  const contentType = header(event, 'content-type');
+  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+    throw new ValidationError([{ path: 'header.content-type', message: 'must be application/json' }], {
+      status: 415,
+      detail: 'The body must be JSON sent with Content-Type: application/json',
+    });
+  }
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw new ValidationError([{ path: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` }], { status: 413 });
+  }
+  if (bytes.length === 0) throw new ValidationError([{ path: 'body', message: 'is required' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
+  }
+  const malformed = findMalformedText(parsed, '');
+  if (malformed !== undefined) {
+    throw new ValidationError([{ path: malformed || 'body', message: 'contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape)' }]);
+  }
+  return parsed;
+}
+
+/**
+ * JSON escapes can encode a lone surrogate (`"\ud800"`), which no UTF-8 request to Alibaba can carry
+ * and which would make signing throw. Returns the path of the first such string or key.
+ */
+function findMalformedText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return itemPath;
+    const found = findMalformedText(item, itemPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A path parameter, percent-decoded once (API Gateway passes `%5E` through as sent; CallIds contain
+ * `^`, accepted raw or encoded — design.md) and validated.
+ */
+export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, name: string, schema: S): z.infer<S> {
+  const raw = event.pathParameters?.[name];
+  let value: string | undefined = raw;
+  if (raw !== undefined && raw.includes('%')) {
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      throw new ValidationError([{ path: `path.${name}`, message: 'is not valid percent-encoding' }]);
+    }
+  }
+  return parseOrThrow(schema, value, `path.${name}`);
+}
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}

@@ -1,0 +1,93 @@
+import {
+  AlibabaError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
+  NotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../errors.ts';
+
+/** RFC 9457 problem details, with our stable `code` (design.md, "Errors"). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId?: string;
+  errors?: FieldIssue[];
+}
+
+export interface ProblemResponse {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** Whether the failure is ours (logged as an error) rather than the caller's or Alibaba's verdict. */
+  unexpected: boolean;
+}
+
+const TYPE_BASE = 'https://github.com/aliyun-voice/aliyun-voice/blob/main/README.md#errors';
+
+/**
+ * The one place errors become HTTP (design.md mapping): invalid request → 400 (413, 415), unknown →
+ * 404, idempotency → 409/422, Alibaba content rejection → 422, flow control → 429 + Retry-After,
+ * account/credential problems → 502, Alibaba unavailable → 502, or 504 when it timed out.
+ * 5xx bodies carry no internal detail.
+ */
+export function toProblem(error: unknown, requestId?: string): ProblemResponse {
+  const withId = (problem: Omit<Problem, 'type' | 'requestId'>, headers: Record<string, string> = {}, unexpected = false) => ({
+    problem: { type: `${TYPE_BASE}-${problem.code.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, ...problem, ...(requestId ? { requestId } : {}) },
+    headers,
+    unexpected,
+  });
+
+  if (error instanceof ValidationError) {
+    const title = error.status === 413 ? 'Payload too large' : error.status === 415 ? 'Unsupported media type' : 'Invalid request';
+    return withId({ title, status: error.status, detail: error.message, code: 'VALIDATION_FAILED', errors: error.issues });
+  }
+  if (error instanceof NotFoundError) {
+    return withId({ title: 'Not found', status: 404, detail: error.message, code: 'NOT_FOUND' });
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return withId({ title: 'Idempotency key reused', status: 422, detail: error.message, code: 'IDEMPOTENCY_CONFLICT' });
+  }
+  if (error instanceof IdempotencyInProgressError) {
+    return withId({ title: 'Request in progress', status: 409, detail: error.message, code: 'IDEMPOTENCY_CONFLICT' }, { 'retry-after': '1' });
+  }
+  if (error instanceof AlibabaError) return alibabaProblem(error, withId);
+  return withId({ title: 'Internal error', status: 500, detail: 'The request could not be completed.', code: 'INTERNAL_ERROR' }, {}, true);
+}
+
+function alibabaProblem(
+  error: AlibabaError,
+  withId: (problem: Omit<Problem, 'type' | 'requestId'>, headers?: Record<string, string>, unexpected?: boolean) => ProblemResponse,
+): ProblemResponse {
+  const alibaba = error.requestId ? ` (Alibaba RequestId ${error.requestId})` : '';
+  switch (error.kind) {
+    case 'rejected':
+      // The caller's content was refused: Alibaba's own message helps them fix it.
+      return withId({ title: 'Rejected by Alibaba', status: 422, detail: `${error.message}${alibaba}`, code: error.code });
+    case 'throttled':
+      return withId(
+        { title: 'Flow control', status: 429, detail: `${error.message}${alibaba}`, code: error.code },
+        { 'retry-after': String(error.details.retryAfterSeconds ?? 60) },
+      );
+    case 'account':
+      // Our credentials or subscription: nothing the caller can fix, and Alibaba's text may reveal setup.
+      return withId({ title: 'Upstream configuration error', status: 502, detail: 'Alibaba refused this service\'s account or credentials.', code: error.code }, {}, true);
+    case 'ambiguous':
+      return withId(
+        {
+          title: 'Outcome unknown',
+          status: 504,
+          detail: 'Alibaba did not answer in time after the request was sent; the call may have been placed. Check receipts before retrying.',
+          code: error.code,
+        },
+        {},
+        true,
+      );
+    case 'transient':
+      return error.details.timedOut
+        ? withId({ title: 'Upstream timeout', status: 504, detail: 'Alibaba did not answer in time.', code: error.code }, {}, true)
+        : withId({ title: 'Upstream unavailable', status: 502, detail: 'Alibaba is unavailable; try again later.', code: error.code }, {}, true);
+  }
+}

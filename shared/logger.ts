@@ -1,0 +1,73 @@
+/**
+ * Structured JSON logs, one line per entry. Phone numbers are masked (last 4 digits kept) and
+ * secrets, tokens and signatures are never written, wherever they appear in the entry.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose entries all carry `fields` (correlation ids). */
+  child(fields: Record<string, unknown>): Logger;
+}
+
+const SECRET_KEY = /secret|password|token|signature|authorization|credential/i;
+const PHONE_KEY = /number|caller|callee|phone|show_?num/i;
+/** Digit runs of 7+ not joined to `^` (CallIds like 116012354148^102813781234 stay readable). */
+const PHONE_IN_TEXT = /(?<![\d^])\d{3,16}(\d{4})(?![\d^])/g;
+
+export function maskPhone(value: string): string {
+  return value.replace(/\d(?=\d{4})/g, '*');
+}
+
+export function createLogger(
+  base: Record<string, unknown> = {},
+  options: { level?: LogLevel; write?: (line: string) => void } = {},
+): Logger {
+  const threshold = LEVELS[options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? LEVELS.info;
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    if (LEVELS[level] < threshold) return;
+    const entry = { level, time: new Date().toISOString(), message: scrubText(message), ...sanitize({ ...base, ...fields }) };
+    write(JSON.stringify(entry));
+  };
+  return {
+    debug: (message, fields) => log('debug', message, fields),
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    child: (fields) => createLogger({ ...base, ...fields }, options),
+  };
+}
+
+function scrubText(text: string): string {
+  return text.replace(PHONE_IN_TEXT, (match) => maskPhone(match));
+}
+
+function sanitize(fields: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const clean: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) clean[key] = sanitizeValue(key, value, depth);
+  return clean;
+}
+
+function sanitizeValue(key: string, value: unknown, depth: number): unknown {
+  if (value === undefined || value === null) return value;
+  if (SECRET_KEY.test(key)) return '[redacted]';
+  if (value instanceof Error) return sanitize(describeError(value), depth + 1);
+  if (typeof value === 'string') return PHONE_KEY.test(key) ? maskPhone(value) : scrubText(value);
+  if (typeof value !== 'object' || depth > 5) return value;
+  if (Array.isArray(value)) return value.map((item) => sanitizeValue(key, item, depth + 1));
+  return sanitize(value as Record<string, unknown>, depth + 1);
+}
+
+function describeError(error: Error): Record<string, unknown> {
+  const { name, message, stack } = error;
+  const extra = error as Error & { code?: unknown; kind?: unknown; details?: unknown };
+  return { name, message, code: extra.code, kind: extra.kind, details: extra.details, stack };
+}
+
+/** The process-wide logger; handlers derive children with correlation ids. */
+export const logger: Logger = createLogger({ service: 'aliyun-voice' });

@@ -1,0 +1,35 @@
+import { AlibabaRpcClient } from './alibaba/rpcClient.ts';
+import { VOICE_API_VERSION, VoiceApi } from './alibaba/voiceApi.ts';
+import type { CallsDependencies } from './calls/service.ts';
+import { getConfig, type Config } from './config.ts';
+import { createCredentialsProvider } from './credentials.ts';
+import { logger } from './logger.ts';
+import { DynamoCallStore } from './store/dynamoCallStore.ts';
+import { dynamoClient } from './store/dynamoClient.ts';
+
+/**
+ * The composition root: configuration, credentials, Alibaba and DynamoDB clients, built once per
+ * container (cold start) and reused by every invocation. Handlers call this at module scope, so a bad
+ * configuration fails the cold start loudly, naming the variable.
+ */
+export function callsDependencies(config: Config = getConfig()): CallsDependencies {
+  cachedDependencies ??= buildDependencies(config);
+  return cachedDependencies;
+}
+
+let cachedDependencies: CallsDependencies | undefined;
+
+function buildDependencies(config: Config): CallsDependencies {
+  const credentials = createCredentialsProvider(config.credentialsSource);
+  const rpc = new AlibabaRpcClient({
+    endpoint: config.voiceEndpoint,
+    version: VOICE_API_VERSION,
+    signatureVersion: config.signatureVersion,
+    credentials,
+  });
+  return {
+    voice: new VoiceApi(rpc),
+    store: new DynamoCallStore(dynamoClient(config.dynamodbEndpoint), config.callsTable, config.receiptTtlDays),
+    logger,
+  };
+}

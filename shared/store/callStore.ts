@@ -1,0 +1,59 @@
+import type { CallType } from '../calls/schemas.ts';
+
+/** Normalised call status (design.md, GET /calls/{callId}). */
+export type CallStatus = 'placed' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'cancelled';
+
+/**
+ * Progress rank of each status: a status update applies only when it moves the call forward, so a
+ * late or out-of-order receipt never moves a finished call backwards (design.md, "Receipts").
+ */
+export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
+  placed: 0,
+  ringing: 1,
+  'in-progress': 2,
+  completed: 3,
+  busy: 3,
+  'no-answer': 3,
+  failed: 3,
+  cancelled: 3,
+};
+
+export function isFinal(status: CallStatus): boolean {
+  return STATUS_RANK[status] === STATUS_RANK.completed;
+}
+
+/** A call as this bundle recorded it when placing it. */
+export interface CallRecord {
+  callId: string;
+  type: CallType;
+  outId: string;
+  /** spec §3.7 product id, absent where Alibaba publishes none (ClickToDial). */
+  prodId?: string;
+  /** Alibaba's RequestId of the placing request. */
+  requestId: string;
+  status: CallStatus;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One stored receipt: normalised fields beside Alibaba's raw body. */
+export interface ReceiptRecord {
+  messageType: string;
+  receivedAt: string;
+  [field: string]: unknown;
+}
+
+export interface StoredCall extends CallRecord {
+  receipts: ReceiptRecord[];
+}
+
+/** Port for call persistence; `DynamoCallStore` is the adapter used everywhere but unit tests. */
+export interface CallStore {
+  /** Records a newly placed call; expires with the configured retention. */
+  putPlacedCall(call: CallRecord): Promise<void>;
+  /** The call and its receipts, or undefined when this bundle has no record of it. */
+  getCall(callId: string): Promise<StoredCall | undefined>;
+  /** Moves the call to `status` unless it already is as far or further; returns whether it moved. */
+  advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean>;
+}
