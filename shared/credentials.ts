@@ -18,6 +18,7 @@ export function createCredentialsProvider(
   source: CredentialsSource,
   env: Env = process.env,
   now: () => number = Date.now,
+  read: (source: RemoteCredentialsSource) => Promise<AlibabaCredentials> = readRemote,
 ): CredentialsProvider {
   if (source.kind === 'env') {
     const fromEnv = credentialsFromEnv(env);
@@ -26,7 +27,7 @@ export function createCredentialsProvider(
   let cached: { value: Promise<AlibabaCredentials>; expiresAt: number } | undefined;
   return () => {
     if (cached && cached.expiresAt > now()) return cached.value;
-    const value = readRemote(source);
+    const value = read(source);
     const entry = { value, expiresAt: now() + CREDENTIALS_CACHE_MS };
     cached = entry;
     value.catch(() => {
@@ -47,7 +48,9 @@ function credentialsFromEnv(env: Env): AlibabaCredentials {
   return { accessKeyId, accessKeySecret };
 }
 
-async function readRemote(source: Exclude<CredentialsSource, { kind: 'env' }>): Promise<AlibabaCredentials> {
+export type RemoteCredentialsSource = Exclude<CredentialsSource, { kind: 'env' }>;
+
+async function readRemote(source: RemoteCredentialsSource): Promise<AlibabaCredentials> {
   // Loaded on demand: local runs and the env source never pay for these clients at cold start.
   if (source.kind === 'ssm') {
     const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');

@@ -1,2 +1,22 @@
-// Placeholder replaced by the DynamoDB Local setup.
-export default async function setup(): Promise<void> {}
+import type { TestProject } from 'vitest/node';
+import { startDynamoDbLocal } from '../../scripts/local/dynamodb.ts';
+import { freePort } from '../../scripts/local/ports.ts';
+import { createTables, tablesFromServerlessYml } from '../../scripts/local/tables.ts';
+
+export const TEST_STAGE = 'test';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+    callsTable: string;
+  }
+}
+
+/** One DynamoDB Local for the whole run, with the tables serverless.yml declares (TTL on). */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dynamo = await startDynamoDbLocal(await freePort());
+  const [callsTable] = await createTables(dynamo.client, tablesFromServerlessYml(TEST_STAGE));
+  project.provide('dynamodbEndpoint', dynamo.endpoint);
+  project.provide('callsTable', callsTable!);
+  return () => dynamo.stop();
+}
