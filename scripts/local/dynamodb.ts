@@ -15,7 +15,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * database, so any access key sees the same tables, and waits until it answers.
  */
 export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDb> {
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
