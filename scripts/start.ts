@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
 function startOffline(env: NodeJS.ProcessEnv): ChildProcess {
   const cli = require.resolve('osls/bin/serverless.js');
-  const child = spawn(process.execPath, [cli, 'offline', 'start', '--stage', STAGE, '--localEnvironment'], {
+  const child = spawn(process.execPath, [cli, 'offline', 'start', '--stage', STAGE, '--localEnvironment', '--noAuth'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
     // Its own process group, so Ctrl-C can take down everything it started.

@@ -25,7 +25,8 @@ export interface ProblemResponse {
   unexpected: boolean;
 }
 
-const TYPE_BASE = 'https://github.com/aliyun-voice/aliyun-voice/blob/main/README.md#errors';
+/** Problem types are URNs named after the stable code; the README's "Errors" section explains each. */
+const TYPE_BASE = 'urn:aliyun-voice:problem';
 
 /**
  * The one place errors become HTTP (design.md mapping): invalid request → 400 (413, 415), unknown →
@@ -35,7 +36,7 @@ const TYPE_BASE = 'https://github.com/aliyun-voice/aliyun-voice/blob/main/README
  */
 export function toProblem(error: unknown, requestId?: string): ProblemResponse {
   const withId = (problem: Omit<Problem, 'type' | 'requestId'>, headers: Record<string, string> = {}, unexpected = false) => ({
-    problem: { type: `${TYPE_BASE}-${problem.code.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, ...problem, ...(requestId ? { requestId } : {}) },
+    problem: { type: `${TYPE_BASE}:${problem.code}`, ...problem, ...(requestId ? { requestId } : {}) },
     headers,
     unexpected,
   });
