@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -31,20 +30,42 @@ export class DynamoCallStore implements CallStore {
     private readonly retentionDays: number,
   ) {}
 
+  /**
+   * Upserts the call's own fields. A receipt can arrive (and create a status-only item) before this
+   * write lands, so the status and its rank are only set when absent: a receipt's progress is kept.
+   */
   async putPlacedCall(call: CallRecord): Promise<void> {
+    const { callId, status, createdAt, updatedAt, ...fields } = call;
+    const values: Record<string, unknown> = {
+      ':callId': callId,
+      ':status': status,
+      ':rank': STATUS_RANK[status],
+      ':createdAt': createdAt,
+      ':updatedAt': updatedAt,
+      ':expiresAt': expiresAtSeconds(createdAt, this.retentionDays),
+    };
+    const names: Record<string, string> = { '#status': 'status', '#ttl': TTL_ATTRIBUTE };
+    const assignments = [
+      'callId = :callId',
+      'createdAt = :createdAt',
+      '#ttl = :expiresAt',
+      '#status = if_not_exists(#status, :status)',
+      'statusRank = if_not_exists(statusRank, :rank)',
+      'updatedAt = if_not_exists(updatedAt, :updatedAt)',
+    ];
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      assignments.push(`#${field} = :${field}`);
+    }
     await this.client.send(
-      new PutItemCommand({
+      new UpdateItemCommand({
         TableName: this.table,
-        Item: marshallItem({
-          pk: callPk(call.callId),
-          sk: CALL_SK,
-          ...call,
-          statusRank: STATUS_RANK[call.status],
-          [TTL_ATTRIBUTE]: expiresAtSeconds(call.createdAt, this.retentionDays),
-        }),
-        // A receipt may have created a status-only item first; never overwrite a real call record.
-        ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#type)',
-        ExpressionAttributeNames: { '#type': 'type' },
+        Key: { pk: { S: callPk(callId) }, sk: { S: CALL_SK } },
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshallItem(values),
       }),
     );
   }
