@@ -1,0 +1,43 @@
+/**
+ * `npm run sandbox`: the local Alibaba sandbox alone, until Ctrl-C.
+ * Port from SANDBOX_PORT (default 8090), key pair from ALIYUN_ACCESS_KEY_ID/SECRET (default the
+ * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control.
+ */
+import { resolveSandboxOptions } from './config.ts';
+import { CONTROL_ENDPOINTS } from './controlRoutes.ts';
+import { startSandbox } from './server.ts';
+
+async function main(): Promise<void> {
+  const settings = resolveSandboxOptions();
+  const sandbox = await startSandbox(settings);
+
+  console.log(`Alibaba sandbox (dyvmsapi 2017-05-25) listening on ${sandbox.url}`);
+  console.log(`  AccessKeyId:   ${settings.keys.map((key) => key.accessKeyId).join(', ')}`);
+  console.log(`  Flow control:  ${settings.flowControl ? 'on' : 'off'}`);
+  console.log('  Control API:');
+  for (const endpoint of CONTROL_ENDPOINTS) {
+    const [method, path] = endpoint.split(/\s+/);
+    console.log(`    ${method!.padEnd(6)} ${sandbox.url}${path}`);
+  }
+  console.log('Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('[sandbox] error while closing', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[sandbox] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+/**
+ * The RPC gateway on path `/` (spec §1): read the request, authenticate it, apply injected
+ * faults, dispatch to the action, and answer Alibaba's envelope.
+ */
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AlibabaCredentials } from '#shared/signing/index';
+import type { FaultQueue, PendingFault } from '../faults.ts';
+import { authenticate, checkTimestamp, readSignedRequest, responseFormatOf } from './authenticate.ts';
+import { internalError, RpcError, unsupportedMethod } from './errors.ts';
+import type { NonceCache } from './nonces.ts';
+import type { ActionRegistry, RpcAction } from './registry.ts';
+import type { IncomingRpcRequest } from './request.ts';
+import type { RecordedRequest, RequestLog } from './requestLog.ts';
+import { errorBody, newRequestId, sendEnvelope, successBody } from './response.ts';
+import type { SignedRequest } from './signedRequest.ts';
+
+export interface RpcGatewayDeps {
+  registry: ActionRegistry;
+  keys: ReadonlyMap<string, AlibabaCredentials>;
+  nonces: NonceCache;
+  faults: FaultQueue;
+  requestLog: RequestLog;
+  now: () => number;
+}
+
+export type RpcGateway = (request: IncomingRpcRequest, res: ServerResponse) => Promise<void>;
+
+export function createRpcGateway(deps: RpcGatewayDeps): RpcGateway {
+  return async (request, res) => {
+    const requestId = newRequestId();
+    const format = responseFormatOf(request);
+    let hostId = deps.registry.defaultProduct.hostId;
+    let record: RecordedRequest | undefined;
+    try {
+      // spec §1.3: RPC actions are GET or POST.
+      if (request.method !== 'GET' && request.method !== 'POST') throw unsupportedMethod(request.method);
+      const signed = readSignedRequest(request);
+      checkTimestamp(signed.timestamp, deps.now());
+      const action = deps.registry.resolve(signed.version, signed.action);
+      hostId = action.product.hostId;
+      authenticate(signed, deps);
+      record = deps.requestLog.add(recordOf(requestId, request, signed, action, deps.now()));
+
+      const fault = deps.faults.take(action.name);
+      if (fault) {
+        record.fault = describeFault(fault);
+        // Unref'd: a pending fault must not keep a closing process alive; the client's socket does meanwhile.
+        if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
+        if (fault.drop) {
+          res.socket?.destroy();
+          return;
+        }
+        if (fault.error) throw new RpcError(fault.error.code, fault.error.httpStatus, fault.error.message);
+      }
+
+      const fields = action.handle({ params: signed.actionParams, now: deps.now() });
+      record.response = { httpStatus: 200, code: 'OK' };
+      sendEnvelope(res, 200, format, `${action.name}Response`, successBody(requestId, fields));
+    } catch (caught) {
+      const error = caught instanceof RpcError ? caught : unexpected(caught);
+      if (record) record.response = { httpStatus: error.httpStatus, code: error.code };
+      sendEnvelope(res, error.httpStatus, format, 'Error', errorBody(error, requestId, hostId));
+    }
+  };
+}
+
+function recordOf(
+  requestId: string,
+  request: IncomingRpcRequest,
+  signed: SignedRequest,
+  action: RpcAction,
+  now: number,
+): RecordedRequest {
+  return {
+    requestId,
+    receivedAt: new Date(now).toISOString(),
+    action: action.name,
+    method: request.method,
+    signatureVersion: signed.style,
+    accessKeyId: signed.accessKeyId,
+    securityToken: signed.securityToken !== undefined,
+    params: { ...signed.actionParams },
+    ignoredParams: Object.keys(signed.actionParams).filter((name) => !action.isKnownParam(name)),
+  };
+}
+
+function describeFault(fault: PendingFault): NonNullable<RecordedRequest['fault']> {
+  return {
+    ...(fault.error ? { error: fault.error.code } : {}),
+    ...(fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {}),
+    ...(fault.drop ? { drop: true } : {}),
+  };
+}
+
+/** A sandbox bug must still look like Alibaba (InternalError, 500), and be visible to its developer. */
+function unexpected(caught: unknown): RpcError {
+  console.error('[sandbox] unexpected error in the RPC gateway', caught);
+  return internalError();
+}

@@ -1,0 +1,62 @@
+/** The calls the sandbox placed. */
+import { randomInt } from 'node:crypto';
+import type { CallOutcome } from '../testNumbers.ts';
+import type { CallAction } from './product.ts';
+
+export interface CallRecord {
+  /** Alibaba's shape: `<12 digits>^<12 digits>` (spec §3.1, e.g. `116012354148^102813781234`). */
+  callId: string;
+  action: CallAction;
+  /** Action parameters exactly as received. */
+  params: Readonly<Record<string, string>>;
+  /** Epoch milliseconds, sandbox clock. */
+  createdAt: number;
+  /** How the call ends (sandbox/testNumbers.ts). */
+  outcome: CallOutcome;
+  /** Set by CancelCall (ClickToDial only). */
+  cancelled: boolean;
+  /** Set once the call is over; the receipt lifecycle will set it. Ended calls cannot be cancelled. */
+  ended: boolean;
+}
+
+export class CallStore {
+  private readonly calls = new Map<string, CallRecord>();
+
+  create(call: Omit<CallRecord, 'callId' | 'cancelled' | 'ended'>): CallRecord {
+    let callId = newCallId();
+    while (this.calls.has(callId)) callId = newCallId();
+    const record: CallRecord = { callId, ...call, params: { ...call.params }, cancelled: false, ended: false };
+    this.calls.set(callId, record);
+    return record;
+  }
+
+  get(callId: string): Readonly<CallRecord> | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** spec §3.5: true when a live ClickToDial call was cancelled by this request. */
+  cancel(callId: string): boolean {
+    const call = this.calls.get(callId);
+    if (!call || call.action !== 'ClickToDial' || call.cancelled || call.ended) return false;
+    call.cancelled = true;
+    return true;
+  }
+
+  /** Oldest first, as copies. */
+  list(): CallRecord[] {
+    return structuredClone([...this.calls.values()]);
+  }
+
+  clear(): void {
+    this.calls.clear();
+  }
+}
+
+function newCallId(): string {
+  return `${twelveDigits()}^${twelveDigits()}`;
+}
+
+function twelveDigits(): string {
+  // First digit 1-9 so the part always has twelve significant digits, like Alibaba's.
+  return `${randomInt(1, 10)}${String(randomInt(0, 100_000_000_000)).padStart(11, '0')}`;
+}
