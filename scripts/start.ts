@@ -11,9 +11,10 @@ import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT 
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { createTables, tablesFromServerlessYml } from './local/tables.ts';
 
-const HTTP_PORT = 3000;
-const LAMBDA_PORT = 3002;
-const DYNAMODB_PORT = 8000;
+// The documented ports; the overrides let tests run a second instance beside a developer's.
+const HTTP_PORT = Number(process.env.OFFLINE_HTTP_PORT ?? 3000);
+const LAMBDA_PORT = Number(process.env.OFFLINE_LAMBDA_PORT ?? 3002);
+const DYNAMODB_PORT = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
 const STAGE = 'dev';
 const ENDPOINT_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'] as const;
 
@@ -63,7 +64,21 @@ async function main(): Promise<void> {
 
 function startOffline(env: NodeJS.ProcessEnv): ChildProcess {
   const cli = require.resolve('osls/bin/serverless.js');
-  const child = spawn(process.execPath, [cli, 'offline', 'start', '--stage', STAGE, '--localEnvironment', '--noAuth'], {
+  const child = spawn(process.execPath, [
+      cli,
+      'offline',
+      'start',
+      '--stage',
+      STAGE,
+      '--localEnvironment',
+      // Locally there is no IAM to check; and serverless-offline 13 mistakes an httpApi aws_iam
+      // authorizer for JWT and refuses to start. Deployed routes keep AWS_IAM.
+      '--noAuth',
+      '--httpPort',
+      String(HTTP_PORT),
+      '--lambdaPort',
+      String(LAMBDA_PORT),
+    ], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
     // Its own process group, so Ctrl-C can take down everything it started.

@@ -79,6 +79,9 @@ function endpoint(env: Env, name: string, fallback: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
   }
+  if (url.username || url.password) {
+    throw new ConfigError(name, 'must not carry credentials in the URL');
+  }
   if (url.pathname !== '/' || url.search || url.hash) {
     throw new ConfigError(name, `must be an origin without path or query, got "${value}"`);
   }
@@ -123,7 +126,7 @@ function receiptQueues(env: Env): ReadonlyMap<string, string> {
   }
   for (const pair of value.split(',')) {
     const [type, queue, ...rest] = pair.split('=').map((part) => part.trim());
-    if (!type || !queue || rest.length > 0 || !/^[A-Za-z0-9-]{1,256}$/.test(queue)) {
+    if (!type || !queue || rest.length > 0 || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(type) || !/^[A-Za-z0-9-]{1,256}$/.test(queue)) {
       throw new ConfigError('RECEIPT_QUEUES', `expected MessageType=QueueName pairs, got "${pair}"`);
     }
     if (queues.has(type)) throw new ConfigError('RECEIPT_QUEUES', `message type ${type} is listed twice`);

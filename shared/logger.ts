@@ -31,7 +31,8 @@ export function createLogger(
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < threshold) return;
-    const entry = { level, time: new Date().toISOString(), message: scrubText(message), ...sanitize({ ...base, ...fields }) };
+    // Fields first, so no field can overwrite the entry's own level, time or message.
+    const entry = { ...sanitize({ ...base, ...fields }, 0, new WeakSet()), level, time: new Date().toISOString(), message: scrubText(message) };
     write(JSON.stringify(entry));
   };
   return {
@@ -47,20 +48,27 @@ function scrubText(text: string): string {
   return text.replace(PHONE_IN_TEXT, (match) => maskPhone(match));
 }
 
-function sanitize(fields: Record<string, unknown>, depth = 0): Record<string, unknown> {
+/** Nesting kept in a log entry; deeper values are replaced, never written unsanitised. */
+const MAX_DEPTH = 6;
+
+function sanitize(fields: Record<string, unknown>, depth: number, seen: WeakSet<object>): Record<string, unknown> {
   const clean: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) clean[key] = sanitizeValue(key, value, depth);
+  for (const [key, value] of Object.entries(fields)) clean[key] = sanitizeValue(key, value, depth, seen);
   return clean;
 }
 
-function sanitizeValue(key: string, value: unknown, depth: number): unknown {
+function sanitizeValue(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value === undefined || value === null) return value;
   if (SECRET_KEY.test(key)) return '[redacted]';
-  if (value instanceof Error) return sanitize(describeError(value), depth + 1);
   if (typeof value === 'string') return PHONE_KEY.test(key) ? maskPhone(value) : scrubText(value);
-  if (typeof value !== 'object' || depth > 5) return value;
-  if (Array.isArray(value)) return value.map((item) => sanitizeValue(key, item, depth + 1));
-  return sanitize(value as Record<string, unknown>, depth + 1);
+  if (typeof value === 'number' || typeof value === 'bigint') return PHONE_KEY.test(key) ? maskPhone(String(value)) : value;
+  if (typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[truncated]';
+  seen.add(value);
+  if (value instanceof Error) return sanitize(describeError(value), depth + 1, seen);
+  if (Array.isArray(value)) return value.map((item) => sanitizeValue(key, item, depth + 1, seen));
+  return sanitize(value as Record<string, unknown>, depth + 1, seen);
 }
 
 function describeError(error: Error): Record<string, unknown> {

@@ -58,7 +58,12 @@ export async function placeCall(request: PlaceCallRequest, deps: CallsDependenci
 export async function cancelCall(callId: string, deps: CallsDependencies, options: CallOptions = {}) {
   const { cancelled, requestId } = await deps.voice.cancelCall(callId, options);
   if (cancelled) {
-    await deps.store.advanceStatus(callId, 'cancelled', (deps.now?.() ?? new Date()).toISOString());
+    try {
+      await deps.store.advanceStatus(callId, 'cancelled', (deps.now?.() ?? new Date()).toISOString());
+    } catch (error) {
+      // Alibaba has cancelled: report that truthfully; a retry would only answer cancelled:false.
+      deps.logger.error('call cancelled but status not recorded', { callId, alibabaRequestId: requestId, error });
+    }
   }
   return { callId, cancelled, requestId };
 }
@@ -94,7 +99,11 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
   }
   const prodId = query.prodId ?? stored?.prodId;
   const queryDate = query.queryDate ?? (stored ? chinaDayStart(stored.createdAt) : undefined);
-  if (!stored && (prodId === undefined || queryDate === undefined)) throw new NotFoundError(`Call ${callId}`);
+  if (!stored && query.prodId === undefined && query.queryDate === undefined) throw new NotFoundError(`Call ${callId}`);
+  if (!stored && (prodId === undefined || queryDate === undefined)) {
+    const missing = prodId === undefined ? 'prodId' : 'queryDate';
+    throw new ValidationError([{ path: `query.${missing}`, message: 'is required with live=true for a call this service did not place' }]);
+  }
   if (prodId === undefined) {
     throw new ValidationError([
       { path: 'query.prodId', message: 'is required for click-to-dial calls: Alibaba publishes no ProdId for ClickToDial' },

@@ -70,7 +70,7 @@ function alibabaProblem(
     case 'throttled':
       return withId(
         { title: 'Flow control', status: 429, detail: `${error.message}${alibaba}`, code: error.code },
-        { 'retry-after': String(error.details.retryAfterSeconds ?? 60) },
+        { 'retry-after': String(Math.max(1, Math.ceil(error.details.retryAfterSeconds ?? 1))) },
       );
     case 'account':
       // Our credentials or subscription: nothing the caller can fix, and Alibaba's text may reveal setup.
@@ -88,7 +88,15 @@ function alibabaProblem(
       );
     case 'transient':
       return error.details.timedOut
-        ? withId({ title: 'Upstream timeout', status: 504, detail: 'Alibaba did not answer in time.', code: error.code }, {}, true)
-        : withId({ title: 'Upstream unavailable', status: 502, detail: 'Alibaba is unavailable; try again later.', code: error.code }, {}, true);
+        ? withId({ title: 'Upstream timeout', status: 504, detail: 'Alibaba did not answer in time.', code: stableCode(error.code, 'ALIBABA_TIMEOUT') }, {}, true)
+        : withId({ title: 'Upstream unavailable', status: 502, detail: 'Alibaba is unavailable; try again later.', code: stableCode(error.code, 'ALIBABA_UNREACHABLE') }, {}, true);
   }
+}
+
+/**
+ * Alibaba's codes are stable and public; a transport library's error codes (UND_ERR_SOCKET,
+ * ECONNRESET) are neither, so they are replaced by our own.
+ */
+function stableCode(code: string, fallback: string): string {
+  return /^(?:UND_ERR_|E[A-Z]+$)/.test(code) ? fallback : code;
 }
