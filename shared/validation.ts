@@ -18,7 +18,7 @@ function toFieldIssues(issue: Issue, input: unknown, prefix: string): FieldIssue
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: joinPath(path, [key]), message: 'is not a known field' }));
   }
-  return [{ path: path || '(body)', message: describe(issue, valueAt(input, issue.path)) }];
+  return [{ path: path || 'body', message: describe(issue, valueAt(input, issue.path)) }];
 }
 
 function describe(issue: Issue, value: unknown): string {

@@ -7,6 +7,6 @@ export const getCallQuerySchema = z.strictObject({
     z.string().check(z.regex(/^\d{1,20}$/, 'must be a numeric Alibaba product id'), z.describe('ProdId for calls placed elsewhere (spec §3.7).')),
   ),
   queryDate: z.optional(
-    z.string().check(z.regex(/^\d{10,13}$/, 'must be epoch milliseconds'), z.describe('Epoch ms starting the day to search, for calls placed elsewhere.')),
+    z.string().check(z.regex(/^\d{13}$/, 'must be epoch milliseconds (13 digits)'), z.describe('Epoch ms starting the day to search, for calls placed elsewhere.')),
   ),
 });

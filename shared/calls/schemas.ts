@@ -26,7 +26,8 @@ const integerIn = (min: number, max: number, description: string) =>
 
 /** spec §3.1: "Whole variable text < 250 characters" — measured on the JSON text Alibaba receives. */
 export const TEMPLATE_PARAMS_MAX_CHARS = 249;
-const URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
+/** Schemes, `www.` and bare domains under common TLDs all count as URLs to Alibaba's content check. */
+const URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io|cc|top|xyz|info|me|vip)\b)/i;
 
 /**
  * Template variables given as a JSON object and serialised by the bundle (design.md): string, number

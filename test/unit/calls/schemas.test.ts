@@ -103,7 +103,7 @@ describe('POST /calls body: the five call types', () => {
     ['null', null],
     ['a number', 42],
   ])('refuses a body that is %s, naming the body', (_name, body) => {
-    expect(issuesOf(body)).toEqual([{ path: '(body)', message: 'must be an object' }]);
+    expect(issuesOf(body)).toEqual([{ path: 'body', message: 'must be an object' }]);
   });
 });
 
