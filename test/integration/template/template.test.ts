@@ -256,14 +256,14 @@ describe('serverless package --stage test (offline)', () => {
       expect(asList(ssm[0].Action)).toEqual(['ssm:GetParameter']);
       const ssmResources = asList(ssm[0].Resource).map(render);
       expect(ssmResources).toHaveLength(1);
-      expect(ssmResources[0]).toMatch(new RegExp(`^arn:[^:]+:ssm:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:parameter/${SERVICE}/${STAGE}/\\*$`));
+      expect(ssmResources[0]).toMatch(new RegExp(`^arn:\\$\\{AWS::Partition\\}:ssm:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:parameter/${SERVICE}/${STAGE}/\\*$`));
 
       expect(secrets).toHaveLength(1);
       expect(asList(secrets[0].Action)).toEqual(['secretsmanager:GetSecretValue']);
       const secretResources = asList(secrets[0].Resource).map(render);
       expect(secretResources).toHaveLength(1);
       expect(secretResources[0]).toMatch(
-        new RegExp(`^arn:[^:]+:secretsmanager:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:secret:${SERVICE}/${STAGE}/\\*$`),
+        new RegExp(`^arn:\\$\\{AWS::Partition\\}:secretsmanager:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:secret:${SERVICE}/${STAGE}/\\*$`),
       );
     });
 
