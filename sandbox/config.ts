@@ -18,8 +18,19 @@ export interface SandboxOptions {
   keys?: readonly AlibabaCredentials[];
   /** Per-number flow control (spec §3). Default on; SANDBOX_FLOW_CONTROL=off turns it off. */
   flowControl?: boolean;
-  /** The sandbox clock (epoch ms) for timestamps, nonces, flow control and calls. */
+  /** The sandbox clock (epoch ms) for timestamps, nonces, flow control, calls, tokens and queues. */
   now?: () => number;
+  /**
+   * Alibaba account id in the receipt queue names `Alicom-Queue-<accountId>-<MessageType>` (spec §5.1).
+   * Default: SANDBOX_ACCOUNT_ID, else `0000000000` (the bundle's default RECEIPT_QUEUES).
+   */
+  accountId?: string;
+  /** Lifetime of QueryTokenForMnsQueue credentials. Default: SANDBOX_TOKEN_LIFETIME_MS, else 10 minutes. */
+  tokenLifetimeMs?: number;
+  /** How long a received message stays invisible (spec §6.3). Default: SANDBOX_VISIBILITY_TIMEOUT_MS, else 30 s. */
+  visibilityTimeoutMs?: number;
+  /** Pause before each receipt a placed call sends; 0 = all at once. Default: SANDBOX_RECEIPT_DELAY_MS, else 1 s. */
+  receiptDelayMs?: number;
 }
 
 export interface ResolvedSandboxOptions {
@@ -28,7 +39,40 @@ export interface ResolvedSandboxOptions {
   keys: readonly AlibabaCredentials[];
   flowControl: boolean;
   now: () => number;
+  accountId: string;
+  tokenLifetimeMs: number;
+  visibilityTimeoutMs: number;
+  receiptDelayMs: number;
 }
+
+/** The receipt settings, changeable at run time through the control API. */
+export type ReceiptSettings = Pick<ResolvedSandboxOptions, 'tokenLifetimeMs' | 'visibilityTimeoutMs' | 'receiptDelayMs'>;
+
+export const DEFAULT_ACCOUNT_ID = '0000000000';
+/** spec §9: Alibaba does not document the token lifetime; 10 minutes keeps refresh paths exercised. */
+export const DEFAULT_TOKEN_LIFETIME_MS = 10 * 60_000;
+/** MNS queues default to a 30 s VisibilityTimeout (spec §6.3). */
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
+export const DEFAULT_RECEIPT_DELAY_MS = 1_000;
+
+/** The accepted range of each receipt setting (MNS allows a VisibilityTimeout of 1-43200 s, spec §6.5). */
+export const RECEIPT_SETTING_RANGES: Readonly<Record<keyof ReceiptSettings, { min: number; max: number }>> = {
+  tokenLifetimeMs: { min: 0, max: 24 * 60 * 60_000 },
+  visibilityTimeoutMs: { min: 1, max: 43_200_000 },
+  receiptDelayMs: { min: 0, max: 60 * 60_000 },
+};
+
+const RECEIPT_SETTING_ENV: Readonly<Record<keyof ReceiptSettings, string>> = {
+  tokenLifetimeMs: 'SANDBOX_TOKEN_LIFETIME_MS',
+  visibilityTimeoutMs: 'SANDBOX_VISIBILITY_TIMEOUT_MS',
+  receiptDelayMs: 'SANDBOX_RECEIPT_DELAY_MS',
+};
+
+const RECEIPT_SETTING_DEFAULTS: Readonly<ReceiptSettings> = {
+  tokenLifetimeMs: DEFAULT_TOKEN_LIFETIME_MS,
+  visibilityTimeoutMs: DEFAULT_VISIBILITY_TIMEOUT_MS,
+  receiptDelayMs: DEFAULT_RECEIPT_DELAY_MS,
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,7 +86,39 @@ export function resolveSandboxOptions(options: SandboxOptions = {}, env: Env = p
     keys,
     flowControl: options.flowControl ?? flowControlFromEnv(env),
     now: options.now ?? Date.now,
+    accountId: accountIdOf(options, env),
+    tokenLifetimeMs: receiptSetting('tokenLifetimeMs', options, env),
+    visibilityTimeoutMs: receiptSetting('visibilityTimeoutMs', options, env),
+    receiptDelayMs: receiptSetting('receiptDelayMs', options, env),
   };
+}
+
+/**
+ * Throws an Error naming `label` unless `value` is an integer within the setting's range; used for
+ * options, environment variables and control API bodies alike.
+ */
+export function checkReceiptSetting(name: keyof ReceiptSettings, value: unknown, label: string = name): number {
+  const { min, max } = RECEIPT_SETTING_RANGES[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${label} must be an integer from ${min} to ${max} (milliseconds), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function receiptSetting(name: keyof ReceiptSettings, options: SandboxOptions, env: Env): number {
+  if (options[name] !== undefined) return checkReceiptSetting(name, options[name]);
+  const variable = RECEIPT_SETTING_ENV[name];
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return RECEIPT_SETTING_DEFAULTS[name];
+  return checkReceiptSetting(name, /^\d+$/.test(raw) ? Number(raw) : raw, variable);
+}
+
+/** Alibaba account ids are digits (spec §5.1 `Alicom-Queue-1234567890-VoiceReport`). */
+function accountIdOf(options: SandboxOptions, env: Env): string {
+  const [value, label] =
+    options.accountId !== undefined ? [options.accountId, 'accountId'] : [env.SANDBOX_ACCOUNT_ID || DEFAULT_ACCOUNT_ID, 'SANDBOX_ACCOUNT_ID'];
+  if (!/^\d{1,32}$/.test(value)) throw new Error(`${label} must be digits, got "${value}"`);
+  return value;
 }
 
 function defaultKey(env: Env): AlibabaCredentials {

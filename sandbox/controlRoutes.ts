@@ -3,17 +3,27 @@
  *
  *   POST   /__sandbox/reset          forget everything (see SandboxControl.reset)
  *   GET    /__sandbox/faults         pending faults
- *   POST   /__sandbox/faults         queue a fault: {action?, count?, error?: {code, httpStatus?, message?}, latencyMs?, drop?}
+ *   POST   /__sandbox/faults         queue a fault: {target?, action?, count?, error?: {code, httpStatus?, message?}, latencyMs?, drop?, partial?}
  *   DELETE /__sandbox/faults         drop every pending fault
  *   GET    /__sandbox/flow-control   {enabled}
  *   PUT    /__sandbox/flow-control   {enabled: boolean}
  *   GET    /__sandbox/calls          {calls: [...]}
- *   GET    /__sandbox/requests       {requests: [...]}
+ *   GET    /__sandbox/requests       {requests: [...]}            verified RPC requests
+ *   GET    /__sandbox/mns-requests   {requests: [...]}            verified MNS requests
+ *   POST   /__sandbox/messages       enqueue: {queue | messageType, bodies | receipts, count?}
+ *   GET    /__sandbox/queues         {queues: [{name, messageType, visible, inFlight, delayed, receivedTotal, deletedTotal}]}
+ *   GET    /__sandbox/tokens         {tokens: [...]}              issued by QueryTokenForMnsQueue
+ *   POST   /__sandbox/tokens/expire  {expired: n}                 every issued token expires now
+ *   GET    /__sandbox/receipt-settings  {tokenLifetimeMs, visibilityTimeoutMs, receiptDelayMs}
+ *   PUT    /__sandbox/receipt-settings  some of them
  */
 import type { ServerResponse } from 'node:http';
+import type { ReceiptSettings } from './config.ts';
 import type { SandboxControl } from './control.ts';
-import { FaultSpecError, parseFaultSpec } from './faults.ts';
+import { ControlInputError } from './controlErrors.ts';
+import { parseFaultSpec } from './faults.ts';
 import { sendJson } from './http.ts';
+import type { EnqueueSpec } from './mns/enqueue.ts';
 
 export const CONTROL_PREFIX = '/__sandbox/';
 
@@ -26,9 +36,14 @@ export const CONTROL_ENDPOINTS: readonly string[] = [
   'PUT    /__sandbox/flow-control',
   'GET    /__sandbox/calls',
   'GET    /__sandbox/requests',
+  'GET    /__sandbox/mns-requests',
+  'POST   /__sandbox/messages',
+  'GET    /__sandbox/queues',
+  'GET    /__sandbox/tokens',
+  'POST   /__sandbox/tokens/expire',
+  'GET    /__sandbox/receipt-settings',
+  'PUT    /__sandbox/receipt-settings',
 ];
-
-class BadControlRequest extends Error {}
 
 type Handler = (body: unknown) => [status: number, body: unknown];
 
@@ -54,7 +69,7 @@ export function handleControlRequest(
     const [status, body] = handler(parseJson(rawBody));
     sendJson(res, status, body);
   } catch (error) {
-    if (error instanceof BadControlRequest || error instanceof FaultSpecError) {
+    if (error instanceof ControlInputError) {
       sendJson(res, 400, { error: error.message });
       return;
     }
@@ -79,13 +94,22 @@ function routes(control: SandboxControl): Record<string, Record<string, Handler>
       GET: () => [200, { enabled: control.flowControlEnabled() }],
       PUT: (body) => {
         const enabled = (body as { enabled?: unknown } | undefined)?.enabled;
-        if (typeof enabled !== 'boolean') throw new BadControlRequest('body must be {"enabled": true|false}');
+        if (typeof enabled !== 'boolean') throw new ControlInputError('body must be {"enabled": true|false}');
         control.setFlowControl(enabled);
         return [200, { enabled }];
       },
     },
     calls: { GET: () => [200, { calls: control.calls() }] },
     requests: { GET: () => [200, { requests: control.requests() }] },
+    'mns-requests': { GET: () => [200, { requests: control.mnsRequests() }] },
+    messages: { POST: (body) => [201, control.enqueue(body as EnqueueSpec)] },
+    queues: { GET: () => [200, { queues: control.queues() }] },
+    tokens: { GET: () => [200, { tokens: control.tokens() }] },
+    'tokens/expire': { POST: () => [200, { expired: control.expireTokens() }] },
+    'receipt-settings': {
+      GET: () => [200, control.receiptSettings()],
+      PUT: (body) => [200, control.setReceiptSettings(body as Partial<ReceiptSettings>)],
+    },
   };
 }
 
@@ -94,6 +118,6 @@ function parseJson(rawBody: Buffer): unknown {
   try {
     return JSON.parse(rawBody.toString('utf8'));
   } catch {
-    throw new BadControlRequest('the body is not JSON');
+    throw new ControlInputError('the body is not JSON');
   }
 }

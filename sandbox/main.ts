@@ -1,7 +1,9 @@
 /**
  * `npm run sandbox`: the local Alibaba sandbox alone, until Ctrl-C.
  * Port from SANDBOX_PORT (default 8090), key pair from ALIYUN_ACCESS_KEY_ID/SECRET (default the
- * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control.
+ * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control; receipts:
+ * SANDBOX_ACCOUNT_ID, SANDBOX_TOKEN_LIFETIME_MS, SANDBOX_VISIBILITY_TIMEOUT_MS,
+ * SANDBOX_RECEIPT_DELAY_MS (see sandbox/README.md).
  */
 import { resolveSandboxOptions } from './config.ts';
 import { CONTROL_ENDPOINTS } from './controlRoutes.ts';
@@ -11,9 +13,17 @@ async function main(): Promise<void> {
   const settings = resolveSandboxOptions();
   const sandbox = await startSandbox(settings);
 
-  console.log(`Alibaba sandbox (dyvmsapi 2017-05-25) listening on ${sandbox.url}`);
+  console.log(`Alibaba sandbox listening on ${sandbox.url}`);
+  console.log(`  RPC (dyvmsapi, dybaseapi 2017-05-25):  ${sandbox.url}/`);
+  console.log(`  MNS receipt queues (2015-06-06):       ${sandbox.url}/queues/<name>/messages`);
   console.log(`  AccessKeyId:   ${settings.keys.map((key) => key.accessKeyId).join(', ')}`);
   console.log(`  Flow control:  ${settings.flowControl ? 'on' : 'off'}`);
+  console.log('  Receipt queues (RECEIPT_QUEUES):');
+  for (const [messageType, queue] of Object.entries(sandbox.queueNames)) console.log(`    ${messageType.padEnd(17)} ${queue}`);
+  console.log(
+    `  Receipts:      one every ${settings.receiptDelayMs} ms per call, visibility timeout ${settings.visibilityTimeoutMs} ms, ` +
+      `tokens valid ${settings.tokenLifetimeMs} ms`,
+  );
   console.log('  Control API:');
   for (const endpoint of CONTROL_ENDPOINTS) {
     const [method, path] = endpoint.split(/\s+/);

@@ -1,6 +1,7 @@
 /**
- * The local Alibaba sandbox: an HTTP server that answers like dyvmsapi (spec §1-§4) closely
- * enough for the official clients, plus a control API for tests. See sandbox/README.md.
+ * The local Alibaba sandbox: an HTTP server that answers like dyvmsapi and dybaseapi (spec §1-§5)
+ * and the Alicom MNS receipt queues (spec §6) closely enough for the official clients, plus a
+ * control API for tests. See sandbox/README.md.
  *
  * @example
  *   const sandbox = await startSandbox({ port: 0 });
@@ -17,25 +18,36 @@ import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import { createRpcGateway } from './rpc/gateway.ts';
 import { ActionRegistry } from './rpc/registry.ts';
 import { parseRpcRequest } from './rpc/request.ts';
+import { dybaseActions } from './dybase/actions.ts';
+import type { VoiceMessageType } from './dybase/product.ts';
+import { createMnsService } from './mns/service.ts';
 import { createSandboxState } from './state.ts';
 import { voiceActions } from './voice/actions.ts';
 import { DYVMSAPI } from './voice/product.ts';
 
-export type { SandboxOptions } from './config.ts';
-export type { SandboxControl, CallView } from './control.ts';
-export type { FaultSpec, PendingFault } from './faults.ts';
+export type { SandboxOptions, ReceiptSettings } from './config.ts';
+export type { SandboxControl, CallView, QueueStats } from './control.ts';
+export type { FaultSpec, FaultTarget, PendingFault } from './faults.ts';
+export type { EnqueueSpec, EnqueueResult } from './mns/enqueue.ts';
+export type { RecordedMnsRequest } from './mns/service.ts';
+export type { TokenView } from './dybase/tokens.ts';
 export type { RecordedRequest } from './rpc/requestLog.ts';
 
 export interface Sandbox {
-  /** `http://host:port`, the endpoint to give clients (path `/`). */
+  /**
+   * `http://host:port`, the endpoint to give every client: RPC (dyvmsapi, dybaseapi) on `/`, MNS
+   * under `/queues/`.
+   */
   url: string;
   port: number;
+  /** The receipt queues' names, by message type: `Alicom-Queue-<accountId>-<MessageType>`. */
+  queueNames: Readonly<Record<VoiceMessageType, string>>;
   control: SandboxControl;
   /** Stops listening and drops open (keep-alive) connections. */
   close(): Promise<void>;
 }
 
-/** A route of the sandbox's one HTTP server; later products (MNS, dybaseapi) add theirs here. */
+/** A route of the sandbox's one HTTP server. */
 interface Route {
   matches(url: URL): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> | void;
@@ -43,15 +55,28 @@ interface Route {
 
 export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
   const settings = resolveSandboxOptions(options);
-  const state = createSandboxState(settings.flowControl);
-  const control = createControl(state, settings.flowControl);
+  const state = createSandboxState(settings);
+  const control = createControl(state, settings);
   const gateway = createRpcGateway({
-    registry: new ActionRegistry(DYVMSAPI).register(...voiceActions(state)),
+    // Both products share `/`: actions are found by name, so names must not clash (register throws).
+    registry: new ActionRegistry(DYVMSAPI)
+      .register(...voiceActions(state))
+      .register(...dybaseActions({ tokens: state.tokens, accountId: settings.accountId, settings: state.receiptSettings })),
     keys: new Map(settings.keys.map((key) => [key.accessKeyId, key])),
     nonces: state.nonces,
     faults: state.faults,
     requestLog: state.requestLog,
     now: settings.now,
+  });
+  const shutdown = new AbortController();
+  const mns = createMnsService({
+    queues: state.queues,
+    tokens: state.tokens,
+    faults: state.faults,
+    settings: state.receiptSettings,
+    requestLog: state.mnsRequestLog,
+    now: settings.now,
+    shutdown: shutdown.signal,
   });
 
   const routes: Route[] = [
@@ -63,6 +88,11 @@ export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
       // spec §1.1: RPC path is always `/`.
       matches: (url) => url.pathname === '/',
       handle: (req, res, url, body) => gateway(parseRpcRequest(req, url, body), res),
+    },
+    {
+      // spec §6: MNS resources are under /queues/<name>.
+      matches: (url) => url.pathname.startsWith('/queues/'),
+      handle: (req, res, _url, body) => mns(req, res, body),
     },
   ];
 
@@ -86,9 +116,12 @@ export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
   return {
     url: `http://${host}:${port}`,
     port,
+    queueNames: Object.fromEntries(state.queues.entries().map(([type, queue]) => [type, queue.name])) as Record<VoiceMessageType, string>,
     control,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        state.lifecycle.clear();
+        shutdown.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -108,7 +141,9 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
   }
   const route = routes.find((candidate) => candidate.matches(url));
   if (!route) {
-    sendJson(res, 404, { error: `nothing at ${url.pathname}; RPC actions are served at / and the control API at ${CONTROL_PREFIX}` });
+    sendJson(res, 404, {
+      error: `nothing at ${url.pathname}; RPC actions are served at /, MNS queues under /queues/ and the control API at ${CONTROL_PREFIX}`,
+    });
     return;
   }
   await route.handle(req, res, url, body);

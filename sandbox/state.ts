@@ -1,9 +1,14 @@
 /** Everything the sandbox remembers between requests; `control.reset()` empties all of it. */
+import type { ReceiptSettings, ResolvedSandboxOptions } from './config.ts';
+import { TokenStore } from './dybase/tokens.ts';
 import { FaultQueue } from './faults.ts';
+import { ReceiptQueues } from './mns/queues.ts';
+import type { RecordedMnsRequest } from './mns/service.ts';
 import { NonceCache } from './rpc/nonces.ts';
 import { RequestLog } from './rpc/requestLog.ts';
 import { CallStore } from './voice/calls.ts';
 import { FlowControl } from './voice/flowControl.ts';
+import { CallLifecycle } from './voice/lifecycle.ts';
 
 export interface SandboxState {
   calls: CallStore;
@@ -11,14 +16,36 @@ export interface SandboxState {
   nonces: NonceCache;
   faults: FaultQueue;
   requestLog: RequestLog;
+  /** The receipt settings in force; the control API changes them, reset restores the start values. */
+  receiptSettings: ReceiptSettings;
+  tokens: TokenStore;
+  queues: ReceiptQueues;
+  lifecycle: CallLifecycle;
+  mnsRequestLog: RequestLog<RecordedMnsRequest>;
 }
 
-export function createSandboxState(flowControlEnabled: boolean): SandboxState {
+export function createSandboxState(settings: ResolvedSandboxOptions): SandboxState {
+  const calls = new CallStore();
+  const queues = new ReceiptQueues(settings.accountId);
+  const receiptSettings = startReceiptSettings(settings);
   return {
-    calls: new CallStore(),
-    flowControl: new FlowControl(flowControlEnabled),
+    calls,
+    flowControl: new FlowControl(settings.flowControl),
     nonces: new NonceCache(),
     faults: new FaultQueue(),
     requestLog: new RequestLog(),
+    receiptSettings,
+    tokens: new TokenStore(),
+    queues,
+    lifecycle: new CallLifecycle({ queues, calls, settings: receiptSettings, now: settings.now }),
+    mnsRequestLog: new RequestLog<RecordedMnsRequest>(),
+  };
+}
+
+export function startReceiptSettings(settings: ResolvedSandboxOptions): ReceiptSettings {
+  return {
+    tokenLifetimeMs: settings.tokenLifetimeMs,
+    visibilityTimeoutMs: settings.visibilityTimeoutMs,
+    receiptDelayMs: settings.receiptDelayMs,
   };
 }

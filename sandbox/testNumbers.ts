@@ -5,7 +5,7 @@
  * - Failure numbers make every call-placing action (SingleCallByTts, SingleCallByVoice, IvrCall,
  *   ClickToDial, SmartCall) answer an Alibaba error instead of a CallId.
  * - Outcome numbers are accepted (a CallId is issued) and decide how the call ends: its state in
- *   QueryCallDetailByCallId now, and the receipts the lifecycle will play (spec §5.6 codes).
+ *   QueryCallDetailByCallId, and the receipts its lifecycle plays (spec §5.6 codes).
  *
  * The number that counts is `CalledNumber` (for ClickToDial: the B leg).
  */
@@ -23,16 +23,18 @@ export interface OutcomeDescription {
   description: string;
   /** Talk time in seconds; 0 = never connected. */
   durationSeconds: number;
+  /** Whether the callee's phone rang (ClickToDial: the B leg). */
+  rings: boolean;
 }
 
 /** spec §5.6. Talk time of an answered call is a fixed, plausible 22 s (the §5.5 example). */
 export const CALL_OUTCOMES: Readonly<Record<CallOutcome, OutcomeDescription>> = {
-  answered: { statusCode: '200000', twoLegStatusCode: '200100', smartStatusCode: 'ANSWERED', description: '用户听完', durationSeconds: 22 },
-  busy: { statusCode: '200002', twoLegStatusCode: '200112', smartStatusCode: 'USER_BUSY', description: '用户忙', durationSeconds: 0 },
-  'no-answer': { statusCode: '200003', twoLegStatusCode: '200113', smartStatusCode: 'NO_ANSWER', description: '用户未接', durationSeconds: 0 },
-  'invalid-number': { statusCode: '200004', twoLegStatusCode: '200116', smartStatusCode: 'INVALID_NUMBER', description: '空号', durationSeconds: 0 },
-  'powered-off': { statusCode: '200010', twoLegStatusCode: '200010', smartStatusCode: 'POWERED_OFF', description: '关机', durationSeconds: 0 },
-  rejected: { statusCode: '200005', twoLegStatusCode: '200111', smartStatusCode: 'CALL_REJECTED', description: '用户拒接', durationSeconds: 0 },
+  answered: { statusCode: '200000', twoLegStatusCode: '200100', smartStatusCode: 'ANSWERED', description: '用户听完', durationSeconds: 22, rings: true },
+  busy: { statusCode: '200002', twoLegStatusCode: '200112', smartStatusCode: 'USER_BUSY', description: '用户忙', durationSeconds: 0, rings: false },
+  'no-answer': { statusCode: '200003', twoLegStatusCode: '200113', smartStatusCode: 'NO_ANSWER', description: '用户未接', durationSeconds: 0, rings: true },
+  'invalid-number': { statusCode: '200004', twoLegStatusCode: '200116', smartStatusCode: 'INVALID_NUMBER', description: '空号', durationSeconds: 0, rings: false },
+  'powered-off': { statusCode: '200010', twoLegStatusCode: '200010', smartStatusCode: 'POWERED_OFF', description: '关机', durationSeconds: 0, rings: false },
+  rejected: { statusCode: '200005', twoLegStatusCode: '200111', smartStatusCode: 'CALL_REJECTED', description: '用户拒接', durationSeconds: 0, rings: true },
 };
 
 export interface ScriptedFailure {

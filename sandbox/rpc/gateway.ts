@@ -42,7 +42,7 @@ export function createRpcGateway(deps: RpcGatewayDeps): RpcGateway {
       authenticate(signed, deps);
       record = deps.requestLog.add(recordOf(requestId, request, signed, action, deps.now()));
 
-      const fault = deps.faults.take(action.name);
+      const fault = deps.faults.takeRpc(action.name);
       if (fault) {
         record.fault = describeFault(fault);
         // Unref'd: a pending fault must not keep a closing process alive; the client's socket does meanwhile.

@@ -33,7 +33,8 @@ export function parseRpcRequest(req: IncomingMessage, url: URL, body: Buffer): I
   };
 }
 
-function flattenHeaders(req: IncomingMessage): Record<string, string> {
+/** Lower-case names, one value each (repeated headers joined with `,`). */
+export function flattenHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

@@ -1,4 +1,7 @@
-/** The last verified RPC requests, for tests and developers to see exactly what a client sent. */
+/**
+ * The last verified requests (RPC, and MNS with its own entry type), for tests and developers to
+ * see exactly what a client sent.
+ */
 import type { SignatureStyle } from './signedRequest.ts';
 
 export interface RecordedRequest {
@@ -22,20 +25,20 @@ export interface RecordedRequest {
 
 export const REQUEST_LOG_LIMIT = 500;
 
-export class RequestLog {
-  private entries: RecordedRequest[] = [];
+export class RequestLog<Entry = RecordedRequest> {
+  private entries: Entry[] = [];
 
   constructor(private readonly limit: number = REQUEST_LOG_LIMIT) {}
 
   /** Keeps the entry (and the caller's reference to it, to complete it later). */
-  add(entry: RecordedRequest): RecordedRequest {
+  add(entry: Entry): Entry {
     this.entries.push(entry);
     if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
     return entry;
   }
 
   /** Oldest first; copies, so callers cannot change the log. */
-  list(): RecordedRequest[] {
+  list(): Entry[] {
     return structuredClone(this.entries);
   }
 

@@ -61,11 +61,18 @@ export function sendEnvelope(
 }
 
 function renderXml(root: string, body: Readonly<Record<string, unknown>>): string {
-  const fields = Object.entries(body)
+  return `<?xml version='1.0' encoding='UTF-8'?><${root}>${renderFields(body)}</${root}>`;
+}
+
+/** Nested objects (e.g. dybaseapi's `MessageTokenDTO`) become nested elements. */
+function renderFields(body: Readonly<Record<string, unknown>>): string {
+  return Object.entries(body)
     .filter(([, value]) => value !== undefined && value !== null)
-    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
+    .map(([name, value]) => {
+      const content = typeof value === 'object' ? renderFields(value as Record<string, unknown>) : escapeXml(String(value));
+      return `<${name}>${content}</${name}>`;
+    })
     .join('');
-  return `<?xml version='1.0' encoding='UTF-8'?><${root}>${fields}</${root}>`;
 }
 
 function escapeXml(text: string): string {

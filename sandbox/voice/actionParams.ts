@@ -10,7 +10,7 @@ import {
   templateVariables,
   ttsCode,
 } from './checks.ts';
-import type { ActionParamRules, ParamRule } from './params.ts';
+import type { ActionParamRules, ParamRule } from '../rpc/params.ts';
 
 /** spec §1.2: present in every action model, for partner accounts; read but never checked. */
 const OWNER_PARAMS: readonly ParamRule[] = [

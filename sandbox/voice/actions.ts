@@ -1,5 +1,6 @@
 /** The dyvmsapi actions the sandbox serves (spec §3.1-§3.7). */
 import { businessError } from '../rpc/errors.ts';
+import { validatedAction, type ActionParamRules } from '../rpc/params.ts';
 import type { ActionContext, RpcAction } from '../rpc/registry.ts';
 import { scriptFor } from '../testNumbers.ts';
 import {
@@ -14,12 +15,14 @@ import {
 import { callDetail } from './callDetail.ts';
 import type { CallRecord, CallStore } from './calls.ts';
 import type { FlowControl } from './flowControl.ts';
-import { isKnownParam, validateParams, type ActionParamRules } from './params.ts';
+import type { CallLifecycle } from './lifecycle.ts';
 import { DYVMSAPI, PRODUCT_IDS, type CallAction } from './product.ts';
 
 export interface VoiceState {
   calls: CallStore;
   flowControl: FlowControl;
+  /** Plays each accepted call's receipts. */
+  lifecycle: CallLifecycle;
 }
 
 /** spec §3.7: the service searches the 24 h window starting at QueryDate. */
@@ -32,8 +35,12 @@ export function voiceActions(state: VoiceState): RpcAction[] {
     voiceAction('IvrCall', IVR_CALL, placeCall('IvrCall', state)),
     voiceAction('ClickToDial', CLICK_TO_DIAL, placeCall('ClickToDial', state)),
     voiceAction('SmartCall', SMART_CALL, placeCall('SmartCall', state)),
-    // spec §3.5: Status is a Boolean.
-    voiceAction('CancelCall', CANCEL_CALL, ({ params }) => ({ Status: state.calls.cancel(params.CallId!) })),
+    voiceAction('CancelCall', CANCEL_CALL, ({ params }) => {
+      const cancelled = state.calls.cancel(params.CallId!);
+      if (cancelled) state.lifecycle.cancel(state.calls.get(params.CallId!)!);
+      // spec §3.5: Status is a Boolean.
+      return { Status: cancelled };
+    }),
     voiceAction('QueryCallDetailByCallId', QUERY_CALL_DETAIL_BY_CALL_ID, ({ params }) => {
       const call = state.calls.get(params.CallId!);
       if (!call || !isFoundBy(call, params.ProdId!, Number(params.QueryDate))) return {};
@@ -48,18 +55,13 @@ function voiceAction(
   rules: ActionParamRules,
   handle: (context: ActionContext) => Record<string, unknown>,
 ): RpcAction {
-  return {
-    name,
-    product: DYVMSAPI,
-    isKnownParam: (param) => isKnownParam(rules, param),
-    handle(context) {
-      validateParams(rules, context.params);
-      return handle(context);
-    },
-  };
+  return validatedAction(DYVMSAPI, name, rules, handle);
 }
 
-/** Scripted failure, else flow control, else a new CallId (spec §3: accepted, not yet connected). */
+/**
+ * Scripted failure, else flow control, else a new CallId (spec §3: accepted, not yet connected)
+ * whose receipts start playing.
+ */
 function placeCall(action: CallAction, state: VoiceState): (context: ActionContext) => Record<string, unknown> {
   return ({ params, now }) => {
     const calledNumber = params.CalledNumber!;
@@ -70,6 +72,7 @@ function placeCall(action: CallAction, state: VoiceState): (context: ActionConte
     state.flowControl.check(calledNumber, now);
     state.flowControl.record(calledNumber, now);
     const call = state.calls.create({ action, params, createdAt: now, outcome: script.outcome });
+    state.lifecycle.start(call);
     return { CallId: call.callId };
   };
 }

@@ -15,7 +15,7 @@ export interface CallRecord {
   outcome: CallOutcome;
   /** Set by CancelCall (ClickToDial only). */
   cancelled: boolean;
-  /** Set once the call is over; the receipt lifecycle will set it. Ended calls cannot be cancelled. */
+  /** Set when the call's final VoiceReport is enqueued (lifecycle.ts). Ended calls cannot be cancelled. */
   ended: boolean;
 }
 
@@ -40,6 +40,12 @@ export class CallStore {
     if (!call || call.action !== 'ClickToDial' || call.cancelled || call.ended) return false;
     call.cancelled = true;
     return true;
+  }
+
+  /** The call is over: its final VoiceReport was sent. */
+  markEnded(callId: string): void {
+    const call = this.calls.get(callId);
+    if (call) call.ended = true;
   }
 
   /** Oldest first, as copies. */

@@ -1,6 +1,6 @@
 /** Business checks on single dyvmsapi parameters (spec §3), each answering Alibaba's `isv.*` code. */
 import { businessError, invalidParameters } from '../rpc/errors.ts';
-import type { ValueCheck } from './params.ts';
+import type { ValueCheck } from '../rpc/params.ts';
 
 /**
  * spec §3.1: mainland numbers (`159****0000`, `0571****5678`) or country code + number. Digits

@@ -2,12 +2,15 @@
  * Hand-made requests against a running sandbox, signed with our own signer (`#shared/signing`),
  * and the official Alibaba clients loaded the way they load in production (CommonJS).
  */
+import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
+import { XMLParser } from 'fast-xml-parser';
 import {
   canonicalQuery,
   percentEncode,
   rpcTimestamp,
   rpcV1Signature,
+  signMnsRequest,
   signRpcV1,
   signRpcV3,
   type AlibabaCredentials,
@@ -239,4 +242,171 @@ export function openApiClient(
     const response = await client.callApi(params, request, runtime);
     return { statusCode: response.statusCode as number, body: response.body as Record<string, any> };
   };
+}
+
+// --- Receipts: dybaseapi tokens and MNS ----------------------------------------------------
+
+export type MessageType = 'VoiceReport' | 'VoiceCallReport' | 'VoiceRecordReport';
+
+/** QueryTokenForMnsQueue (spec §5.2) with our V1 signer; the answer's MessageTokenDTO as credentials. */
+export async function queryToken(sandbox: Sandbox, key: AlibabaCredentials, messageType: MessageType): Promise<AlibabaCredentials> {
+  const answer = await callV1(sandbox, { action: 'QueryTokenForMnsQueue', params: { MessageType: messageType }, credentials: key });
+  if (answer.status !== 200) throw new Error(`QueryTokenForMnsQueue failed: ${answer.status} ${answer.text}`);
+  const dto = answer.body.MessageTokenDTO as Record<string, string>;
+  return { accessKeyId: dto.AccessKeyId!, accessKeySecret: dto.AccessKeySecret!, securityToken: dto.SecurityToken! };
+}
+
+export interface MnsAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export interface MnsRequestInput {
+  method: 'GET' | 'DELETE' | 'PUT' | 'POST';
+  /** Path and query, sent exactly as written. */
+  resource: string;
+  credentials: AlibabaCredentials;
+  body?: string;
+  /** Default `text/xml` when there is a body. */
+  contentType?: string;
+  contentMd5?: string;
+  date?: Date;
+  /** Changes the headers after signing, to test what the sandbox refuses. */
+  tamper?: (headers: Record<string, string>) => void;
+}
+
+/** An MNS request signed by our own signer (spec §6.1-§6.2), sent with node:http so nothing rewrites it. */
+export function mnsRequest(sandbox: Sandbox, input: MnsRequestInput): Promise<MnsAnswer> {
+  const contentType = input.contentType ?? (input.body !== undefined ? 'text/xml' : undefined);
+  const headers = signMnsRequest({
+    method: input.method,
+    resource: input.resource,
+    credentials: input.credentials,
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
+    ...(input.date !== undefined ? { date: input.date } : {}),
+  });
+  input.tamper?.(headers);
+  return rawHttp(sandbox, input.method, input.resource, headers, input.body);
+}
+
+/** A plain HTTP exchange with the sandbox; the path goes on the wire untouched. */
+export function rawHttp(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<MnsAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: '127.0.0.1', port: sandbox.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+const mnsParser = new XMLParser({
+  removeNSPrefix: true,
+  parseTagValue: false,
+  // Character references (`&#13;`) are XML too.
+  htmlEntities: true,
+  isArray: (_name, path) => path === 'Messages.Message' || path === 'Errors.Error',
+});
+
+/** An MNS XML answer as plain objects (independent of the sandbox's own writer); `Messages.Message` and `Errors.Error` are arrays. */
+export function parseMnsXml(text: string): any {
+  return mnsParser.parse(text);
+}
+
+export interface MnsMessage {
+  MessageId: string;
+  ReceiptHandle: string;
+  MessageBodyMD5: string;
+  MessageBody: string;
+  EnqueueTime: string;
+  NextVisibleTime: string;
+  FirstDequeueTime: string;
+  DequeueCount: string;
+  Priority: string;
+}
+
+export function messagesOf(answer: MnsAnswer): MnsMessage[] {
+  if (answer.status !== 200) throw new Error(`expected 200 <Messages>, got ${answer.status} ${answer.text}`);
+  return parseMnsXml(answer.text).Messages.Message as MnsMessage[];
+}
+
+/** An MNS `<Error>` document with this code and status (spec §6.6). */
+export function expectMnsError(answer: MnsAnswer, code: string, status: number): void {
+  const error = answer.text ? parseMnsXml(answer.text).Error : undefined;
+  if (answer.status !== status || error?.Code !== code) throw new Error(`expected ${status} ${code}, got ${answer.status} ${answer.text}`);
+  for (const field of ['Message', 'RequestId', 'HostId']) {
+    if (typeof error[field] !== 'string' || error[field] === '') throw new Error(`MNS error without ${field}: ${answer.text}`);
+  }
+  if (answer.headers['x-mns-request-id'] !== error.RequestId) throw new Error('x-mns-request-id differs from the RequestId');
+}
+
+/** BatchReceiveMessage with our signer (spec §6.3). */
+export function receiveMessages(
+  sandbox: Sandbox,
+  queue: string,
+  credentials: AlibabaCredentials,
+  options: { numOfMessages?: number; waitSeconds?: number } = {},
+): Promise<MnsAnswer> {
+  const wait = options.waitSeconds !== undefined ? `&waitseconds=${options.waitSeconds}` : '';
+  return mnsRequest(sandbox, {
+    method: 'GET',
+    resource: `/queues/${queue}/messages?numOfMessages=${options.numOfMessages ?? 16}${wait}`,
+    credentials,
+  });
+}
+
+/** The `<ReceiptHandles>` body of spec §6.4. */
+export function receiptHandlesXml(handles: readonly string[]): string {
+  const items = handles.map((handle) => `<ReceiptHandle>${handle}</ReceiptHandle>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><ReceiptHandles xmlns="http://mns.aliyuncs.com/doc/v1/">${items}</ReceiptHandles>`;
+}
+
+/** BatchDeleteMessage with our signer (spec §6.4). */
+export function deleteMessages(sandbox: Sandbox, queue: string, credentials: AlibabaCredentials, handles: readonly string[]): Promise<MnsAnswer> {
+  return mnsRequest(sandbox, { method: 'DELETE', resource: `/queues/${queue}/messages`, credentials, body: receiptHandlesXml(handles) });
+}
+
+/** spec §5.4: Base64 of the receipt JSON. */
+export function decodeReceipt(body: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as Record<string, unknown>;
+}
+
+/** `@alicloud/mns` 1.2.0 (`new MNSClient(accountId, opts)`), as far as these tests use it. */
+export interface OfficialMnsClient {
+  batchReceiveMessage(queue: string, numOfMessages: number, waitSeconds?: number): Promise<{ code: number; body: any }>;
+  batchDeleteMessage(queue: string, handles: string[]): Promise<{ code: number; body: any }>;
+  deleteMessage(queue: string, handle: string): Promise<{ code: number; body: any }>;
+  receiveMessage(queue: string, waitSeconds?: number): Promise<{ code: number; body: any }>;
+}
+type MnsClientCtor = new (
+  accountId: string,
+  opts: { endpoint: string; accessKeyId: string; accessKeySecret: string; securityToken?: string },
+) => OfficialMnsClient;
+
+/** The Alicom MNS account id (spec §1.1); @alicloud/mns needs one even with a custom endpoint. */
+export const ALICOM_MNS_ACCOUNT = '1943695596114318';
+
+/** `@alicloud/mns` pointed at the sandbox with a custom endpoint and the token's STS credentials. */
+export function officialMnsClient(sandbox: Sandbox, credentials: AlibabaCredentials): OfficialMnsClient {
+  const MNSClient = requireHere('@alicloud/mns') as MnsClientCtor;
+  return new MNSClient(ALICOM_MNS_ACCOUNT, {
+    endpoint: sandbox.url,
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(credentials.securityToken !== undefined ? { securityToken: credentials.securityToken } : {}),
+  });
 }

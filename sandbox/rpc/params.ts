@@ -1,12 +1,14 @@
 /**
- * Wire-parameter validation, written from spec §3 independently of the bundle's request schemas
- * (the sandbox is the check on our client, so it must not share its mistakes).
+ * Wire-parameter validation for every product's actions, written from spec §3 and §5.2
+ * independently of the bundle's request schemas (the sandbox is the check on our client, so it
+ * must not share its mistakes).
  *
  * Two layers, in Alibaba's order: the gateway first refuses absent required parameters
  * (`Missing<Param>`) and values that are not of the declared wire type (`InvalidParameter`); only
  * then does the product check limits and formats (`isv.*`).
  */
-import { invalidParameter, invalidParameters, missingParameter } from '../rpc/errors.ts';
+import { invalidParameter, invalidParameters, missingParameter } from './errors.ts';
+import type { ActionContext, RpcAction, RpcProduct } from './registry.ts';
 
 export type WireParams = Readonly<Record<string, string>>;
 
@@ -120,4 +122,22 @@ function validateList(list: ListRule, params: WireParams): void {
     }
   });
   list.checkItems?.(ordered);
+}
+
+/** An action of `product` whose parameters are checked against `rules` before `handle` runs. */
+export function validatedAction(
+  product: RpcProduct,
+  name: string,
+  rules: ActionParamRules,
+  handle: (context: ActionContext) => Record<string, unknown>,
+): RpcAction {
+  return {
+    name,
+    product,
+    isKnownParam: (param) => isKnownParam(rules, param),
+    handle(context) {
+      validateParams(rules, context.params);
+      return handle(context);
+    },
+  };
 }
