@@ -16,6 +16,7 @@ const HTTP_PORT = Number(process.env.OFFLINE_HTTP_PORT ?? 3000);
 const LAMBDA_PORT = Number(process.env.OFFLINE_LAMBDA_PORT ?? 3002);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
 const STAGE = 'dev';
+const RECEIPT_POLL_INTERVAL_MS = 10_000;
 const ENDPOINT_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'] as const;
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -60,6 +61,28 @@ async function main(): Promise<void> {
   await waitForHttp(`http://127.0.0.1:${HTTP_PORT}/calls/ready-check`, offline);
 
   printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, env });
+  pollReceiptsEvery(RECEIPT_POLL_INTERVAL_MS);
+}
+
+/**
+ * Deployed, the poller runs every minute on its schedule; locally it is invoked every 10 s through
+ * the Lambda invoke API so a placed call reaches its final status within seconds. One at a time.
+ */
+function pollReceiptsEvery(intervalMs: number): void {
+  const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/aliyun-voice-${STAGE}-pollReceipts/invocations`;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || stopping) return;
+    running = true;
+    fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(120_000) })
+      .then(async (response) => {
+        const text = await response.text();
+        if (response.headers.get('x-amz-function-error')) log(`pollReceipts failed: ${text.slice(0, 500)}`);
+      })
+      .catch((error: unknown) => log(`pollReceipts could not be invoked: ${String(error)}`))
+      .finally(() => (running = false));
+  }, intervalMs);
+  cleanups.push(() => clearInterval(timer));
 }
 
 function startOffline(env: NodeJS.ProcessEnv): ChildProcess {

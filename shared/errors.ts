@@ -87,6 +87,69 @@ export class AlibabaError extends Error {
   }
 }
 
+/**
+ * How an MNS failure is treated (spec §6.6; tables in `shared/receipts/mnsErrors.ts`):
+ * - `auth`: the receipt token was refused (expired, wrong queue, stale secret). Refresh the token
+ *   once and try again; a second refusal is a configuration problem and fails loudly.
+ * - `transient`: MNS or the network failed (5xx, QpsLimitExceeded, dropped connection, timeout).
+ *   Retry with backoff within the deadline.
+ * - `config`: the queue does not exist or our clock is off (QueueNotExist, TimeExpired). Loud.
+ * - `request`: MNS refused the request's construction (MalformedXML, InvalidArgument, ...): a bug. Loud.
+ */
+export type MnsErrorKind = 'auth' | 'transient' | 'config' | 'request';
+
+/** A failed MNS request (BatchReceiveMessage, BatchDeleteMessage), after its retries. */
+export class MnsError extends Error {
+  override readonly name = 'MnsError';
+  constructor(
+    readonly kind: MnsErrorKind,
+    /** MNS's `<Code>` (for example `AccessDenied`), `HTTP<status>` without one, or a transport code (`UND_ERR_SOCKET`). */
+    readonly code: string,
+    message: string,
+    readonly details: {
+      operation?: 'BatchReceiveMessage' | 'BatchDeleteMessage';
+      queue?: string;
+      httpStatus?: number;
+      /** `<RequestId>` of the error document, else the `x-mns-request-id` header. */
+      requestId?: string;
+      timedOut?: boolean;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+
+  get httpStatus(): number | undefined {
+    return this.details.httpStatus;
+  }
+
+  get requestId(): string | undefined {
+    return this.details.requestId;
+  }
+}
+
+/** A receipt poll ended with at least one queue not drained because of an error (see the cause). */
+export class ReceiptPollError extends Error {
+  override readonly name = 'ReceiptPollError';
+  constructor(
+    /** `MessageType` -> the error that stopped that queue. */
+    readonly failures: ReadonlyArray<{ messageType: string; queue: string; error: unknown }>,
+  ) {
+    super(
+      `receipt polling failed for ${failures.map((failure) => `${failure.messageType} (${describeCause(failure.error)})`).join(', ')}`,
+      failures.length === 0 ? undefined : { cause: failures[0]!.error },
+    );
+  }
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+  }
+  return String(error);
+}
+
 /** Invalid deployment configuration: thrown at cold start, naming the variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

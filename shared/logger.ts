@@ -16,8 +16,12 @@ export interface Logger {
 
 const SECRET_KEY = /secret|password|token|signature|authorization|credential/i;
 const PHONE_KEY = /number|caller|callee|phone|show_?num/i;
-/** Digit runs of 7+ not joined to `^` (CallIds like 116012354148^102813781234 stay readable). */
-const PHONE_IN_TEXT = /(?<![\d^])\d{3,16}(\d{4})(?![\d^])/g;
+/**
+ * Free-standing digit runs of 7+ (a landline's `0571-` prefix or a trailing full stop still counts).
+ * Runs joined to `^`, to letters, or by a hyphen to letters are identifiers, not phone numbers
+ * (CallIds like 116012354148^102813781234, queue names like Alicom-Queue-1234567890-VoiceReport).
+ */
+const PHONE_IN_TEXT = /(?<![\w^])(?<![A-Za-z]-)\d{3,16}(\d{4})(?![\w^])(?!-[A-Za-z])/g;
 
 export function maskPhone(value: string): string {
   return value.replace(/\d(?=\d{4})/g, '*');

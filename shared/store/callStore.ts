@@ -44,7 +44,16 @@ export interface ReceiptRecord {
   [field: string]: unknown;
 }
 
-export interface StoredCall extends CallRecord {
+/**
+ * A call as stored, with its receipts. A call this bundle did not place (placed elsewhere, known only
+ * from its receipts) has `type`, `requestId` and possibly `outId` null, `status` null until a
+ * receipt implies one, and `createdAt` = when its first receipt was enqueued.
+ */
+export interface StoredCall extends Omit<CallRecord, 'type' | 'outId' | 'requestId' | 'status'> {
+  type: CallType | null;
+  outId: string | null;
+  requestId: string | null;
+  status: CallStatus | null;
   receipts: ReceiptRecord[];
 }
 

@@ -88,8 +88,6 @@ export class DynamoCallStore implements CallStore {
     } while (startKey);
 
     const callItem = items.find((item) => item.sk?.S === CALL_SK);
-    if (!callItem || !callItem.type) return undefined;
-    const { pk: _pk, sk: _sk, statusRank: _rank, [TTL_ATTRIBUTE]: _ttl, ...call } = unmarshallItem(callItem);
     const receipts = items
       .filter((item) => item.sk?.S?.startsWith(RECEIPT_SK_PREFIX))
       .map((item) => {
@@ -97,7 +95,10 @@ export class DynamoCallStore implements CallStore {
         return receipt as ReceiptRecord;
       })
       .sort((a, b) => String(a.receivedAt).localeCompare(String(b.receivedAt)));
-    return { ...(call as unknown as CallRecord), receipts };
+    if (!callItem && receipts.length === 0) return undefined;
+    const { pk: _pk, sk: _sk, statusRank: _rank, [TTL_ATTRIBUTE]: _ttl, ...call } = callItem ? unmarshallItem(callItem) : {};
+    if (callItem?.type) return { ...(call as unknown as CallRecord), receipts };
+    return callKnownFromReceipts(callId, call, receipts);
   }
 
   async advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean> {
@@ -122,6 +123,27 @@ export class DynamoCallStore implements CallStore {
       throw error;
     }
   }
+}
+
+/**
+ * A call placed elsewhere, known from its receipts only: the status-only item the receipt store
+ * keeps (see receiptStore.ts), or no item at all when no receipt implied a status
+ * (a VoiceRecordReport alone).
+ */
+function callKnownFromReceipts(callId: string, call: Record<string, unknown>, receipts: ReceiptRecord[]): StoredCall {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  const receiptTimes = receipts.map((receipt) => text(receipt.receivedAt)).filter((value): value is string => value !== undefined);
+  const storedTimes = receipts.map((receipt) => text(receipt.storedAt)).filter((value): value is string => value !== undefined);
+  return {
+    callId,
+    type: null,
+    outId: text(call.outId) ?? receipts.map((receipt) => text(receipt.outId)).find((value) => value !== undefined) ?? null,
+    requestId: null,
+    status: (text(call.status) as CallStatus | undefined) ?? null,
+    createdAt: text(call.createdAt) ?? receiptTimes[0] ?? '',
+    updatedAt: text(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
+    receipts,
+  };
 }
 
 /** Plain JSON values to DynamoDB attribute values; undefined fields are left out. */

@@ -315,3 +315,15 @@ describe('hostile field shapes', () => {
     expect(entries()[0]).toMatchObject({ level: 'error', message: 'the real message' });
   });
 });
+
+describe('identifiers that contain long digit runs', () => {
+  it('leaves MNS queue names readable while masking a phone number beside them', () => {
+    const lines: string[] = [];
+    const logger = createLogger({}, { write: (line) => lines.push(line) });
+
+    logger.info('drained Alicom-Queue-1234567890-VoiceReport for 13800138000');
+
+    const entry = JSON.parse(lines[0]!) as { message: string };
+    expect(entry.message).toBe('drained Alicom-Queue-1234567890-VoiceReport for *******8000');
+  });
+});

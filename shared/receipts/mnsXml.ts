@@ -1,0 +1,181 @@
+/**
+ * The XML documents of the MNS queue API (spec §6.3 BatchReceiveMessage, §6.4 BatchDeleteMessage,
+ * §6.6 errors), read with fast-xml-parser and written with escaped text. Pure functions: the
+ * client does the HTTP, these only turn text into values and back.
+ */
+import { XMLParser } from 'fast-xml-parser';
+
+/** One received message (spec §6.3). Times are epoch milliseconds. */
+export interface MnsMessage {
+  messageId: string;
+  /** Valid until `nextVisibleTime`; needed to delete the message. */
+  receiptHandle: string;
+  /** `<MessageBody>` exactly as MNS returned it (entities decoded). For receipts: Base64 JSON (spec §5.4). */
+  body: string;
+  bodyMd5?: string;
+  enqueueTime: number;
+  firstDequeueTime?: number;
+  /** How often MNS handed the message out; > 1 means a redelivery. */
+  dequeueCount: number;
+  nextVisibleTime?: number;
+  priority?: number;
+}
+
+/** One entry of a BatchDeleteMessage partial failure (spec §6.4). */
+export interface MnsDeleteFailure {
+  receiptHandle: string;
+  code: string;
+  message: string;
+}
+
+/** The `<Error>` document of any failed request (spec §6.6). */
+export interface MnsErrorDocument {
+  code?: string;
+  message?: string;
+  requestId?: string;
+  hostId?: string;
+}
+
+/** The response text was not the XML document expected. */
+export class MnsXmlError extends Error {
+  override readonly name = 'MnsXmlError';
+}
+
+/** spec §6: requests and responses use this namespace. */
+export const MNS_XML_NAMESPACE = 'http://mns.aliyuncs.com/doc/v1/';
+
+/**
+ * Elements that are lists even when one element is present: a single message still comes wrapped
+ * in `<Messages>` (spec §6.3), a single failure in `<Errors>` (spec §6.4).
+ */
+const LIST_PATHS = new Set(['Messages.Message', 'Errors.Error']);
+
+const parser = new XMLParser({
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  // Everything stays text: receipt handles, ids and Base64 bodies must not become numbers.
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (_name, jpath) => LIST_PATHS.has(String(jpath)),
+});
+
+function parse(xml: string): Record<string, unknown> {
+  let document: unknown;
+  try {
+    document = parser.parse(xml);
+  } catch (error) {
+    throw new MnsXmlError(`not well-formed XML: ${(error as Error).message}`, { cause: error });
+  }
+  if (document === null || typeof document !== 'object') throw new MnsXmlError('not an XML document');
+  return document as Record<string, unknown>;
+}
+
+/** spec §6.3: the `<Messages>` document of a 200 BatchReceiveMessage answer. */
+export function parseReceiveResponse(xml: string): MnsMessage[] {
+  const root = parse(xml).Messages;
+  if (root === undefined) throw new MnsXmlError('expected a <Messages> document');
+  // `<Messages/>` parses to an empty string: no messages.
+  if (root === '' || root === null) return [];
+  if (typeof root !== 'object') throw new MnsXmlError('expected <Message> elements inside <Messages>');
+  const list = (root as Record<string, unknown>).Message ?? [];
+  if (!Array.isArray(list)) throw new MnsXmlError('expected <Message> elements inside <Messages>');
+  return list.map((entry, index) => toMessage(entry, index));
+}
+
+function toMessage(entry: unknown, index: number): MnsMessage {
+  if (entry === null || typeof entry !== 'object') throw new MnsXmlError(`<Message> ${index + 1} has no fields`);
+  const fields = entry as Record<string, unknown>;
+  const messageId = text(fields.MessageId);
+  const receiptHandle = text(fields.ReceiptHandle);
+  if (!messageId || !receiptHandle) {
+    throw new MnsXmlError(`<Message> ${index + 1} lacks a MessageId or a ReceiptHandle`);
+  }
+  return {
+    messageId,
+    receiptHandle,
+    body: text(fields.MessageBody) ?? '',
+    bodyMd5: text(fields.MessageBodyMD5),
+    // A missing EnqueueTime must still give the same key on every redelivery: 0 is stable.
+    enqueueTime: integer(fields.EnqueueTime) ?? 0,
+    firstDequeueTime: integer(fields.FirstDequeueTime),
+    dequeueCount: integer(fields.DequeueCount) ?? 1,
+    nextVisibleTime: integer(fields.NextVisibleTime),
+    priority: integer(fields.Priority),
+  };
+}
+
+/**
+ * spec §6.4: the `<Errors>` document of a 404 BatchDeleteMessage answer (the handles that were not
+ * deleted), or undefined when the text is not such a document (then it is an `<Error>`).
+ */
+export function parseDeleteFailures(xml: string): MnsDeleteFailure[] | undefined {
+  let document: Record<string, unknown>;
+  try {
+    document = parse(xml);
+  } catch {
+    return undefined;
+  }
+  const root = document.Errors;
+  if (root === undefined || root === null || typeof root !== 'object') return undefined;
+  const list = (root as Record<string, unknown>).Error ?? [];
+  if (!Array.isArray(list)) return undefined;
+  return list.flatMap((entry) => {
+    if (entry === null || typeof entry !== 'object') return [];
+    const fields = entry as Record<string, unknown>;
+    const receiptHandle = text(fields.ReceiptHandle);
+    if (!receiptHandle) return [];
+    return [{ receiptHandle, code: text(fields.ErrorCode) ?? 'Unknown', message: text(fields.ErrorMessage) ?? '' }];
+  });
+}
+
+/** spec §6.6: the `<Error>` document, or undefined when the body is not one (proxy HTML, empty). */
+export function parseErrorDocument(xml: string): MnsErrorDocument | undefined {
+  let document: Record<string, unknown>;
+  try {
+    document = parse(xml);
+  } catch {
+    return undefined;
+  }
+  const root = document.Error;
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
+  const fields = root as Record<string, unknown>;
+  return {
+    code: text(fields.Code),
+    message: text(fields.Message),
+    requestId: text(fields.RequestId),
+    hostId: text(fields.HostId),
+  };
+}
+
+/**
+ * spec §6.4: the BatchDeleteMessage body. Handles are Base64-like, but are escaped anyway; no
+ * trailing newline (the spec's signature vector is computed over exactly this shape).
+ */
+export function buildDeleteBody(receiptHandles: readonly string[]): string {
+  const handles = receiptHandles.map((handle) => `<ReceiptHandle>${escapeXml(handle)}</ReceiptHandle>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><ReceiptHandles xmlns="${MNS_XML_NAMESPACE}">${handles}</ReceiptHandles>`;
+}
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text for an XML element or attribute. */
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => XML_ESCAPES[character]!);
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+function integer(value: unknown): number | undefined {
+  const raw = text(value);
+  if (raw === undefined || !/^-?\d+$/.test(raw)) return undefined;
+  const parsed = Number(raw);
+  return Number.isSafeInteger(parsed) ? parsed : undefined;
+}

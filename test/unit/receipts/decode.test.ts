@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_CHARS, decodeMessageBody } from '#shared/receipts/decode';
+
+const base64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
+
+// spec §5.5 illustrative VoiceReport body.
+const VOICE_REPORT = {
+  call_id: '116012354148^102813781234',
+  out_id: 'order-001',
+  status_code: '200000',
+  smart_status_code: 'ANSWERED',
+  status_msg: '执行完成',
+  caller: '057100000000',
+  callee: '13800138000',
+  start_time: '2024-01-15 16:30:09',
+  duration: '22',
+  hangup_direction: '用户',
+};
+
+describe('decodeMessageBody: what Alibaba sends (spec §5.4)', () => {
+  it('decodes a Base64 UTF-8 JSON object into one receipt', () => {
+    expect(decodeMessageBody(base64(JSON.stringify(VOICE_REPORT)))).toEqual({ ok: true, receipts: [VOICE_REPORT], encoding: 'base64' });
+  });
+
+  it('decodes a Base64 JSON array into one receipt per element', () => {
+    const second = { ...VOICE_REPORT, call_id: '116012354148^102813781235' };
+    const result = decodeMessageBody(base64(JSON.stringify([VOICE_REPORT, second])));
+    expect(result).toEqual({ ok: true, receipts: [VOICE_REPORT, second], encoding: 'base64' });
+  });
+
+  it('accepts Base64 split over lines, unpadded, or URL-safe', () => {
+    const encoded = base64(JSON.stringify(VOICE_REPORT));
+    expect(decodeMessageBody(encoded.replace(/(.{60})/g, '$1\n'))).toMatchObject({ ok: true, receipts: [VOICE_REPORT] });
+    expect(decodeMessageBody(encoded.replace(/=+$/, ''))).toMatchObject({ ok: true, receipts: [VOICE_REPORT] });
+    const urlSafe = Buffer.from(JSON.stringify(VOICE_REPORT)).toString('base64url');
+    expect(decodeMessageBody(urlSafe)).toMatchObject({ ok: true, receipts: [VOICE_REPORT] });
+  });
+
+  it('strips a UTF-8 byte-order mark inside the Base64 payload', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(VOICE_REPORT))]);
+    expect(decodeMessageBody(withBom.toString('base64'))).toMatchObject({ ok: true, receipts: [VOICE_REPORT] });
+  });
+
+  it('falls back to raw JSON (an object or an array) when the body is not Base64', () => {
+    expect(decodeMessageBody(JSON.stringify(VOICE_REPORT))).toEqual({ ok: true, receipts: [VOICE_REPORT], encoding: 'json' });
+    expect(decodeMessageBody(`  ${JSON.stringify([VOICE_REPORT])}\n`)).toEqual({ ok: true, receipts: [VOICE_REPORT], encoding: 'json' });
+  });
+});
+
+describe('decodeMessageBody: bodies that cannot be receipts', () => {
+  it.each([
+    ['empty', ''],
+    ['whitespace', ' \n\t '],
+    ['plain text', 'hello, receipt'],
+    ['Base64 of text that is not JSON', base64('not json at all')],
+    ['Base64 of a JSON string', base64('"a string"')],
+    ['Base64 of a JSON number', base64('42')],
+    ['Base64 of null', base64('null')],
+    ['Base64 of an empty array', base64('[]')],
+    ['Base64 of an array holding a non-object', base64('[{"call_id":"1^2"}, 3]')],
+    ['broken raw JSON', '{"call_id": "1^2"'],
+    ['a raw JSON array of strings', '["a", "b"]'],
+    ['Base64 of invalid UTF-8', Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff]).toString('base64')],
+    ['Base64 of UTF-8 JSON truncated mid-character', Buffer.from('{"a":"执').subarray(0, 7).toString('base64')],
+  ])('%s → not ok, with a reason', (_label, body) => {
+    const result = decodeMessageBody(body);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(/\w/);
+  });
+
+  it('refuses a huge body without parsing it', () => {
+    const huge = base64(JSON.stringify({ call_id: '1^2', padding: 'x'.repeat(MAX_BODY_CHARS) }));
+    expect(decodeMessageBody(huge)).toEqual({ ok: false, reason: expect.stringContaining('longer than') });
+  });
+
+  it('decodes a large but plausible body (a 60 KB receipt)', () => {
+    const large = { ...VOICE_REPORT, extend: 'y'.repeat(60_000) };
+    expect(decodeMessageBody(base64(JSON.stringify(large)))).toMatchObject({ ok: true, receipts: [large] });
+  });
+
+  it('never throws, whatever the text (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.json().map((json) => base64(json)),
+          fc.json(),
+          fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64')),
+        ),
+        (body) => {
+          const result = decodeMessageBody(body);
+          expect(typeof result.ok).toBe('boolean');
+          if (result.ok) {
+            expect(result.receipts.length).toBeGreaterThan(0);
+            for (const receipt of result.receipts) expect(receipt !== null && typeof receipt === 'object' && !Array.isArray(receipt)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('never throws on deeply nested JSON', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(() => decodeMessageBody(deep)).not.toThrow();
+    expect(decodeMessageBody(base64(deep)).ok).toBe(false);
+  });
+});
