@@ -223,7 +223,7 @@ describe('level threshold', () => {
   it('defaults to LOG_LEVEL from the environment', () => {
     vi.stubEnv('LOG_LEVEL', 'error');
     const lines: string[] = [];
-    const logger = createLogger({}, { write: (line) => lines.push(line) });
+    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
     logger.warn('dropped');
     logger.error('kept');
     expect(lines.map((line) => JSON.parse(line).message)).toEqual(['kept']);
@@ -232,7 +232,7 @@ describe('level threshold', () => {
   it('falls back to info for an unknown LOG_LEVEL', () => {
     vi.stubEnv('LOG_LEVEL', 'verbose');
     const lines: string[] = [];
-    const logger = createLogger({}, { write: (line) => lines.push(line) });
+    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
     logger.debug('dropped');
     logger.info('kept');
     expect(lines.map((line) => JSON.parse(line).message)).toEqual(['kept']);
@@ -319,7 +319,7 @@ describe('hostile field shapes', () => {
 describe('identifiers that contain long digit runs', () => {
   it('leaves MNS queue names readable while masking a phone number beside them', () => {
     const lines: string[] = [];
-    const logger = createLogger({}, { write: (line) => lines.push(line) });
+    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
 
     logger.info('drained Alicom-Queue-1234567890-VoiceReport for 13800138000');
 
