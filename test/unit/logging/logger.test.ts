@@ -223,7 +223,7 @@ describe('level threshold', () => {
   it('defaults to LOG_LEVEL from the environment', () => {
     vi.stubEnv('LOG_LEVEL', 'error');
     const lines: string[] = [];
-    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
+    const logger = createLogger({}, { write: (line) => lines.push(line) });
     logger.warn('dropped');
     logger.error('kept');
     expect(lines.map((line) => JSON.parse(line).message)).toEqual(['kept']);
@@ -232,7 +232,7 @@ describe('level threshold', () => {
   it('falls back to info for an unknown LOG_LEVEL', () => {
     vi.stubEnv('LOG_LEVEL', 'verbose');
     const lines: string[] = [];
-    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
+    const logger = createLogger({}, { write: (line) => lines.push(line) });
     logger.debug('dropped');
     logger.info('kept');
     expect(lines.map((line) => JSON.parse(line).message)).toEqual(['kept']);
