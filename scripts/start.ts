@@ -79,7 +79,9 @@ function pollReceiptsEvery(intervalMs: number): void {
         const text = await response.text();
         if (response.headers.get('x-amz-function-error')) log(`pollReceipts failed: ${text.slice(0, 500)}`);
       })
-      .catch((error: unknown) => log(`pollReceipts could not be invoked: ${String(error)}`))
+      .catch((error: unknown) => {
+        if (!stopping) log(`pollReceipts could not be invoked: ${String(error)}`);
+      })
       .finally(() => (running = false));
   }, intervalMs);
   cleanups.push(() => clearInterval(timer));
