@@ -1,0 +1,168 @@
+/**
+ * `npm start` as a user runs it (design.md "Commands"): the whole bundle on this machine, then
+ * curl-like requests for every call kind, and Ctrl-C leaving nothing behind. Runs on free ports
+ * so it never clashes with a developer's own `npm start`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/local/ports.ts';
+
+const STARTUP_TIMEOUT_MS = 150_000;
+
+interface Ports {
+  http: number;
+  lambda: number;
+  dynamodb: number;
+  sandbox: number;
+}
+
+let ports: Ports;
+let child: ChildProcess;
+let output = '';
+let api: string;
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function postCall(body: unknown): Promise<{ status: number; location: string | null; json: Record<string, unknown> }> {
+  const response = await fetch(`${api}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, location: response.headers.get('location'), json: (await response.json()) as Record<string, unknown> };
+}
+
+async function getCall(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${api}${path}`);
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  ports = { http: await freePort(), lambda: await freePort(), dynamodb: await freePort(), sandbox: await freePort() };
+  api = `http://127.0.0.1:${ports.http}`;
+  // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) env[name] = value;
+  }
+  Object.assign(env, {
+    OFFLINE_HTTP_PORT: String(ports.http),
+    OFFLINE_LAMBDA_PORT: String(ports.lambda),
+    DYNAMODB_LOCAL_PORT: String(ports.dynamodb),
+    SANDBOX_PORT: String(ports.sandbox),
+    SANDBOX_RECEIPT_DELAY_MS: '200',
+    ESBUILD_WORK_FOLDER: WORK_FOLDER,
+  });
+  child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job: Ctrl-C reaches every process in it.
+    detached: true,
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const started = Date.now();
+  while (!output.includes('aliyun-voice is running')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output.slice(-3000)}`);
+    if (Date.now() - started > STARTUP_TIMEOUT_MS) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}, STARTUP_TIMEOUT_MS + 10_000);
+
+const WORK_FOLDER = `.esbuild-e2e-${process.pid}`;
+
+afterAll(async () => {
+  rmSync(WORK_FOLDER, { recursive: true, force: true });
+  if (child && child.exitCode === null && child.pid) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+describe('npm start', () => {
+  it('prints where everything is and a curl to try', () => {
+    expect(output).toContain(`HTTP API           http://127.0.0.1:${ports.http}`);
+    expect(output).toContain(`Lambda invoke API  http://127.0.0.1:${ports.lambda}`);
+    expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
+    expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);
+    expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.http}/calls`);
+  });
+
+  it('places each of the five call kinds, cancels a click-to-dial call and reads calls back', async () => {
+    const bodies = [
+      { type: 'tts', calledNumber: '13800138100', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } },
+      { type: 'voice', calledNumber: '13800138101', voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' },
+      { type: 'ivr', calledNumber: '13800138102', calledShowNumber: '057100000000', startCode: 'TTS_10001', menuKeyMap: [{ key: '1', code: 'TTS_20001' }] },
+      { type: 'clickToDial', callerShowNumber: '057100000001', callerNumber: '13800138103', calledShowNumber: '057100000002', calledNumber: '13800138104' },
+      { type: 'smart', calledNumber: '13800138105', calledShowNumber: '057100000003', voiceCode: '2d4c.wav,$name$', voiceCodeParam: { name: 'hello' } },
+    ];
+    const placed = [];
+    for (const body of bodies) {
+      const response = await postCall(body);
+      expect(response.status, JSON.stringify(response.json)).toBe(202);
+      expect(response.json).toMatchObject({ type: body.type, status: 'placed' });
+      expect(response.location).toBe(`/calls/${encodeURIComponent(String(response.json.callId))}`);
+      placed.push(response.json);
+    }
+
+    const clickToDial = String(placed[3]!.callId);
+    const cancel = await fetch(`${api}/calls/${encodeURIComponent(clickToDial)}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(200);
+    expect(await cancel.json()).toMatchObject({ callId: clickToDial, cancelled: true });
+
+    for (const call of placed) {
+      const callId = String(call.callId);
+      expect(callId).toContain('^');
+      const raw = await getCall(`/calls/${callId}`);
+      const encoded = await getCall(`/calls/${callId.replace('^', '%5E')}`);
+      expect(raw.status).toBe(200);
+      expect(encoded.json).toMatchObject({ callId, type: call.type });
+      expect(raw.json.callId).toBe(callId);
+    }
+    expect((await getCall(`/calls/${clickToDial}`)).json.status).toBe('cancelled');
+  });
+
+  it('polls the receipts so a placed call reaches its final status within seconds', async () => {
+    const placed = await postCall({ type: 'tts', calledNumber: '13900000011', ttsCode: 'TTS_123456789' });
+    expect(placed.status).toBe(202);
+    const callId = String(placed.json.callId);
+    const deadline = Date.now() + 45_000;
+    let call: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      call = (await getCall(`/calls/${encodeURIComponent(callId)}`)).json;
+      if (call.status === 'busy') break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(call.status).toBe('busy');
+    expect((call.receipts as unknown[]).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('stops every process it started on Ctrl-C', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+    const deadline = Date.now() + 15_000;
+    let listening = [true];
+    while (Date.now() < deadline) {
+      listening = await Promise.all(Object.values(ports).map(isListening));
+      if (listening.every((open) => !open)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(Object.fromEntries(Object.keys(ports).map((name, index) => [name, listening[index]]))).toEqual({
+      http: false,
+      lambda: false,
+      dynamodb: false,
+      sandbox: false,
+    });
+  }, 30_000);
+});
