@@ -4,6 +4,8 @@
  * `action`), QueryTokenForMnsQueue (`token`), MNS receives (`mns-receive`) and deletes
  * (`mns-delete`, which can also fail part of a batch: `partial`).
  */
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ControlInputError } from './controlErrors.ts';
 import { TOKEN_ACTION } from './dybase/product.ts';
 import { mnsErrorStatus } from './mns/errors.ts';
@@ -172,4 +174,23 @@ export class FaultQueue {
 
 function defaultStatus(target: FaultTarget, code: string): number {
   return target.startsWith('mns-') ? mnsErrorStatus(code) : (SERVER_ERROR_STATUS[code] ?? 400);
+}
+
+/**
+ * Plays a fault on a request: its latency, then a dropped connection (returns `'dropped'`: nothing
+ * more may be written) or its error, thrown as the product's own error type by `toError`.
+ */
+export async function playFault(
+  fault: PendingFault,
+  res: ServerResponse,
+  toError: (error: { code: string; httpStatus: number; message: string }) => Error,
+): Promise<'dropped' | undefined> {
+  // Unref'd: a pending fault must not keep a closing process alive; the client's socket does meanwhile.
+  if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
+  if (fault.drop) {
+    res.socket?.destroy();
+    return 'dropped';
+  }
+  if (fault.error) throw toError(fault.error);
+  return undefined;
 }

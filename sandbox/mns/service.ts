@@ -9,10 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReceiptSettings } from '../config.ts';
 import type { TokenStore } from '../dybase/tokens.ts';
-import type { FaultQueue, PendingFault } from '../faults.ts';
+import { playFault, type FaultQueue, type PendingFault } from '../faults.ts';
 import { flattenHeaders } from '../rpc/request.ts';
 import type { RequestLog } from '../rpc/requestLog.ts';
 import { authenticateMns } from './authenticate.ts';
@@ -107,13 +106,8 @@ export function createMnsService(deps: MnsServiceDeps): MnsService {
       const fault = deps.faults.takeMns(operation.endsWith('ReceiveMessage') ? 'mns-receive' : 'mns-delete');
       if (fault) {
         record.fault = describeFault(fault);
-        // Unref'd: a pending fault must not keep a closing process alive; the client's socket does meanwhile.
-        if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
-        if (fault.drop) {
-          res.socket?.destroy();
-          return;
-        }
-        if (fault.error) throw new MnsError(fault.error.code, fault.error.httpStatus, fault.error.message);
+        const played = await playFault(fault, res, (error) => new MnsError(error.code, error.httpStatus, error.message));
+        if (played === 'dropped') return;
       }
 
       if (operation === 'BatchReceiveMessage' || operation === 'ReceiveMessage') {

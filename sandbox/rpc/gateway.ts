@@ -3,9 +3,8 @@
  * faults, dispatch to the action, and answer Alibaba's envelope.
  */
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlibabaCredentials } from '#shared/signing/index';
-import type { FaultQueue, PendingFault } from '../faults.ts';
+import { playFault, type FaultQueue, type PendingFault } from '../faults.ts';
 import { authenticate, checkTimestamp, readSignedRequest, responseFormatOf } from './authenticate.ts';
 import { internalError, RpcError, unsupportedMethod } from './errors.ts';
 import type { NonceCache } from './nonces.ts';
@@ -45,13 +44,8 @@ export function createRpcGateway(deps: RpcGatewayDeps): RpcGateway {
       const fault = deps.faults.takeRpc(action.name);
       if (fault) {
         record.fault = describeFault(fault);
-        // Unref'd: a pending fault must not keep a closing process alive; the client's socket does meanwhile.
-        if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
-        if (fault.drop) {
-          res.socket?.destroy();
-          return;
-        }
-        if (fault.error) throw new RpcError(fault.error.code, fault.error.httpStatus, fault.error.message);
+        const played = await playFault(fault, res, (error) => new RpcError(error.code, error.httpStatus, error.message));
+        if (played === 'dropped') return;
       }
 
       const fields = action.handle({ params: signed.actionParams, now: deps.now() });
