@@ -33,7 +33,7 @@ const URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net
  * Template variables given as a JSON object and serialised by the bundle (design.md): string, number
  * or boolean values; no URLs (isv.PARAM_NOT_SUPPORT_URL, spec §4.1); JSON text under 250 characters.
  */
-const templateParams = (description: string, forbidden?: { pattern: RegExp; message: string }) =>
+const templateParams = (description: string, forbidden?: { pattern: RegExp; message: string; description: string }) =>
   z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.union([z.string(), z.number(), z.boolean()])).check(
     z.refine((params) => JSON.stringify(params).length <= TEMPLATE_PARAMS_MAX_CHARS, {
       message: `must serialise to at most ${TEMPLATE_PARAMS_MAX_CHARS} characters of JSON (spec: under 250)`,
@@ -44,7 +44,11 @@ const templateParams = (description: string, forbidden?: { pattern: RegExp; mess
     z.refine((params) => !forbidden || !Object.values(params).some((value) => forbidden.pattern.test(String(value))), {
       message: forbidden?.message ?? '',
     }),
-    z.describe(description),
+    // The refinements above have no JSON Schema form: the description carries them into the OpenAPI document.
+    z.describe(
+      `${description} Values are strings, numbers or booleans without URLs; the object's JSON text is at most ${TEMPLATE_PARAMS_MAX_CHARS} characters.` +
+        (forbidden ? ` ${forbidden.description}` : ''),
+    ),
   );
 
 const playTimes = integerIn(1, 3, 'How many times the message is played (spec §3: 1-3, default 3).');
@@ -98,7 +102,7 @@ export const ivrCallSchema = z.strictObject({
       z.refine((entries) => new Set(entries.map((entry) => entry.key)).size === entries.length, {
         message: 'must not list the same key twice',
       }),
-      z.describe('Key-press menu: what to play for each key.'),
+      z.describe('Key-press menu: what to play for each key (1-12 entries, each key at most once).'),
     ),
   ),
   byeCode: z.optional(code('Closing prompt; same kind (voice id or TTS template) as startCode.')),
@@ -127,7 +131,11 @@ export const clickToDialCallSchema = z.strictObject({
 });
 
 /** spec §3.6: characters SmartCall content does not support. */
-const SMART_CALL_FORBIDDEN = { pattern: /[@=:"${}^*￥]/, message: 'values must not contain any of @ = : " $ { } ^ * ￥ (not supported by SmartCall)' };
+const SMART_CALL_FORBIDDEN = {
+  pattern: /[@=:"${}^*￥]/,
+  message: 'values must not contain any of @ = : " $ { } ^ * ￥ (not supported by SmartCall)',
+  description: 'Values must not contain any of @ = : " $ { } ^ * ￥.',
+};
 
 // spec §3.6 SmartCall
 export const smartCallSchema = z.strictObject({
@@ -180,4 +188,13 @@ export const CALL_TYPES: readonly CallType[] = ['tts', 'voice', 'ivr', 'clickToD
 export const callIdSchema = z.string().check(
   z.regex(/^[A-Za-z0-9^._-]{1,64}$/, 'must be 1 to 64 characters of letters, digits and ^ . _ -'),
   z.describe('Alibaba CallId, for example 116012354148^102813781234 (^ may be percent-encoded as %5E).'),
+);
+
+/**
+ * The optional `Idempotency-Key` request header of POST /calls (design.md: 1-64 printable ASCII).
+ * Documented in the OpenAPI document from this schema; not yet acted on by the handler.
+ */
+export const idempotencyKeySchema = z.string().check(
+  z.regex(/^[\x20-\x7E]{1,64}$/, 'must be 1 to 64 printable ASCII characters'),
+  z.describe('1 to 64 printable ASCII characters chosen by the client, unique per intended call.'),
 );

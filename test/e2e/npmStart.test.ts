@@ -4,7 +4,7 @@
  * so it never clashes with a developer's own `npm start`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local/ports.ts';
@@ -96,6 +96,14 @@ describe('npm start', () => {
     expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
     expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.http}/calls`);
+  });
+
+  it('serves the committed OpenAPI document at GET /openapi.json', async () => {
+    const response = await fetch(`${api}/openapi.json`);
+    expect(response.status).toBe(200);
+    // serverless-offline adds `; charset=utf-8` to the function's content-type.
+    expect(response.headers.get('content-type')).toMatch(/^application\/json\b/);
+    expect(await response.json()).toEqual(JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')));
   });
 
   it('places each of the five call kinds, cancels a click-to-dial call and reads calls back', async () => {

@@ -182,6 +182,7 @@ describe('serverless package --stage test (offline)', () => {
     ['POST /calls', 'placeCall'],
     ['POST /calls/{callId}/cancel', 'cancelCall'],
     ['GET /calls/{callId}', 'getCall'],
+    ['GET /openapi.json', 'openApi'],
   ])('routes %s to %s through an HTTP API (payload 2.0) that requires AWS_IAM authorization', (routeKey, functionName) => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').filter(([, route]) => route.RouteKey === routeKey);
     expect(routes, routeKey).toHaveLength(1);

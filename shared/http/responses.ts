@@ -1,0 +1,98 @@
+import * as z from 'zod/mini';
+import { CALL_TYPES } from '../calls/schemas.ts';
+
+/**
+ * The HTTP response bodies (design.md "HTTP API", "Errors"), written once as schemas for the OpenAPI
+ * document (shared/openapi/document.ts). The domain types (`PlacedCall`, `CallView`, `Problem`) are
+ * checked against them at compile time in test/unit/openapi/document.test.ts, and the contract test
+ * validates real handler responses against the generated document.
+ */
+
+const CALL_STATUSES = ['placed', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'] as const;
+
+const callType = z.enum(CALL_TYPES as ['tts', 'voice', 'ivr', 'clickToDial', 'smart']).check(z.describe('The call type given when it was placed.'));
+const isoTime = (description: string) => z.string().check(z.describe(`${description} ISO-8601 UTC.`));
+
+/** 202 of POST /calls (`PlacedCall` in shared/calls/service.ts). */
+export const placedCallSchema = z.object({
+  callId: z.string().check(z.describe('Alibaba CallId, for example 116012354148^102813781234.')),
+  type: callType,
+  outId: z.string().check(z.describe('Your outId, or the one generated (15 characters).')),
+  requestId: z.string().check(z.describe("Alibaba's RequestId of the placing request.")),
+  status: z.literal('placed').check(z.describe('Alibaba accepted the call; the outcome arrives with the receipts.')),
+  createdAt: isoTime('When the call was placed.'),
+});
+
+/** 200 of POST /calls/{callId}/cancel. */
+export const cancelResultSchema = z.object({
+  callId: z.string().check(z.describe('The CallId, decoded.')),
+  cancelled: z.boolean().check(
+    z.describe('false when Alibaba could not cancel: the call ended already, is not a click-to-dial call, or is unknown.'),
+  ),
+  requestId: z.string().check(z.describe("Alibaba's RequestId of the CancelCall request.")),
+});
+
+/** One stored receipt (`ReceiptRecord`): normalised fields beside Alibaba's raw body. */
+export const receiptSchema = z.looseObject({
+  messageType: z.string().check(z.describe('VoiceCallReport, VoiceReport, VoiceRecordReport, ...')),
+  receivedAt: isoTime('When Alibaba enqueued the receipt.'),
+  status: z.optional(z.enum(CALL_STATUSES).check(z.describe('The normalised status this receipt implies, if any.'))),
+  statusCode: z.optional(z.string().check(z.describe("Alibaba's status_code."))),
+  duration: z.optional(z.number().check(z.describe('Call length in seconds, on final reports.'))),
+  raw: z.optional(z.record(z.string(), z.unknown()).check(z.describe("Alibaba's decoded receipt body."))),
+}).check(
+  z.describe(
+    'A receipt: Alibaba\'s body as `raw` beside normalised fields (messageType, statusCode, smartStatusCode, status, statusTime, dtmf, duration, startTime, endTime, recordFile, outId, messageId, receivedAt, storedAt, ...).',
+  ),
+);
+
+/** QueryCallDetailByCallId's parsed `Data` (`CallDetail`); keys Alibaba documents, plus whatever else it sends. */
+export const callDetailSchema = z.looseObject({
+  caller: z.optional(z.string()),
+  callerShowNumber: z.optional(z.string()),
+  callee: z.optional(z.string()),
+  calleeShowNumber: z.optional(z.string()),
+  state: z.optional(z.string()),
+  stateDesc: z.optional(z.string()),
+  duration: z.optional(z.number()),
+  startDate: z.optional(z.string()),
+  endDate: z.optional(z.string()),
+  gmtCreate: z.optional(z.string()),
+});
+
+/** 200 of GET /calls/{callId} (`CallView`). */
+export const callViewSchema = z.object({
+  callId: z.string().check(z.describe('Alibaba CallId.')),
+  type: z.nullable(callType).check(z.describe('The call type; null for a call this service did not place.')),
+  outId: z.nullable(z.string()).check(z.describe('The outId; null when unknown.')),
+  prodId: z.optional(z.string().check(z.describe("Alibaba's product id of the call type (none for click-to-dial)."))),
+  requestId: z.optional(z.nullable(z.string())).check(z.describe("Alibaba's RequestId of the placing request; null or absent for calls placed elsewhere.")),
+  status: z.nullable(z.enum(CALL_STATUSES)).check(z.describe('Normalised status; only ever moves forward, driven by receipts. null until a receipt implies one.')),
+  createdAt: z.nullable(isoTime('When the call was placed (or its first receipt enqueued).')),
+  updatedAt: z.nullable(isoTime('Last status change.')),
+  receipts: z.array(receiptSchema).check(z.describe('Every stored receipt, oldest first.')),
+  detail: z.optional(z.nullable(callDetailSchema).check(z.describe('With live=true: Alibaba\'s call detail, or null when Alibaba has none.'))),
+});
+
+/** One invalid input field (`FieldIssue` in shared/errors.ts). */
+export const fieldIssueSchema = z.object({
+  path: z.string().check(z.describe('Dotted path of the field: menuKeyMap.1.key, path.callId, query.prodId, header.content-type, body.')),
+  message: z.string().check(z.describe('What is wrong with it.')),
+});
+
+/** RFC 9457 problem details (`Problem` in shared/http/problem.ts). */
+export const problemSchema = z.object({
+  type: z.string().check(z.describe('urn:aliyun-voice:problem:<code>.')),
+  title: z.string().check(z.describe('Short summary of the problem kind.')),
+  status: z.int().check(z.minimum(400), z.maximum(599), z.describe('The HTTP status, repeated.')),
+  detail: z.string().check(z.describe('What went wrong; 5xx bodies carry no internal detail.')),
+  code: z.string().check(
+    z.describe(
+      'Stable error code: VALIDATION_FAILED (400, 413, 415), NOT_FOUND (404), IDEMPOTENCY_CONFLICT (409, 422), INTERNAL_ERROR (500), ' +
+        'ALIBABA_TIMEOUT (504), ALIBABA_UNREACHABLE (502), or Alibaba\'s own code passed through (for example isv.MOBILE_NUMBER_ILLEGAL, ' +
+        'isv.BUSINESS_LIMIT_CONTROL, Throttling.User, isv.AMOUNT_NOT_ENOUGH, RequestOutcomeUnknown, HTTP_<status>). Not an enum: Alibaba codes pass through.',
+    ),
+  ),
+  requestId: z.optional(z.string().check(z.describe('API Gateway request id, for support.'))),
+  errors: z.optional(z.array(fieldIssueSchema).check(z.describe('With VALIDATION_FAILED: each invalid field.'))),
+});

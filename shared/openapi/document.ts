@@ -1,0 +1,313 @@
+import * as z from 'zod/mini';
+import packageJson from '../../package.json' with { type: 'json' };
+import { getCallQuerySchema } from '../calls/getCallQuery.ts';
+import { callIdSchema, idempotencyKeySchema, placeCallRequestSchema } from '../calls/schemas.ts';
+import { cancelResultSchema, callViewSchema, placedCallSchema, problemSchema } from '../http/responses.ts';
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, generated from the very zod schemas that validate
+ * requests (shared/calls) and describe responses (shared/http/responses.ts): no schema is written
+ * twice. `npm run openapi` writes it to openapi.json; the test suite fails when that file is stale.
+ */
+
+type JsonSchema = Record<string, unknown>;
+type Json = Record<string, unknown>;
+
+/** zod 4's JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1), without the per-document `$schema`. */
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as JsonSchema;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** One example body per call type (the README's bodies); each is placed against the sandbox by the contract test. */
+export const PLACE_CALL_EXAMPLES = {
+  tts: {
+    summary: 'TTS template / verification code (SingleCallByTts)',
+    value: { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } },
+  },
+  voice: {
+    summary: 'Voice-file notification (SingleCallByVoice)',
+    value: { type: 'voice', calledNumber: '13800138001', voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav', playTimes: 2 },
+  },
+  ivr: {
+    summary: 'IVR with a key menu (IvrCall)',
+    value: {
+      type: 'ivr',
+      calledNumber: '13800138002',
+      calledShowNumber: '057100000000',
+      startCode: 'TTS_10001',
+      startTtsParams: { name: 'Li' },
+      menuKeyMap: [
+        { key: '1', code: 'TTS_20001', ttsParams: { x: '1' } },
+        { key: '2', code: 'a1b2c3.wav' },
+      ],
+      timeout: 3000,
+    },
+  },
+  clickToDial: {
+    summary: 'Click-to-dial two-leg call (ClickToDial)',
+    value: {
+      type: 'clickToDial',
+      callerShowNumber: '057100000001',
+      callerNumber: '13800138003',
+      calledShowNumber: '057100000002',
+      calledNumber: '13800138004',
+      recordFlag: true,
+      sessionTimeout: 600,
+    },
+  },
+  smart: {
+    summary: 'ASR smart call (SmartCall)',
+    value: {
+      type: 'smart',
+      calledNumber: '13800138005',
+      calledShowNumber: '057100000003',
+      voiceCode: '2d4c.wav,$name$',
+      voiceCodeParam: { name: 'hello' },
+      muteTime: 2000,
+      pauseTime: 800,
+      asrBaseId: 'customer_service_8k',
+    },
+  },
+} as const;
+
+/** A CallId as Alibaba returns it: `^` is sent raw or percent-encoded (%5E). */
+export const EXAMPLE_CALL_ID = '116012354148^102813781234';
+
+/**
+ * GET /calls/{callId} example: a live query for a call placed elsewhere (its product id and day
+ * given), which answers 200 for any well-formed CallId.
+ */
+export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', queryDate: '1764000000000' } as const;
+
+const PROBLEM_RESPONSES = {
+  BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
+  NotFound: ['404', 'Unknown call (NOT_FOUND).'],
+  PayloadTooLarge: ['413', 'Body over 16 KiB (VALIDATION_FAILED).'],
+  UnsupportedMediaType: ['415', 'Body not sent as application/json (VALIDATION_FAILED).'],
+  Rejected: ['422', "Alibaba rejected the content (numbers, templates, parameters); code is Alibaba's, e.g. isv.MOBILE_NUMBER_ILLEGAL."],
+  TooManyRequests: ['429', 'Flow control (a number may be called 1/minute, 5/hour, 20/day) or throttling; Retry-After says when to try again.'],
+  InternalError: ['500', 'A fault of this service (INTERNAL_ERROR); no internal detail.'],
+  BadGateway: ["502", "Alibaba refused this service's account or credentials, or is unavailable after retries (Alibaba's code, ALIBABA_UNREACHABLE or HTTP_<status>)."],
+  GatewayTimeout: ['504', 'Alibaba did not answer in time (ALIBABA_TIMEOUT, RequestOutcomeUnknown, DeadlineExceeded); a call may have been placed: check before retrying.'],
+} as const;
+
+type ProblemResponseName = keyof typeof PROBLEM_RESPONSES;
+
+function problemResponses(...names: ProblemResponseName[]): Json {
+  return Object.fromEntries(names.map((name) => [PROBLEM_RESPONSES[name][0], { $ref: `#/components/responses/${name}` }]));
+}
+
+const UPSTREAM_FAILURES: ProblemResponseName[] = ['Rejected', 'TooManyRequests', 'InternalError', 'BadGateway', 'GatewayTimeout'];
+
+function jsonContent(schemaName: string, example?: unknown): Json {
+  return { 'application/json': { schema: ref(schemaName), ...(example === undefined ? {} : { example }) } };
+}
+
+/** A parameter whose schema and description come from a zod schema. */
+function parameter(name: string, location: 'path' | 'query' | 'header', schema: JsonSchema, required: boolean, extra: Json = {}): Json {
+  const { description, ...rest } = schema;
+  return { name, in: location, required, ...(description ? { description } : {}), schema: rest, ...extra };
+}
+
+/** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema. */
+function queryParameters(): Json[] {
+  const query = jsonSchema(getCallQuerySchema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(query.properties).map(([name, schema]) =>
+    parameter(name, 'query', schema, query.required?.includes(name) ?? false, {
+      examples: { placedElsewhere: { summary: 'Live query for a call placed elsewhere', value: GET_CALL_EXAMPLE_QUERY[name as keyof typeof GET_CALL_EXAMPLE_QUERY] } },
+    }),
+  );
+}
+
+/** The POST /calls body: the discriminated union zod produces, each member a named component. */
+function requestBodySchemas(): Json {
+  const union = jsonSchema(placeCallRequestSchema, 'input') as { oneOf: Array<JsonSchema & { properties: { type: { const: string } } }> };
+  const members: Json = {};
+  const mapping: Record<string, string> = {};
+  for (const member of union.oneOf) {
+    const type = member.properties.type.const;
+    const name = `${type[0]!.toUpperCase()}${type.slice(1)}CallRequest`;
+    members[name] = member;
+    mapping[type] = `#/components/schemas/${name}`;
+  }
+  return {
+    PlaceCallRequest: {
+      description: "A call of one of five types, chosen by `type`; that type's fields only (unknown fields are rejected).",
+      oneOf: Object.values(mapping).map(($ref) => ({ $ref })),
+      discriminator: { propertyName: 'type', mapping },
+    },
+    ...members,
+  };
+}
+
+const callIdParameter = (): Json =>
+  parameter('callId', 'path', jsonSchema(callIdSchema, 'input'), true, {
+    examples: {
+      alibabaCallId: { summary: 'A CallId as Alibaba returns it (^ sent raw or as %5E)', value: EXAMPLE_CALL_ID },
+    },
+  });
+
+export function buildOpenApiDocument(): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'aliyun-voice',
+      version: packageJson.version,
+      description:
+        'Place, cancel and track Alibaba Cloud Voice Service calls through AWS Lambda (API Gateway HTTP API). ' +
+        'Generated by `npm run openapi` from the zod schemas that validate requests (shared/calls, shared/http/responses.ts); do not edit by hand.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [
+      { url: 'http://127.0.0.1:3000', description: 'npm start (local; no authorization)' },
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'Deployed HTTP API (requests signed with AWS SigV4, service execute-api)',
+        variables: { apiId: { default: 'abcdef1234', description: 'HTTP API id (serverless info)' }, region: { default: 'us-east-1' } },
+      },
+    ],
+    security: [{ awsSigV4: [] }],
+    tags: [
+      { name: 'calls', description: 'Place, cancel and read calls' },
+      { name: 'meta', description: 'This description' },
+    ],
+    paths: {
+      '/calls': {
+        post: {
+          operationId: 'placeCall',
+          tags: ['calls'],
+          summary: 'Place a call',
+          description:
+            "Places a call of any of the five types. 202 means Alibaba accepted the call, not that it connected; the outcome arrives with the receipts. A call-placing request is never re-sent automatically once it may have reached Alibaba: on 504 the call may have been placed — check GET /calls/{callId} before retrying.",
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('PlaceCallRequest'), examples: PLACE_CALL_EXAMPLES } },
+          },
+          responses: {
+            '202': {
+              description: 'Alibaba accepted the call.',
+              headers: { Location: { $ref: '#/components/headers/Location' } },
+              content: jsonContent('PlacedCall', {
+                callId: EXAMPLE_CALL_ID,
+                type: 'tts',
+                outId: 'order-001',
+                requestId: '086FF43A-2E5C-5E7B-9E7D-2F1C7A9E1B20',
+                status: 'placed',
+                createdAt: '2026-11-24T15:41:00.390Z',
+              }),
+            },
+            ...problemResponses('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', ...UPSTREAM_FAILURES),
+          },
+        },
+      },
+      '/calls/{callId}/cancel': {
+        post: {
+          operationId: 'cancelCall',
+          tags: ['calls'],
+          summary: 'Cancel a click-to-dial call',
+          description: "No body. A cancelled call's status becomes `cancelled`.",
+          parameters: [{ $ref: '#/components/parameters/CallId' }],
+          responses: {
+            '200': {
+              description: 'Alibaba answered; `cancelled` says whether the call was cancelled.',
+              content: jsonContent('CancelResult', { callId: EXAMPLE_CALL_ID, cancelled: true, requestId: '7F1B0A5C-3D2E-5B4A-8C6D-9E0F1A2B3C4D' }),
+            },
+            ...problemResponses('BadRequest', ...UPSTREAM_FAILURES),
+          },
+        },
+      },
+      '/calls/{callId}': {
+        get: {
+          operationId: 'getCall',
+          tags: ['calls'],
+          summary: 'Read one call, its receipts and optionally Alibaba\'s live detail',
+          parameters: [{ $ref: '#/components/parameters/CallId' }, ...queryParameters()],
+          responses: {
+            '200': {
+              description: 'The call as this service knows it (with live=true, plus `detail`).',
+              content: jsonContent('Call', {
+                callId: EXAMPLE_CALL_ID,
+                type: 'tts',
+                outId: 'order-001',
+                prodId: '11010000138001',
+                requestId: '086FF43A-2E5C-5E7B-9E7D-2F1C7A9E1B20',
+                status: 'placed',
+                createdAt: '2026-11-24T15:41:00.390Z',
+                updatedAt: '2026-11-24T15:41:00.390Z',
+                receipts: [],
+              }),
+            },
+            ...problemResponses('BadRequest', 'NotFound', ...UPSTREAM_FAILURES),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['meta'],
+          summary: 'This OpenAPI document',
+          responses: {
+            '200': {
+              description: 'The OpenAPI 3.1 document (openapi.json).',
+              content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        ...requestBodySchemas(),
+        PlacedCall: jsonSchema(placedCallSchema, 'output'),
+        CancelResult: jsonSchema(cancelResultSchema, 'output'),
+        Call: jsonSchema(callViewSchema, 'output'),
+        Problem: jsonSchema(problemSchema, 'output'),
+      },
+      parameters: {
+        CallId: callIdParameter(),
+        IdempotencyKey: parameter('Idempotency-Key', 'header', jsonSchema(idempotencyKeySchema, 'input'), false, {
+          description:
+            'Reserved. design.md specifies it: a retry with the same key and body returns the first response and places no second call; ' +
+            'the same key with a different body is refused (422 IDEMPOTENCY_CONFLICT, 409 while the first is in progress). ' +
+            'Not implemented yet: the header is accepted and currently ignored, so a retry may place a second call. ' +
+            '1 to 64 printable ASCII characters.',
+          example: 'order-001-attempt',
+        }),
+      },
+      headers: {
+        Location: { description: 'Where to read the call: /calls/{url-encoded callId}.', schema: { type: 'string' }, example: '/calls/116012354148%5E102813781234' },
+        RetryAfter: { description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
+      },
+      responses: Object.fromEntries(
+        Object.entries(PROBLEM_RESPONSES).map(([name, [status, description]]) => [
+          name,
+          {
+            description,
+            ...(status === '429' ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
+            content: { 'application/problem+json': { schema: ref('Problem') } },
+          },
+        ]),
+      ),
+      securitySchemes: {
+        awsSigV4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description:
+            'AWS Signature Version 4 (IAM authorization on every route of the deployed API; service `execute-api`). ' +
+            'API Gateway answers 403 before the function when the signature is missing or not allowed. Not required by `npm start`.',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+    },
+  };
+}
+
+/** The committed form: two-space JSON with a trailing newline (key order is the construction order). */
+export function serialiseOpenApiDocument(document: Json = buildOpenApiDocument()): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

@@ -1,0 +1,175 @@
+/**
+ * openapi.json: generated from the zod schemas, committed, valid OpenAPI 3.1, and describing exactly
+ * the routes serverless.yml deploys. The contract test (test/integration/openapi) runs it against
+ * the handlers.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { parse } from 'yaml';
+import type * as z from 'zod/mini';
+import { getCallQuerySchema } from '../../../shared/calls/getCallQuery.ts';
+import { callIdSchema, placeCallRequestSchema } from '../../../shared/calls/schemas.ts';
+import type { CallView, PlacedCall, cancelCall } from '../../../shared/calls/service.ts';
+import type { Problem } from '../../../shared/http/problem.ts';
+import type { callViewSchema, cancelResultSchema, placedCallSchema, problemSchema } from '../../../shared/http/responses.ts';
+import {
+  buildOpenApiDocument,
+  EXAMPLE_CALL_ID,
+  GET_CALL_EXAMPLE_QUERY,
+  PLACE_CALL_EXAMPLES,
+  serialiseOpenApiDocument,
+} from '../../../shared/openapi/document.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const committed = readFileSync(`${ROOT}openapi.json`, 'utf8');
+const document = buildOpenApiDocument() as any;
+
+function schemaValidator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // The document's components as one schema resource, so `#/components/schemas/...` refs resolve.
+  ajv.addSchema({ $id: 'openapi.json', components: document.components }, 'openapi.json');
+  return (name: string) => ajv.getSchema(`openapi.json#/components/schemas/${name}`)!;
+}
+
+describe('openapi.json', () => {
+  it('is up to date with the zod schemas (run `npm run openapi` when this fails)', () => {
+    expect(committed === serialiseOpenApiDocument(), 'openapi.json is stale: run npm run openapi and commit it').toBe(true);
+  });
+
+  it('is a valid OpenAPI 3.1 document (@seriousme/openapi-schema-validator)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(committed));
+    expect(result.errors, JSON.stringify(result.errors, null, 2)).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('documents exactly the httpApi routes of serverless.yml', () => {
+    const serverless = parse(readFileSync(`${ROOT}serverless.yml`, 'utf8'));
+    const deployed = Object.values(serverless.functions as Record<string, { events?: Array<{ httpApi?: { method: string; path: string; authorizer?: { type: string } } }> }>)
+      .flatMap((fn) => fn.events ?? [])
+      .flatMap((event) => (event.httpApi ? [event.httpApi] : []));
+    for (const route of deployed) expect(route.authorizer?.type, `${route.method} ${route.path}`).toBe('aws_iam');
+    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(deployed.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort());
+  });
+
+  it('requires SigV4 (AWS_IAM) on every operation', () => {
+    expect(document.security).toEqual([{ awsSigV4: [] }]);
+    expect(document.components.securitySchemes.awsSigV4).toMatchObject({
+      type: 'apiKey',
+      name: 'Authorization',
+      in: 'header',
+      'x-amazon-apigateway-authtype': 'awsSigv4',
+    });
+    for (const operations of Object.values(document.paths as Record<string, Record<string, { security?: unknown }>>)) {
+      for (const operation of Object.values(operations)) expect(operation.security).toBeUndefined();
+    }
+  });
+
+  it('takes the POST /calls body from placeCallRequestSchema: a discriminated union over type, every field with its limits and description', () => {
+    const union = document.components.schemas.PlaceCallRequest;
+    expect(union.discriminator.propertyName).toBe('type');
+    expect(Object.keys(union.discriminator.mapping)).toEqual(['tts', 'voice', 'ivr', 'clickToDial', 'smart']);
+    const members = placeCallRequestSchema._zod.def.options;
+    expect(union.oneOf).toHaveLength(members.length);
+    for (const member of members) {
+      const type = member._zod.def.shape.type._zod.def.values[0] as string;
+      const documented = document.components.schemas[union.discriminator.mapping[type].split('/').pop()];
+      expect(Object.keys(documented.properties).sort(), type).toEqual(Object.keys(member._zod.def.shape).sort());
+      expect(documented.additionalProperties, type).toBe(false);
+      for (const [field, schema] of Object.entries<any>(documented.properties)) {
+        if (field !== 'type') expect(schema.description, `${type}.${field}`).toEqual(expect.any(String));
+      }
+    }
+    const tts = document.components.schemas.TtsCallRequest.properties;
+    expect(tts.playTimes).toMatchObject({ type: 'integer', minimum: 1, maximum: 3 });
+    expect(tts.calledNumber).toMatchObject({ type: 'string', pattern: '^\\d{5,20}$' });
+    expect(tts.ttsParam.description).toContain('at most 249 characters');
+    expect(document.components.schemas.IvrCallRequest.properties.menuKeyMap).toMatchObject({ minItems: 1, maxItems: 12 });
+  });
+
+  it('documents the path and query parameters from callIdSchema and getCallQuerySchema, and the Idempotency-Key header', () => {
+    const callId = document.components.parameters.CallId;
+    expect(callId).toMatchObject({ name: 'callId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9^._-]{1,64}$' } });
+    const query = document.paths['/calls/{callId}'].get.parameters.filter((parameter: any) => parameter.in === 'query');
+    expect(query.map((parameter: any) => parameter.name)).toEqual(Object.keys(getCallQuerySchema._zod.def.shape));
+    const key = document.components.parameters.IdempotencyKey;
+    expect(key).toMatchObject({ name: 'Idempotency-Key', in: 'header', required: false });
+    expect(key.description).toMatch(/^Reserved\./);
+    expect(document.paths['/calls'].post.parameters).toEqual([{ $ref: '#/components/parameters/IdempotencyKey' }]);
+    expect(document.paths['/calls'].post.responses['202'].headers.Location).toBeDefined();
+  });
+
+  it('documents problem+json errors with their code values', () => {
+    const problem = document.components.schemas.Problem;
+    expect(problem.required).toEqual(['type', 'title', 'status', 'detail', 'code']);
+    expect(problem.properties.code.enum).toBeUndefined();
+    for (const code of ['VALIDATION_FAILED', 'NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'INTERNAL_ERROR', 'ALIBABA_TIMEOUT', 'ALIBABA_UNREACHABLE']) {
+      expect(problem.properties.code.description).toContain(code);
+    }
+    for (const [name, response] of Object.entries<any>(document.components.responses)) {
+      expect(response.content['application/problem+json'].schema, name).toEqual({ $ref: '#/components/schemas/Problem' });
+    }
+  });
+
+  it('has one example per call kind, each valid against its schema (ajv 2020-12) and accepted by placeCallRequestSchema', () => {
+    const schemaNamed = schemaValidator();
+    const examples = document.paths['/calls'].post.requestBody.content['application/json'].examples;
+    expect(Object.keys(examples)).toEqual(['tts', 'voice', 'ivr', 'clickToDial', 'smart']);
+    const validate = schemaNamed('PlaceCallRequest');
+    for (const [name, example] of Object.entries<any>(examples)) {
+      expect(validate(example.value), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(example.value.type).toBe(name);
+      expect(placeCallRequestSchema.safeParse(example.value).success, name).toBe(true);
+    }
+    // The document's schema refuses what the zod schema refuses (a sample).
+    for (const bad of [
+      { ...PLACE_CALL_EXAMPLES.tts.value, playTimes: 4 },
+      { ...PLACE_CALL_EXAMPLES.tts.value, foo: 1 },
+      { ...PLACE_CALL_EXAMPLES.voice.value, type: 'fax' },
+      { type: 'ivr', calledNumber: '13800138002' },
+    ]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(placeCallRequestSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('has cancel and get examples (a CallId with ^) valid against their parameter schemas, and response examples valid against theirs', () => {
+    const schemaNamed = schemaValidator();
+    const ajv = new Ajv2020({ strict: false });
+    const callId = document.components.parameters.CallId;
+    expect(callId.examples.alibabaCallId.value).toBe(EXAMPLE_CALL_ID);
+    expect(EXAMPLE_CALL_ID).toContain('^');
+    expect(ajv.validate(callId.schema, EXAMPLE_CALL_ID)).toBe(true);
+    expect(callIdSchema.safeParse(EXAMPLE_CALL_ID).success).toBe(true);
+    for (const parameter of document.paths['/calls/{callId}'].get.parameters.filter((p: any) => p.in === 'query')) {
+      expect(ajv.validate(parameter.schema, parameter.examples.placedElsewhere.value), parameter.name).toBe(true);
+    }
+    expect(getCallQuerySchema.safeParse(GET_CALL_EXAMPLE_QUERY).success).toBe(true);
+
+    for (const [path, method, status, schema] of [
+      ['/calls', 'post', '202', 'PlacedCall'],
+      ['/calls/{callId}/cancel', 'post', '200', 'CancelResult'],
+      ['/calls/{callId}', 'get', '200', 'Call'],
+    ] as const) {
+      const validate = schemaNamed(schema);
+      const example = document.paths[path][method].responses[status].content['application/json'].example;
+      expect(validate(example), `${schema}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it('describes responses with schemas the domain types match (compile-time)', () => {
+    expectTypeOf<PlacedCall>().toExtend<z.output<typeof placedCallSchema>>();
+    expectTypeOf<z.output<typeof placedCallSchema>>().toExtend<PlacedCall>();
+    expectTypeOf<Awaited<ReturnType<typeof cancelCall>>>().toEqualTypeOf<z.output<typeof cancelResultSchema>>();
+    expectTypeOf<Problem>().toExtend<z.output<typeof problemSchema>>();
+    expectTypeOf<z.output<typeof problemSchema>>().toExtend<Problem>();
+    expectTypeOf<CallView>().toExtend<z.output<typeof callViewSchema>>();
+  });
+});
