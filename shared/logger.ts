@@ -48,8 +48,13 @@ export function createLogger(
   };
 }
 
+/** A digit run right after a percent-encoded `=` (`%3D`, or `%253D` encoded twice), as in a string to sign. */
+const PHONE_AFTER_ENCODED_EQUALS = /(%(?:25)*3D)(\d{7,20})(?!\d)/gi;
+
 function scrubText(text: string): string {
-  return text.replace(PHONE_IN_TEXT, (match) => maskPhone(match));
+  return text
+    .replace(PHONE_IN_TEXT, (match) => maskPhone(match))
+    .replace(PHONE_AFTER_ENCODED_EQUALS, (_match, equals: string, digits: string) => equals + maskPhone(digits));
 }
 
 /** Nesting kept in a log entry; deeper values are replaced, never written unsanitised. */

@@ -152,7 +152,9 @@ export function classifyAlibabaFailure(code: string | undefined, httpStatus: num
   if (httpStatus >= 500) return 'transient';
   if (httpStatus === 429) return 'throttled';
   if (httpStatus === 408) return 'transient';
-  if (httpStatus >= 400) return 'rejected';
+  // A 4xx without Alibaba's envelope comes from a proxy, a WAF or a wrong endpoint: configuration
+  // for an operator to fix (design.md maps it to 502), not content the caller sent.
+  if (httpStatus >= 400) return code !== undefined && code !== '' ? 'rejected' : 'account';
   if (code !== undefined && code !== '') return 'rejected';
   if (httpStatus >= 300) return 'account';
   return 'transient';
@@ -169,12 +171,11 @@ export function retryAfterSecondsFor(
   retryAfterHeader?: string,
 ): number | undefined {
   if (classifyAlibabaFailure(code, httpStatus) !== 'throttled') return undefined;
-  const hint = code ? matchCodeRule(code)?.retryAfterSeconds : undefined;
-  if (hint !== undefined) return hint;
   const fromHeader = retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader.trim())
     ? Number(retryAfterHeader.trim())
     : undefined;
-  return fromHeader ?? DEFAULT_THROTTLE_RETRY_AFTER_SECONDS;
+  if (fromHeader !== undefined) return fromHeader;
+  return (code ? matchCodeRule(code)?.retryAfterSeconds : undefined) ?? DEFAULT_THROTTLE_RETRY_AFTER_SECONDS;
 }
 
 /** True when an answer with this code proves the request was not acted on (see RESEND_SAFE_CODES). */

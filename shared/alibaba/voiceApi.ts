@@ -41,7 +41,8 @@ export class VoiceApi {
     const { requestId, body } = await this.rpc.call(action, params, { placesCall: true, deadline: options.deadline });
     const callId = body.CallId;
     if (typeof callId !== 'string' || callId === '') {
-      throw new AlibabaError('transient', 'MissingCallId', `${action} answered OK without a CallId`, { action, requestId });
+      // Code OK means Alibaba accepted the request: the call may well exist, so never invite a retry.
+      throw new AlibabaError('ambiguous', 'MissingCallId', `${action} answered OK without a CallId`, { action, requestId });
     }
     return { callId, requestId };
   }

@@ -18,9 +18,6 @@ export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
   cancelled: 3,
 };
 
-export function isFinal(status: CallStatus): boolean {
-  return STATUS_RANK[status] === STATUS_RANK.completed;
-}
 
 /** A call as this bundle recorded it when placing it. */
 export interface CallRecord {

@@ -3,6 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 const clients = new Map<string, DynamoDBClient>();
 
 /**
+ * The SDK waits forever by default. Three attempts of at most 2 s each keep a write after a placed
+ * call inside a 10 s Lambda, so the caller always gets the 202 instead of a bare gateway timeout.
+ */
+const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 2_000 };
+
+/**
  * One DynamoDB client per endpoint, built once per container and reused across invocations.
  * With an endpoint override (DynamoDB Local) any static key works; DynamoDB Local runs with a shared
  * database so every key sees the same tables.
@@ -17,8 +23,9 @@ export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
           region: process.env.AWS_REGION ?? 'us-east-1',
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
           maxAttempts: 3,
+          requestHandler: REQUEST_TIMEOUTS,
         })
-      : new DynamoDBClient({ maxAttempts: 3 });
+      : new DynamoDBClient({ maxAttempts: 3, requestHandler: REQUEST_TIMEOUTS });
     clients.set(key, client);
   }
   return client;

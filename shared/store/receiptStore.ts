@@ -24,7 +24,7 @@ import {
 import type { NormalisedReceipt } from '../receipts/normalise.ts';
 import type { ReceiptMessage } from '../receipts/receiptMessage.ts';
 import { STATUS_RANK, type CallStatus } from './callStore.ts';
-import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, marshallItem } from './dynamoCallStore.ts';
+import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
 
 export const INVALID_PK_PREFIX = 'INVALID#';
 /** DynamoDB's BatchWriteItem limit. */
@@ -126,7 +126,8 @@ export class DynamoReceiptStore implements ReceiptStore {
   async storeBatch(messages: readonly ReceiptMessage[], options: StoreBatchOptions = {}): Promise<StoreBatchResult> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     const nowMs = this.now();
-    const stamp = { storedAt: new Date(nowMs).toISOString(), expiresAt: Math.floor(nowMs / 1000) + this.retentionDays * 86_400 };
+    const storedAt = new Date(nowMs).toISOString();
+    const stamp = { storedAt, expiresAt: expiresAtSeconds(storedAt, this.retentionDays) };
     const items = new Map<string, PendingItem>();
     const updates = new Map<string, StatusUpdate>();
     const byId = new Map(messages.map((message) => [message.messageId, message]));

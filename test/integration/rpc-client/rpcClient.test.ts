@@ -217,11 +217,11 @@ describe('answers without a JSON envelope', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('does not retry a non-JSON 404 (rejected)', async () => {
+  it('does not retry a non-JSON 404 (a proxy or wrong endpoint: account, not the caller\'s content)', async () => {
     server.script({ kind: 'raw', status: 404, text: 'not found', contentType: 'text/plain' });
     const error = await failure(client().call('QueryCallDetailByCallId', { CallId: 'a' }));
 
-    expect(error).toMatchObject({ kind: 'rejected', code: 'HTTP_404' });
+    expect(error).toMatchObject({ kind: 'account', code: 'HTTP_404' });
     expect(server.requests).toHaveLength(1);
   });
 

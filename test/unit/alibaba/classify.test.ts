@@ -114,8 +114,8 @@ const statusCases: [code: string | undefined, httpStatus: number, kind: string][
   [undefined, 504, 'transient'],
   [undefined, 429, 'throttled'],
   [undefined, 408, 'transient'],
-  [undefined, 400, 'rejected'],
-  [undefined, 404, 'rejected'],
+  [undefined, 400, 'account'],
+  [undefined, 404, 'account'],
   [undefined, 301, 'account'],
   [undefined, 200, 'transient'],
   ['', 503, 'transient'],
@@ -171,8 +171,9 @@ describe('retryAfterSecondsFor', () => {
     expect(retryAfterSecondsFor(code, status)).toBe(seconds);
   });
 
-  it('keeps the table hint over a Retry-After header', () => {
-    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 429, '5')).toBe(60);
+  it('prefers the server\'s own Retry-After header over the table hint', () => {
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 429, '5')).toBe(5);
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 400)).toBe(60);
   });
 
   it('uses Retry-After for a throttled answer without a known code, else 1 s', () => {

@@ -327,3 +327,19 @@ describe('identifiers that contain long digit runs', () => {
     expect(entry.message).toBe('drained Alicom-Queue-1234567890-VoiceReport for *******8000');
   });
 });
+
+describe('phone numbers inside percent-encoded text (an Alibaba string to sign)', () => {
+  it.each([
+    ['encoded once', 'GET&%2F&AccessKeyId%3Dabc%26CalledNumber%3D13800138000%26Format%3DJSON', 'CalledNumber%3D*******8000'],
+    ['encoded twice', 'POST&%2F&CalledNumber%253D13800138000%2526Format', 'CalledNumber%253D*******8000'],
+  ])('masks the number when %s', (_name, text, masked) => {
+    const lines: string[] = [];
+    const logger = createLogger({}, { level: 'info', write: (line) => lines.push(line) });
+
+    logger.info(`server string to sign: ${text}`);
+
+    const entry = JSON.parse(lines[0]!) as { message: string };
+    expect(entry.message).toContain(masked);
+    expect(entry.message).not.toContain('13800138000');
+  });
+});
