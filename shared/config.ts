@@ -13,6 +13,8 @@ export interface Config {
   credentialsSource: CredentialsSource;
   /** `MessageType` -> MNS queue name. */
   receiptQueues: ReadonlyMap<string, string>;
+  /** False when RECEIPT_QUEUES was unset and the sandbox's queue names stand in. */
+  receiptQueuesConfigured: boolean;
   callsTable: string;
   dynamodbEndpoint: string | undefined;
   receiptTtlDays: number;
@@ -34,6 +36,19 @@ const MAX_RECEIPT_TTL_DAYS = 3650;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The receipt poller's extra check: Alibaba's own MNS account only has the queues the console
+ * names, so polling it with the sandbox's stand-in names must fail at start, naming the variable.
+ */
+export function assertReceiptQueuesConfigured(config: Config): void {
+  if (!config.receiptQueuesConfigured && config.mnsEndpoint === DEFAULT_MNS_ENDPOINT) {
+    throw new ConfigError(
+      'RECEIPT_QUEUES',
+      'is required with Alibaba\'s MNS endpoint: set MessageType=QueueName pairs as the Voice Service console shows them',
+    );
+  }
+}
+
 /** Parses a configuration from an environment. Pure: tests pass their own `env`. */
 export function parseConfig(env: Env): Config {
   return {
@@ -43,6 +58,7 @@ export function parseConfig(env: Env): Config {
     signatureVersion: signatureVersion(env),
     credentialsSource: credentialsSource(env),
     receiptQueues: receiptQueues(env),
+    receiptQueuesConfigured: optional(env, 'RECEIPT_QUEUES') !== undefined,
     callsTable: required(env, 'CALLS_TABLE'),
     dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT') && endpoint(env, 'DYNAMODB_ENDPOINT', ''),
     receiptTtlDays: integer(env, 'RECEIPT_TTL_DAYS', DEFAULT_RECEIPT_TTL_DAYS, 1, MAX_RECEIPT_TTL_DAYS),

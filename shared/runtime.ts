@@ -1,7 +1,7 @@
 import { AlibabaRpcClient } from './alibaba/rpcClient.ts';
 import { VOICE_API_VERSION, VoiceApi } from './alibaba/voiceApi.ts';
 import type { CallsDependencies } from './calls/service.ts';
-import { getConfig, type Config } from './config.ts';
+import { assertReceiptQueuesConfigured, getConfig, type Config } from './config.ts';
 import { createCredentialsProvider } from './credentials.ts';
 import { logger } from './logger.ts';
 import { DynamoCallStore } from './store/dynamoCallStore.ts';
@@ -58,6 +58,7 @@ export function receiptsDependencies(config: Config = getConfig()): ReceiptsDepe
 let cachedReceiptsDependencies: ReceiptsDependencies | undefined;
 
 function buildReceiptsDependencies(config: Config): ReceiptsDependencies {
+  assertReceiptQueuesConfigured(config);
   const dybase = new AlibabaRpcClient({
     endpoint: config.dybaseEndpoint,
     version: DYBASE_API_VERSION,

@@ -3,7 +3,7 @@
  * every bad value; credentials from the environment or from SSM / Secrets Manager with a 5-minute cache.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type CredentialsSource } from '#shared/config';
+import { assertReceiptQueuesConfigured, parseConfig, type CredentialsSource } from '#shared/config';
 import {
   CREDENTIALS_CACHE_MS,
   createCredentialsProvider,
@@ -389,5 +389,29 @@ describe('parseCredentialsDocument (the SSM / Secrets Manager value)', () => {
     expect(error.message).not.toContain(LEAKY_SECRET);
     expect(error.message).not.toContain('12345678');
     expect(error.cause).toBeUndefined();
+  });
+});
+
+describe('assertReceiptQueuesConfigured (the receipt poller at cold start)', () => {
+  const base = { CALLS_TABLE: 'calls' };
+
+  it('refuses to poll Alibaba\'s MNS endpoint with stand-in queue names, naming RECEIPT_QUEUES', () => {
+    const error = (() => {
+      try {
+        assertReceiptQueuesConfigured(parseConfig(base));
+        return undefined;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('RECEIPT_QUEUES');
+  });
+
+  it.each([
+    ['RECEIPT_QUEUES is set', { ...base, RECEIPT_QUEUES: 'VoiceReport=Alicom-Queue-1234567890-VoiceReport' }],
+    ['the MNS endpoint is another one (the sandbox)', { ...base, ALIYUN_MNS_ENDPOINT: 'http://127.0.0.1:8090' }],
+  ])('accepts the configuration when %s', (_name, env) => {
+    expect(() => assertReceiptQueuesConfigured(parseConfig(env))).not.toThrow();
   });
 });
