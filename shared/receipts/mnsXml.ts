@@ -57,9 +57,11 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   // Everything stays text: receipt handles, ids and Base64 bodies must not become numbers.
   parseTagValue: false,
-  trimValues: true,
+  // A message body must arrive exactly as sent: untrimmed, with character references such as
+  // `&#13;` (a carriage return) decoded. Other fields are trimmed where they are read (field()).
+  trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true,
   isArray: (_name, jpath) => LIST_PATHS.has(String(jpath)),
 });
 
@@ -78,8 +80,8 @@ function parse(xml: string): Record<string, unknown> {
 export function parseReceiveResponse(xml: string): MnsMessage[] {
   const root = parse(xml).Messages;
   if (root === undefined) throw new MnsXmlError('expected a <Messages> document');
-  // `<Messages/>` parses to an empty string: no messages.
-  if (root === '' || root === null) return [];
+  // `<Messages/>` (or only white space inside) parses to a string: no messages.
+  if (root === null || (typeof root === 'string' && root.trim() === '')) return [];
   if (typeof root !== 'object') throw new MnsXmlError('expected <Message> elements inside <Messages>');
   const list = (root as Record<string, unknown>).Message ?? [];
   if (!Array.isArray(list)) throw new MnsXmlError('expected <Message> elements inside <Messages>');
@@ -97,7 +99,7 @@ function toMessage(entry: unknown, index: number): MnsMessage {
   return {
     messageId,
     receiptHandle,
-    body: text(fields.MessageBody) ?? '',
+    body: exactText(fields.MessageBody) ?? '',
     bodyMd5: text(fields.MessageBodyMD5),
     // A missing EnqueueTime must still give the same key on every redelivery: 0 is stable.
     enqueueTime: integer(fields.EnqueueTime) ?? 0,
@@ -167,7 +169,14 @@ export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => XML_ESCAPES[character]!);
 }
 
+/** A field's text, trimmed (XML indentation is not part of an id, a handle or a time). */
 function text(value: unknown): string | undefined {
+  const raw = exactText(value)?.trim();
+  return raw === '' ? undefined : raw;
+}
+
+/** A field's text exactly as sent (message bodies). */
+function exactText(value: unknown): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number') return String(value);
   return undefined;

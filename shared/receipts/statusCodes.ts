@@ -49,7 +49,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, Readonly<Record<string, Cal
     '200120': 'failed', // two-leg: callee out of service area
     '200121': 'failed', // over the concurrency limit
     '200130': 'failed', // other
-    '9996': 'failed', // call not established
+    // 9996 (call not established or already ended) is left to smart_status_code: CANCEL means the
+    // call was cancelled; without it the fallback makes it failed.
     '999999': 'failed', // system error
     '500': 'failed', // carrier error
     '400': 'failed', // network element busy

@@ -191,6 +191,13 @@ describe('status table (spec §5.6 → design.md vocabulary)', () => {
   });
 
   it.each([
+    ['CANCEL', 'cancelled'],
+    [undefined, 'failed'],
+  ])('VoiceReport 9996 (not established) with smart_status_code %s → %s', (smart, status) => {
+    expect(normalised('VoiceReport', { call_id: CALL_ID, status_code: '9996', ...(smart ? { smart_status_code: smart } : {}) }).status).toBe(status);
+  });
+
+  it.each([
     ['ANSWERED', 'completed'],
     ['USER_BUSY', 'busy'],
     ['NO_ANSWER', 'no-answer'],
