@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ReceiptPollError } from '#shared/errors';
 import { drainReceiptQueues, type QueueDrainStats } from '#shared/receipts/poller';
-import { receiptsDependencies } from '#shared/runtime';
+import { receiptsDependencies } from '#shared/receiptsRuntime';
 
 const deps = receiptsDependencies();
 

@@ -27,7 +27,7 @@ import type { Context } from 'aws-lambda';
 import { expect, vi } from 'vitest';
 import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
 import type { MnsMessage } from '#shared/receipts/mnsClient';
-import type { ReceiptsDependencies } from '#shared/runtime';
+import type { ReceiptsDependencies } from '#shared/receiptsRuntime';
 import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
@@ -106,7 +106,7 @@ export async function startReceiptsBundle(options: SandboxOptions = {}): Promise
     import('../../../functions/placeCall.ts'),
     import('../../../functions/cancelCall.ts'),
     import('../../../functions/getCall.ts'),
-    import('#shared/runtime'),
+    import('#shared/receiptsRuntime'),
   ]);
   const deps = runtime.receiptsDependencies();
   const pollReceipts = poll.handler as unknown as PollHandler;
