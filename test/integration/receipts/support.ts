@@ -27,6 +27,7 @@ import type { Context } from 'aws-lambda';
 import { expect, vi } from 'vitest';
 import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
 import type { MnsMessage } from '#shared/receipts/mnsClient';
+import type { QueueDrainStats } from '#shared/receipts/poller';
 import type { ReceiptsDependencies } from '#shared/receiptsRuntime';
 import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
@@ -40,18 +41,7 @@ export const TTL_DAYS = 30;
 export const DAY_SECONDS = 86_400;
 
 /** What the pollReceipts handler resolves with: per-queue counters (poller.ts QueueDrainStats without the error). */
-export interface PollStats {
-  messageType: string;
-  queue: string;
-  received: number;
-  stored: number;
-  deleted: number;
-  invalid: number;
-  deleteFailures: number;
-  notStored: number;
-  rounds: number;
-  stoppedBecause: 'empty' | 'deadline' | 'error';
-}
+export type PollStats = Omit<QueueDrainStats, 'error'>;
 export type PollHandler = (event: unknown, context: Context) => Promise<{ queues: PollStats[] }>;
 
 export interface ReceiptsBundle {
