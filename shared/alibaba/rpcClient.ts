@@ -65,6 +65,12 @@ export interface RpcCallOptions {
    * Alibaba it is never sent again. A transport failure after writing becomes `ambiguous`.
    */
   placesCall?: boolean;
+  /**
+   * The action changes a call's state (CancelCall): a re-sent request would answer differently
+   * (`Status: false`, already cancelled) and hide what the first did, so it is treated like
+   * `placesCall`: never sent again once it may have reached Alibaba.
+   */
+  changesCallState?: boolean;
   /** Absolute epoch ms (for example Lambda's remaining time minus a margin); no attempt or backoff goes past it. */
   deadline?: number;
   /** Observer for metrics and logs; called after every attempt. Exceptions thrown by it are ignored. */
@@ -156,7 +162,7 @@ export class AlibabaRpcClient {
 
       const startedAt = Date.now();
       const outcome = await this.send(action, params, credentials, Math.min(this.attemptTimeoutMs, remaining));
-      const verdict = judge(action, outcome, options.placesCall === true, this.origin);
+      const verdict = judge(action, outcome, options, this.origin);
       report(options.onAttempt, {
         action,
         attempt,
@@ -284,8 +290,11 @@ function dispatchOnce(
 }
 
 /** Turns one attempt's outcome into a result or a classified error (spec §1.5, §4). */
-function judge(action: string, outcome: AttemptOutcome, placesCall: boolean, origin: string): AttemptVerdict {
-  if (outcome.type === 'transport') return judgeTransport(action, outcome, placesCall, origin);
+function judge(action: string, outcome: AttemptOutcome, options: RpcCallOptions, origin: string): AttemptVerdict {
+  const placesCall = options.placesCall === true;
+  // A lost answer hides the effect of any state-changing request; an explicit error answer only
+  // makes a call-placing one unsafe to repeat (see the transient rule below).
+  if (outcome.type === 'transport') return judgeTransport(action, outcome, placesCall || options.changesCallState === true, origin);
 
   const { status } = outcome;
   const envelope = outcome.truncated ? undefined : parseEnvelope(outcome.body);
@@ -311,7 +320,7 @@ function judge(action: string, outcome: AttemptOutcome, placesCall: boolean, ori
         error: new AlibabaError(
           'ambiguous',
           TRANSPORT_CODES.outcomeUnknown,
-          `${action}: Alibaba answered HTTP ${status} without a readable envelope; the call may or may not have been placed`,
+          `${action}: Alibaba answered HTTP ${status} without a readable envelope; whether it took effect is unknown`,
           details,
         ),
       };
@@ -343,6 +352,7 @@ function judge(action: string, outcome: AttemptOutcome, placesCall: boolean, ori
 function judgeTransport(
   action: string,
   outcome: Extract<AttemptOutcome, { type: 'transport' }>,
+  /** The request must not be sent again once it may have arrived. */
   placesCall: boolean,
   origin: string,
 ): AttemptVerdict {
@@ -370,7 +380,7 @@ function judgeTransport(
         'ambiguous',
         TRANSPORT_CODES.outcomeUnknown,
         `${action}: the request may have reached Alibaba but no answer was received (${code}); ` +
-          'the call may or may not have been placed',
+          'whether it took effect (a call placed or cancelled) is unknown',
         { action, timedOut, cause },
       ),
     };

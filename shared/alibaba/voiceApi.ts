@@ -8,7 +8,7 @@ export interface RpcCaller {
   call(
     action: string,
     params: Readonly<Record<string, string>>,
-    options?: { placesCall?: boolean; deadline?: number },
+    options?: { placesCall?: boolean; changesCallState?: boolean; deadline?: number },
   ): Promise<{ requestId: string; body: Record<string, unknown> }>;
 }
 
@@ -49,7 +49,8 @@ export class VoiceApi {
 
   /** spec §3.5 CancelCall; `Status` may be a boolean or the string "true". */
   async cancelCall(callId: string, options: CallOptions = {}) {
-    const { requestId, body } = await this.rpc.call('CancelCall', { CallId: callId }, { deadline: options.deadline });
+    // Never re-sent once it may have arrived: a second CancelCall answers false and hides the first.
+    const { requestId, body } = await this.rpc.call('CancelCall', { CallId: callId }, { changesCallState: true, deadline: options.deadline });
     return { cancelled: body.Status === true || body.Status === 'true', requestId };
   }
 

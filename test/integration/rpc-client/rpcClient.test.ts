@@ -268,6 +268,17 @@ describe('call-placing requests are never re-sent once Alibaba may have seen the
     expect(attempts.map((a) => a.outcome)).toEqual(['ambiguous']);
   });
 
+  it('a timed-out CancelCall (changesCallState) is not re-sent either: a second one would answer false', async () => {
+    server.script({ kind: 'delay', ms: 1_000 });
+    const error = await failure(
+      client({ attemptTimeoutMs: 200 }).call('CancelCall', { CallId: '116012354148^102813781234' }, { changesCallState: true }),
+    );
+
+    expect(error).toMatchObject({ kind: 'ambiguous', code: 'RequestOutcomeUnknown' });
+    await sleep(300); // a late re-send would arrive in this window
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('a placesCall whose connection is dropped after sending is not re-sent (ambiguous, not a timeout)', async () => {
     server.script({ kind: 'destroy' });
     const error = await failure(client().call('SingleCallByTts', TTS_PARAMS, { placesCall: true }));

@@ -4,10 +4,10 @@ import { AlibabaError } from '#shared/errors';
 
 /** An RPC caller that answers one fixed body and records what it was asked. */
 function answering(body: Record<string, unknown>) {
-  const calls: { action: string; params: Readonly<Record<string, string>>; placesCall?: boolean }[] = [];
+  const calls: { action: string; params: Readonly<Record<string, string>>; placesCall?: boolean; changesCallState?: boolean }[] = [];
   const rpc: RpcCaller = {
     call: async (action, params, options) => {
-      calls.push({ action, params, placesCall: options?.placesCall });
+      calls.push({ action, params, placesCall: options?.placesCall, ...(options?.changesCallState ? { changesCallState: true } : {}) });
       return { requestId: 'REQ-1', body };
     },
   };
@@ -43,8 +43,10 @@ describe('VoiceApi.cancelCall and queryCallDetail', () => {
     ['false', false],
     [undefined, false],
   ])('reads Status %j as cancelled=%j (spec §3.5: boolean or string)', async (status, cancelled) => {
-    const { api } = answering({ Code: 'OK', Status: status });
+    const { api, calls } = answering({ Code: 'OK', Status: status });
     await expect(api.cancelCall('1^2')).resolves.toEqual({ cancelled, requestId: 'REQ-1' });
+    // Never re-sent once it may have arrived: a second CancelCall would answer false.
+    expect(calls[0]).toMatchObject({ action: 'CancelCall', params: { CallId: '1^2' }, changesCallState: true });
   });
 
   it.each([
