@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
+import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CallRecord, CallStore, StoredCall } from '../store/callStore.ts';
@@ -122,7 +123,6 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
   return { ...base, detail };
 }
 
-const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 /**
  * QueryDate (spec §3.7) is epoch ms and Alibaba searches the day from there; the documented example is

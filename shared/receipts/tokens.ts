@@ -3,6 +3,7 @@
  * cached per message type at module scope so a warm Lambda container reuses them, and refreshed
  * before `ExpireTime` (spec §5.1 step 4, §8 item 5).
  */
+import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { AlibabaError } from '../errors.ts';
 import type { AlibabaCredentials } from '../signing/index.ts';
 
@@ -16,8 +17,6 @@ export const QUERY_TOKEN_ACTION = 'QueryTokenForMnsQueue';
  * issues such tokens), half its lifetime is used instead, so it is still used at all.
  */
 export const TOKEN_REFRESH_MARGIN_MS = 2 * 60_000;
-/** spec §5.2: `ExpireTime`/`CreateTime` are China time (Asia/Shanghai, UTC+8, no daylight saving). */
-const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 /** STS credentials for one queue; `expiresAt` is epoch ms. */
 export interface ReceiptToken extends AlibabaCredentials {
