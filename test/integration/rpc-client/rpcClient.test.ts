@@ -452,14 +452,16 @@ describe('the deadline', () => {
     server.script({ kind: 'json', status: 500, code: 'InternalError' }, { kind: 'json', status: 500, code: 'InternalError' });
     const started = Date.now();
     const error = await failure(
-      client({ maxAttempts: 2, backoffBaseMs: 3_000, backoffCapMs: 3_000 }).call(
+      // Full jitter draws the sleep from 0-20 s: an implementation that slept past the deadline would
+      // overrun the 2 s bound below about 90% of the time.
+      client({ maxAttempts: 2, backoffBaseMs: 20_000, backoffCapMs: 20_000 }).call(
         'QueryCallDetailByCallId',
         { CallId: 'a' },
         { deadline: started + 300 },
       ),
     );
 
-    // A 3 s backoff would overrun the 300 ms deadline: it is never slept.
+    // A backoff that would overrun the 300 ms deadline is never slept.
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toMatchObject({ kind: 'transient', code: 'InternalError' });
   });
