@@ -222,3 +222,21 @@ export function fullRequest(type: CallTypeName, number: () => string): FullReque
 }
 
 export const CALL_TYPE_NAMES: readonly CallTypeName[] = ['tts', 'voice', 'ivr', 'clickToDial', 'smart'];
+
+/**
+ * A TTS call whose text needs every kind of percent-encoding (RFC 3986 reserved characters,
+ * Chinese, an emoji) and the exact wire parameters Alibaba must receive for it, whatever the
+ * signature version.
+ */
+export function encodingRequest(calledNumber: string): { body: Record<string, unknown>; wire: Record<string, string> } {
+  const outId = "&=+%/?#*()~!'";
+  return {
+    body: { type: 'tts', calledNumber, ttsCode: 'TTS_123456789', ttsParam: { name: '李雷 😀', note: "a&b=c+d%e/f?g#h*i'(j)~!" }, outId },
+    wire: {
+      CalledNumber: calledNumber,
+      TtsCode: 'TTS_123456789',
+      TtsParam: '{"name":"李雷 😀","note":"a&b=c+d%e/f?g#h*i\'(j)~!"}',
+      OutId: outId,
+    },
+  };
+}

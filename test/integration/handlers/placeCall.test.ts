@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
-import { CALL_TYPE_NAMES, fullRequest, type CallTypeName } from './fullRequests.ts';
+import { CALL_TYPE_NAMES, encodingRequest, fullRequest, type CallTypeName } from './fullRequests.ts';
 import {
   DAY_SECONDS,
   PROD_IDS,
@@ -133,26 +133,14 @@ describe('POST /calls without an outId', () => {
   });
 
   it('signs and sends text that needs percent-encoding unchanged: punctuation in outId, Chinese and emoji in ttsParam', async () => {
-    const calledNumber = freshNumber();
-    const body = {
-      type: 'tts',
-      calledNumber,
-      ttsCode: 'TTS_123456789',
-      ttsParam: { name: '李雷 😀', note: "a&b=c+d%e/f?g#h*i'(j)~!" },
-      outId: "&=+%/?#*()~!'",
-    };
+    const { body, wire } = encodingRequest(freshNumber());
 
     const response = await postCall(harness, body);
 
     expect(response.status, response.text).toBe(202);
-    expect(response.body.outId).toBe("&=+%/?#*()~!'");
+    expect(response.body.outId).toBe(body.outId);
     expect(harness.sandbox.control.requests()[0]).toMatchObject({ signatureVersion: 'v1' });
-    expect(harness.sandbox.control.requests()[0]!.params).toEqual({
-      CalledNumber: calledNumber,
-      TtsCode: 'TTS_123456789',
-      TtsParam: '{"name":"李雷 😀","note":"a&b=c+d%e/f?g#h*i\'(j)~!"}',
-      OutId: "&=+%/?#*()~!'",
-    });
+    expect(harness.sandbox.control.requests()[0]!.params).toEqual(wire);
   });
 });
 

@@ -4,7 +4,7 @@
  * read their configuration once per cold start.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CALL_TYPE_NAMES, fullRequest } from './fullRequests.ts';
+import { CALL_TYPE_NAMES, encodingRequest, fullRequest } from './fullRequests.ts';
 import { PROD_IDS, expectProblem, freshNumber, getCallById, postCall, startHandlers, type Harness } from './harness.ts';
 
 let harness: Harness;
@@ -42,26 +42,14 @@ describe('POST /calls signed with V3 (ALIYUN_SIGNATURE_VERSION=v3)', () => {
   });
 
   it('signs and sends text that needs percent-encoding unchanged: punctuation in outId, Chinese and emoji in ttsParam', async () => {
-    const calledNumber = freshNumber();
-    const body = {
-      type: 'tts',
-      calledNumber,
-      ttsCode: 'TTS_123456789',
-      ttsParam: { name: '李雷 😀', note: "a&b=c+d%e/f?g#h*i'(j)~!" },
-      outId: "&=+%/?#*()~!'",
-    };
+    const { body, wire } = encodingRequest(freshNumber());
 
     const response = await postCall(harness, body);
 
     expect(response.status, response.text).toBe(202);
-    expect(response.body.outId).toBe("&=+%/?#*()~!'");
+    expect(response.body.outId).toBe(body.outId);
     expect(harness.sandbox.control.requests()[0]).toMatchObject({ signatureVersion: 'v3' });
-    expect(harness.sandbox.control.requests()[0]!.params).toEqual({
-      CalledNumber: calledNumber,
-      TtsCode: 'TTS_123456789',
-      TtsParam: '{"name":"李雷 😀","note":"a&b=c+d%e/f?g#h*i\'(j)~!"}',
-      OutId: "&=+%/?#*()~!'",
-    });
+    expect(harness.sandbox.control.requests()[0]!.params).toEqual(wire);
   });
 
   it('maps an Alibaba refusal the same way: 422 isv.MOBILE_NUMBER_ILLEGAL', async () => {

@@ -7,11 +7,11 @@
  */
 import { createServer } from 'node:net';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { drainReceiptQueues } from '#shared/receipts/poller';
 import { DynamoReceiptStore } from '#shared/store/receiptStore';
 import {
-  auditDeletes,
+  auditedReceiptsSuite,
   enqueueCalls,
   enqueueReceipts,
   expectQueuesEmpty,
@@ -21,39 +21,23 @@ import {
   pollUntilEmpty,
   receiptItemsOf,
   rejectionOf,
-  startReceiptsBundle,
   statsOf,
   totals,
   uniquePrefix,
   MESSAGE_TYPES,
   TTL_DAYS,
-  type DeleteAudit,
-  type ReceiptsBundle,
 } from './support.ts';
 
-let bundle: ReceiptsBundle;
-let audit: DeleteAudit;
+const suite = auditedReceiptsSuite({ receiptDelayMs: 0, visibilityTimeoutMs: 1_500 });
 let unreachableEndpoint: string;
 
 beforeAll(async () => {
-  bundle = await startReceiptsBundle({ receiptDelayMs: 0, visibilityTimeoutMs: 1_500 });
   // A port nothing listens on: connections are refused.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   unreachableEndpoint = `http://127.0.0.1:${port}`;
-});
-afterAll(async () => {
-  await bundle?.stop();
-});
-beforeEach(() => {
-  bundle.reset();
-  audit = auditDeletes(bundle);
-});
-afterEach(() => {
-  expect(audit.violations).toEqual([]);
-  vi.restoreAllMocks();
 });
 
 function dynamoClientFor(endpoint: string): DynamoDBClient {
@@ -67,7 +51,7 @@ function dynamoClientFor(endpoint: string): DynamoDBClient {
 
 /** The handler's store, replaced for the next polls by `store` (restored after the test). */
 function swapStore(store: DynamoReceiptStore): void {
-  vi.spyOn(bundle.deps.store, 'storeBatch').mockImplementation((messages, options) => store.storeBatch(messages, options));
+  vi.spyOn(suite.bundle.deps.store, 'storeBatch').mockImplementation((messages, options) => store.storeBatch(messages, options));
 }
 
 /**
@@ -93,75 +77,75 @@ function throttlingClient(throttle: (request: string) => boolean): { client: Dyn
 describe('DynamoDB unreachable', () => {
   it('the poll fails loudly, nothing is deleted and nothing half-written; once DynamoDB is back everything is stored once', async () => {
     const prefix = uniquePrefix('ddbDown');
-    const sent = enqueueCalls(bundle.sandbox, prefix, 5);
+    const sent = enqueueCalls(suite.bundle.sandbox, prefix, 5);
     swapStore(new DynamoReceiptStore(dynamoClientFor(unreachableEndpoint), process.env.CALLS_TABLE!, TTL_DAYS));
 
-    const error = await rejectionOf(bundle.poll());
+    const error = await rejectionOf(suite.bundle.poll());
 
     expect(error.name).toBe('ReceiptPollError');
     expect(error.failures.map((failure: { messageType: string }) => failure.messageType).sort()).toEqual([...MESSAGE_TYPES].sort());
-    expect(totals(bundle.sandbox)).toMatchObject({ receivedTotal: 15, deletedTotal: 0 });
-    expect(mnsAnswers(bundle.sandbox, 'BatchDeleteMessage')).toEqual([]);
-    expect(audit.deleteCalls).toBe(0);
+    expect(totals(suite.bundle.sandbox)).toMatchObject({ receivedTotal: 15, deletedTotal: 0 });
+    expect(mnsAnswers(suite.bundle.sandbox, 'BatchDeleteMessage')).toEqual([]);
+    expect(suite.audit.deleteCalls).toBe(0);
     expect(await itemsWithPrefix(prefix)).toEqual([]);
 
-    vi.mocked(bundle.deps.store.storeBatch).mockRestore();
-    await pollUntilEmpty(bundle);
+    vi.mocked(suite.bundle.deps.store.storeBatch).mockRestore();
+    await pollUntilEmpty(suite.bundle);
 
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 15);
+    expectQueuesEmpty(suite.bundle.sandbox, 15);
   });
 
   it('drainReceiptQueues reports it per queue: received, none stored, none deleted, all left for redelivery, stopped by the error', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('ddbStats'), 3);
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('ddbStats'), 3);
     const unavailable = new DynamoReceiptStore(dynamoClientFor(unreachableEndpoint), process.env.CALLS_TABLE!, TTL_DAYS);
 
-    const stats = await drainReceiptQueues({ ...bundle.deps, store: unavailable, deadline: Date.now() + 20_000, waitSeconds: 0 });
+    const stats = await drainReceiptQueues({ ...suite.bundle.deps, store: unavailable, deadline: Date.now() + 20_000, waitSeconds: 0 });
 
     for (const type of MESSAGE_TYPES) {
       expect(statsOf(stats, type)).toMatchObject({ received: 3, stored: 0, deleted: 0, notStored: 3, stoppedBecause: 'error' });
       expect(stats.find((queue) => queue.messageType === type)!.error).toBeDefined();
     }
-    expect(totals(bundle.sandbox).deletedTotal).toBe(0);
+    expect(totals(suite.bundle.sandbox).deletedTotal).toBe(0);
 
-    await pollUntilEmpty(bundle);
+    await pollUntilEmpty(suite.bundle);
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 9);
+    expectQueuesEmpty(suite.bundle.sandbox, 9);
   });
 });
 
 describe('DynamoDB throttling', () => {
   it('a few throttled writes are retried within the poll: everything stored and deleted at once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('ddbSlow'), 20);
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('ddbSlow'), 20);
     // The first three BatchWriteItem requests are throttled.
     let budget = 3;
     const { client, throttled } = throttlingClient((request) => request.includes('"RequestItems"') && budget-- > 0);
     swapStore(new DynamoReceiptStore(client, process.env.CALLS_TABLE!, TTL_DAYS));
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(throttled()).toBe(3);
     for (const type of MESSAGE_TYPES) expect(statsOf(result.queues, type)).toMatchObject({ received: 20, stored: 20, deleted: 20, notStored: 0, stoppedBecause: 'empty' });
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 60);
+    expectQueuesEmpty(suite.bundle.sandbox, 60);
   });
 
   it('one call throttled beyond every retry: its round is neither stored nor deleted, other rounds are; the poll fails loudly; afterwards all stored once', async () => {
     const prefix = uniquePrefix('ddbHot');
-    const sent = enqueueReceipts(bundle.sandbox, 'VoiceReport', [{ call_id: `${prefix}-{n}^7`, status_code: '200003', smart_status_code: 'NO_ANSWER' }], 48);
+    const sent = enqueueReceipts(suite.bundle.sandbox, 'VoiceReport', [{ call_id: `${prefix}-{n}^7`, status_code: '200003', smart_status_code: 'NO_ANSWER' }], 48);
     const hot = `${prefix}-30^7`;
     let throttling = true;
     const { client, throttled } = throttlingClient((request) => throttling && request.includes(hot));
     swapStore(new DynamoReceiptStore(client, process.env.CALLS_TABLE!, TTL_DAYS));
 
-    const error = await rejectionOf(bundle.poll());
+    const error = await rejectionOf(suite.bundle.poll());
 
     expect(error.name).toBe('ReceiptPollError');
     expect(error.failures).toEqual([expect.objectContaining({ messageType: 'VoiceReport' })]);
     expect(throttled()).toBeGreaterThan(1);
     expect(await receiptItemsOf(hot)).toEqual([]);
-    const { deletedTotal, visible, inFlight } = totals(bundle.sandbox);
-    // Deleted are exactly the messages stored (the audit checked each one); the rest are still queued.
+    const { deletedTotal, visible, inFlight } = totals(suite.bundle.sandbox);
+    // Deleted are exactly the messages stored (the suite.audit checked each one); the rest are still queued.
     const storedNow = (await itemsWithPrefix(prefix)).filter((item) => String(item.sk).startsWith('RECEIPT#')).length;
     expect(deletedTotal).toBeGreaterThan(0);
     expect(deletedTotal).toBeLessThan(48);
@@ -169,9 +153,9 @@ describe('DynamoDB throttling', () => {
     expect(deletedTotal + visible + inFlight).toBe(48);
 
     throttling = false;
-    await pollUntilEmpty(bundle);
+    await pollUntilEmpty(suite.bundle);
 
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 48);
+    expectQueuesEmpty(suite.bundle.sandbox, 48);
   });
 });

@@ -5,9 +5,9 @@
  * the queue, and their redelivery after the visibility timeout is deduplicated. After a final clean
  * poll: every receipt stored exactly once, the queues empty, no message ever deleted unstored.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  auditDeletes,
+  auditedReceiptsSuite,
   enqueueCalls,
   enqueueReceipts,
   expectQueuesEmpty,
@@ -15,136 +15,116 @@ import {
   mnsAnswers,
   pollUntilEmpty,
   rejectionOf,
-  startReceiptsBundle,
   statsOf,
   sumStats,
   totals,
   uniquePrefix,
   MESSAGE_TYPES,
-  type DeleteAudit,
-  type ReceiptsBundle,
 } from './support.ts';
 
-let bundle: ReceiptsBundle;
-let audit: DeleteAudit;
-
-beforeAll(async () => {
-  // A short visibility timeout: messages stored but not deleted come back within the test.
-  bundle = await startReceiptsBundle({ receiptDelayMs: 0, visibilityTimeoutMs: 1_500 });
-});
-afterAll(async () => {
-  await bundle?.stop();
-});
-beforeEach(() => {
-  bundle.reset();
-  audit = auditDeletes(bundle);
-});
-afterEach(() => {
-  // Whatever the fault, no delete ever went out for a message that was not in DynamoDB.
-  expect(audit.violations).toEqual([]);
-  vi.restoreAllMocks();
-});
+// A short visibility timeout: messages stored but not deleted come back within the test.
+const suite = auditedReceiptsSuite({ receiptDelayMs: 0, visibilityTimeoutMs: 1_500 });
 
 const faultedRequests = (operation: 'BatchReceiveMessage' | 'BatchDeleteMessage') =>
-  bundle.sandbox.control.mnsRequests().filter((request) => request.operation === operation && request.fault);
+  suite.bundle.sandbox.control.mnsRequests().filter((request) => request.operation === operation && request.fault);
 
 describe('BatchReceiveMessage failing', () => {
   it('5xx answers (InternalError) are retried within the poll: everything stored once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('rx5'), 6);
-    bundle.sandbox.control.addFault({ target: 'mns-receive', error: { code: 'InternalError' }, count: 2 });
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('rx5'), 6);
+    suite.bundle.sandbox.control.addFault({ target: 'mns-receive', error: { code: 'InternalError' }, count: 2 });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(faultedRequests('BatchReceiveMessage')).toHaveLength(2);
-    expect(mnsAnswers(bundle.sandbox, 'BatchReceiveMessage', 'InternalError')).toHaveLength(2);
+    expect(mnsAnswers(suite.bundle.sandbox, 'BatchReceiveMessage', 'InternalError')).toHaveLength(2);
     for (const type of MESSAGE_TYPES) expect(statsOf(result.queues, type)).toMatchObject({ stored: 6, deleted: 6, stoppedBecause: 'empty' });
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 18);
+    expectQueuesEmpty(suite.bundle.sandbox, 18);
   });
 
   it('dropped connections (no answer at all) are retried within the poll: everything stored once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('rxDrop'), 6);
-    bundle.sandbox.control.addFault({ target: 'mns-receive', drop: true, count: 2 });
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('rxDrop'), 6);
+    suite.bundle.sandbox.control.addFault({ target: 'mns-receive', drop: true, count: 2 });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(faultedRequests('BatchReceiveMessage')).toHaveLength(2);
     for (const type of MESSAGE_TYPES) expect(statsOf(result.queues, type)).toMatchObject({ stored: 6, deleted: 6, stoppedBecause: 'empty' });
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 18);
+    expectQueuesEmpty(suite.bundle.sandbox, 18);
   });
 
   it('5xx on every attempt: ReceiptPollError for each queue, nothing taken; the next poll stores everything once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('rx5all'), 4);
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('rx5all'), 4);
     // Three attempts per receive (the first and two retries), for each of the three queues.
-    bundle.sandbox.control.addFault({ target: 'mns-receive', error: { code: 'InternalError' }, count: 9 });
+    suite.bundle.sandbox.control.addFault({ target: 'mns-receive', error: { code: 'InternalError' }, count: 9 });
 
-    const error = await rejectionOf(bundle.poll());
+    const error = await rejectionOf(suite.bundle.poll());
 
     expect(error.name).toBe('ReceiptPollError');
     expect(error.failures).toHaveLength(3);
     for (const failure of error.failures) expect(failure.error).toMatchObject({ kind: 'transient', code: 'InternalError' });
-    expect(totals(bundle.sandbox)).toMatchObject({ visible: 12, receivedTotal: 0, deletedTotal: 0 });
+    expect(totals(suite.bundle.sandbox)).toMatchObject({ visible: 12, receivedTotal: 0, deletedTotal: 0 });
 
-    await pollUntilEmpty(bundle);
+    await pollUntilEmpty(suite.bundle);
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 12);
+    expectQueuesEmpty(suite.bundle.sandbox, 12);
   });
 
   it('an answer slower than the client waits: the request is abandoned and retried; what it took comes back and is stored once', { timeout: 30_000 }, async () => {
-    const sent = enqueueReceipts(bundle.sandbox, 'VoiceCallReport', [{ call_id: `${uniquePrefix('rxSlow')}-{n}^4`, status_code: '200101', status_time: '2024-01-15 16:30:01' }], 10);
+    const sent = enqueueReceipts(suite.bundle.sandbox, 'VoiceCallReport', [{ call_id: `${uniquePrefix('rxSlow')}-{n}^4`, status_code: '200101', status_time: '2024-01-15 16:30:01' }], 10);
     // The first receive long-polls 2 s, so the client gives up after 5 s; this answer takes 6 s.
-    bundle.sandbox.control.addFault({ target: 'mns-receive', latencyMs: 6_000, count: 1 });
+    suite.bundle.sandbox.control.addFault({ target: 'mns-receive', latencyMs: 6_000, count: 1 });
 
-    await pollUntilEmpty(bundle);
+    await pollUntilEmpty(suite.bundle);
 
-    expect(bundle.sandbox.control.faults()).toEqual([]);
+    expect(suite.bundle.sandbox.control.faults()).toEqual([]);
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 10);
+    expectQueuesEmpty(suite.bundle.sandbox, 10);
   });
 });
 
 describe('BatchDeleteMessage failing', () => {
   it('a 5xx answer once is retried: everything deleted in the same poll, stored once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('del5'), 6);
-    bundle.sandbox.control.addFault({ target: 'mns-delete', error: { code: 'InternalError' }, count: 1 });
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('del5'), 6);
+    suite.bundle.sandbox.control.addFault({ target: 'mns-delete', error: { code: 'InternalError' }, count: 1 });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(faultedRequests('BatchDeleteMessage')).toHaveLength(1);
     for (const type of MESSAGE_TYPES) expect(statsOf(result.queues, type)).toMatchObject({ stored: 6, deleted: 6, deleteFailures: 0 });
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 18);
+    expectQueuesEmpty(suite.bundle.sandbox, 18);
   });
 
   it.each([
     ['5xx answers (InternalError)', { error: { code: 'InternalError' } }],
     ['dropped connections', { drop: true }],
   ])('%s on every attempt: the queue fails loudly, its stored messages come back after the visibility timeout and stay one item each', async (_name, fault) => {
-    const sent = enqueueReceipts(bundle.sandbox, 'VoiceReport', [{ call_id: `${uniquePrefix('delAll')}-{n}^5`, status_code: '200000', duration: '9' }], 12);
-    bundle.sandbox.control.addFault({ target: 'mns-delete', count: 3, ...fault });
+    const sent = enqueueReceipts(suite.bundle.sandbox, 'VoiceReport', [{ call_id: `${uniquePrefix('delAll')}-{n}^5`, status_code: '200000', duration: '9' }], 12);
+    suite.bundle.sandbox.control.addFault({ target: 'mns-delete', count: 3, ...fault });
 
-    const error = await rejectionOf(bundle.poll());
+    const error = await rejectionOf(suite.bundle.poll());
 
     expect(error.name).toBe('ReceiptPollError');
     expect(error.failures).toEqual([expect.objectContaining({ messageType: 'VoiceReport', error: expect.objectContaining({ kind: 'transient' }) })]);
     expect(faultedRequests('BatchDeleteMessage')).toHaveLength(3);
-    expect(totals(bundle.sandbox)).toMatchObject({ receivedTotal: 12, deletedTotal: 0 });
+    expect(totals(suite.bundle.sandbox)).toMatchObject({ receivedTotal: 12, deletedTotal: 0 });
     // Stored before the delete was attempted.
     await expectStoredExactlyOnce(sent);
 
-    const { stats } = await pollUntilEmpty(bundle);
+    const { stats } = await pollUntilEmpty(suite.bundle);
 
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 12);
-    expect(totals(bundle.sandbox).receivedTotal).toBe(24);
+    expectQueuesEmpty(suite.bundle.sandbox, 12);
+    expect(totals(suite.bundle.sandbox).receivedTotal).toBe(24);
     expect(sumStats(stats, 'deleted')).toBe(12);
   });
 
   it('a delete failing for some handles (ReceiptHandleError): counted, not fatal; those messages come back and stay one item each', async () => {
     const prefix = uniquePrefix('delPart');
     const sent = enqueueReceipts(
-      bundle.sandbox,
+      suite.bundle.sandbox,
       'VoiceCallReport',
       [
         { call_id: `${prefix}-{n}^6`, status_code: '200101', status_time: '2024-01-15 16:30:01' },
@@ -153,24 +133,24 @@ describe('BatchDeleteMessage failing', () => {
       10,
     );
     // The 1st, 3rd, 5th, ... handle of the next delete fails and its message stays in the queue.
-    bundle.sandbox.control.addFault({ target: 'mns-delete', partial: true });
+    suite.bundle.sandbox.control.addFault({ target: 'mns-delete', partial: true });
 
-    const first = await bundle.poll();
+    const first = await suite.bundle.poll();
 
     expect(statsOf(first.queues, 'VoiceCallReport')).toMatchObject({ received: 10, stored: 10, deleted: 5, deleteFailures: 5, stoppedBecause: 'empty' });
-    expect(totals(bundle.sandbox).deletedTotal).toBe(5);
+    expect(totals(suite.bundle.sandbox).deletedTotal).toBe(5);
 
-    const { stats } = await pollUntilEmpty(bundle);
+    const { stats } = await pollUntilEmpty(suite.bundle);
 
     expect(sumStats(stats, 'deleted')).toBe(5);
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 10);
-    expect(totals(bundle.sandbox).receivedTotal).toBe(15);
+    expectQueuesEmpty(suite.bundle.sandbox, 10);
+    expect(totals(suite.bundle.sandbox).receivedTotal).toBe(15);
   });
 
   it('many faults at once (receive 5xx and drops, delete 5xx, drops and partial failures): after a clean poll, all stored once', async () => {
-    const sent = enqueueCalls(bundle.sandbox, uniquePrefix('mixed'), 40);
-    const { addFault } = bundle.sandbox.control;
+    const sent = enqueueCalls(suite.bundle.sandbox, uniquePrefix('mixed'), 40);
+    const { addFault } = suite.bundle.sandbox.control;
     addFault({ target: 'mns-receive', error: { code: 'InternalError' }, count: 2 });
     addFault({ target: 'mns-receive', drop: true, count: 2 });
     addFault({ target: 'mns-delete', partial: true, count: 2 });
@@ -178,11 +158,11 @@ describe('BatchDeleteMessage failing', () => {
     addFault({ target: 'mns-delete', error: { code: 'ServiceUnavailable', httpStatus: 503 }, count: 3 });
 
     // Some queues may stop on an error in the first poll(s); every receipt must still arrive exactly once.
-    for (let poll = 0; poll < 8 && bundle.sandbox.control.faults().length > 0; poll++) await bundle.poll().catch(() => undefined);
-    expect(bundle.sandbox.control.faults()).toEqual([]);
-    await pollUntilEmpty(bundle);
+    for (let poll = 0; poll < 8 && suite.bundle.sandbox.control.faults().length > 0; poll++) await suite.bundle.poll().catch(() => undefined);
+    expect(suite.bundle.sandbox.control.faults()).toEqual([]);
+    await pollUntilEmpty(suite.bundle);
 
     await expectStoredExactlyOnce(sent);
-    expectQueuesEmpty(bundle.sandbox, 120);
+    expectQueuesEmpty(suite.bundle.sandbox, 120);
   });
 });

@@ -5,9 +5,9 @@
  * as sent, a reason and a TTL in epoch seconds, and deleted from the queue in the same poll; the
  * good receipts around them are stored as usual.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  auditDeletes,
+  auditedReceiptsSuite,
   enqueueReceipts,
   expectQueuesEmpty,
   expectStoredExactlyOnce,
@@ -16,32 +16,13 @@ import {
   callItemOf,
   pollUntilEmpty,
   receiptItemsOf,
-  startReceiptsBundle,
   sumStats,
   totals,
   uniquePrefix,
-  type DeleteAudit,
-  type ReceiptsBundle,
 } from './support.ts';
 
-let bundle: ReceiptsBundle;
-let audit: DeleteAudit;
-
-beforeAll(async () => {
-  // A short visibility timeout: a poison message that was not deleted would come straight back.
-  bundle = await startReceiptsBundle({ receiptDelayMs: 0, visibilityTimeoutMs: 1_000 });
-});
-afterAll(async () => {
-  await bundle?.stop();
-});
-beforeEach(() => {
-  bundle.reset();
-  audit = auditDeletes(bundle);
-});
-afterEach(() => {
-  expect(audit.violations).toEqual([]);
-  vi.restoreAllMocks();
-});
+// A short visibility timeout: a poison message that was not deleted would come straight back.
+const suite = auditedReceiptsSuite({ receiptDelayMs: 0, visibilityTimeoutMs: 1_000 });
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
@@ -64,21 +45,21 @@ describe('poison bodies', () => {
   it('are stored raw under INVALID#, deleted in the same poll, never redelivered; good receipts around them are stored', async () => {
     const prefix = uniquePrefix('poison');
     const good = [
-      ...enqueueReceipts(bundle.sandbox, 'VoiceReport', [{ call_id: `${prefix}-{n}^1`, status_code: '200000', duration: '5' }], 3),
-      ...enqueueReceipts(bundle.sandbox, 'VoiceCallReport', [{ call_id: `${prefix}-{n}^1`, status_code: '200101', status_time: '2024-01-15 16:30:01' }], 3),
+      ...enqueueReceipts(suite.bundle.sandbox, 'VoiceReport', [{ call_id: `${prefix}-{n}^1`, status_code: '200000', duration: '5' }], 3),
+      ...enqueueReceipts(suite.bundle.sandbox, 'VoiceCallReport', [{ call_id: `${prefix}-{n}^1`, status_code: '200101', status_time: '2024-01-15 16:30:01' }], 3),
     ];
     const poisonIds = new Map<string, { messageType: 'VoiceReport' | 'VoiceCallReport' | 'VoiceRecordReport'; body: string; name: string }>();
     Object.entries(POISON).forEach(([name, body], index) => {
       const messageType = (['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const)[index % 3]!;
-      const { messageIds } = bundle.sandbox.control.enqueue({ messageType, bodies: [body] });
+      const { messageIds } = suite.bundle.sandbox.control.enqueue({ messageType, bodies: [body] });
       poisonIds.set(messageIds[0]!, { messageType, body, name });
     });
     const total = good.length + poisonIds.size;
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     // Every message received once and deleted: nothing left to loop on.
-    expect(totals(bundle.sandbox)).toMatchObject({ visible: 0, inFlight: 0, receivedTotal: total, deletedTotal: total });
+    expect(totals(suite.bundle.sandbox)).toMatchObject({ visible: 0, inFlight: 0, receivedTotal: total, deletedTotal: total });
     expect(sumStats([result.queues], 'invalid')).toBe(poisonIds.size);
     expect(sumStats([result.queues], 'notStored')).toBe(0);
     for (const queue of result.queues) expect(queue.stoppedBecause).toBe('empty');
@@ -97,46 +78,46 @@ describe('poison bodies', () => {
 
     // A later poll finds nothing: the poison is gone for good, and its INVALID# items are not doubled.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await bundle.poll();
-    expect(totals(bundle.sandbox).receivedTotal).toBe(total);
+    await suite.bundle.poll();
+    expect(totals(suite.bundle.sandbox).receivedTotal).toBe(total);
     for (const [messageId, { messageType }] of poisonIds) expect(await invalidItemsOf(messageType, [messageId])).toHaveLength(1);
   });
 
   it('a poison message redelivered (its delete failed) is still one INVALID# item', async () => {
-    const { messageIds } = bundle.sandbox.control.enqueue({ messageType: 'VoiceRecordReport', bodies: ['%%% twice %%%', base64('still not JSON')] });
+    const { messageIds } = suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceRecordReport', bodies: ['%%% twice %%%', base64('still not JSON')] });
     // Every delete attempt of the first poll fails: both messages come back after the visibility timeout.
-    bundle.sandbox.control.addFault({ target: 'mns-delete', error: { code: 'InternalError' }, count: 3 });
+    suite.bundle.sandbox.control.addFault({ target: 'mns-delete', error: { code: 'InternalError' }, count: 3 });
 
-    await bundle.poll().catch(() => undefined);
-    expect(totals(bundle.sandbox).deletedTotal).toBe(0);
-    await pollUntilEmpty(bundle);
+    await suite.bundle.poll().catch(() => undefined);
+    expect(totals(suite.bundle.sandbox).deletedTotal).toBe(0);
+    await pollUntilEmpty(suite.bundle);
 
-    expect(totals(bundle.sandbox)).toMatchObject({ receivedTotal: 4, deletedTotal: 2 });
+    expect(totals(suite.bundle.sandbox)).toMatchObject({ receivedTotal: 4, deletedTotal: 2 });
     expect(await invalidItemsOf('VoiceRecordReport', messageIds)).toHaveLength(2);
-    expectQueuesEmpty(bundle.sandbox, 2);
+    expectQueuesEmpty(suite.bundle.sandbox, 2);
   });
 
   it('a body holding usable and unusable receipts: the usable one is stored (and moves its call), the whole body is kept raw as well', async () => {
     const callId = `${uniquePrefix('mixedBody')}-1^1`;
     const body = base64(JSON.stringify([{ call_id: callId, status_code: '200002', smart_status_code: 'USER_BUSY' }, { status_code: '200000' }]));
-    const { messageIds } = bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [body] });
+    const { messageIds } = suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [body] });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(result.queues.find((queue) => queue.messageType === 'VoiceReport')).toMatchObject({ received: 1, stored: 1, deleted: 1, invalid: 1 });
     const [receipt] = await receiptItemsOf(callId);
     expect(receipt).toMatchObject({ callId, statusCode: '200002', status: 'busy', raw: { call_id: callId, status_code: '200002', smart_status_code: 'USER_BUSY' } });
     expect(await callItemOf(callId)).toMatchObject({ status: 'busy' });
     expect(await invalidItemsOf('VoiceReport', messageIds)).toEqual([expect.objectContaining({ rawBody: body })]);
-    expectQueuesEmpty(bundle.sandbox, 1);
+    expectQueuesEmpty(suite.bundle.sandbox, 1);
   });
 
   it('a receipt sent as plain JSON instead of Base64 is accepted as a receipt (spec §5.4 fallback), not as poison', async () => {
     const callId = `${uniquePrefix('rawJson')}-1^1`;
     const receipt = { call_id: callId, status_code: '200003', smart_status_code: 'NO_ANSWER', duration: 0 };
-    bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [JSON.stringify(receipt)] });
+    suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [JSON.stringify(receipt)] });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(result.queues.find((queue) => queue.messageType === 'VoiceReport')).toMatchObject({ stored: 1, deleted: 1, invalid: 0 });
     await expectStoredExactlyOnce([{ messageType: 'VoiceReport', receipt }]);
@@ -145,9 +126,9 @@ describe('poison bodies', () => {
 
   it('a plain-JSON receipt with CRLF line breaks arrives intact (XML character references decoded) and moves its call', async () => {
     const callId = `${uniquePrefix('crlf')}-1^1`;
-    bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [`{"call_id":"${callId}",\r\n"status_code":"200002"}`] });
+    suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [`{"call_id":"${callId}",\r\n"status_code":"200002"}`] });
 
-    const result = await bundle.poll();
+    const result = await suite.bundle.poll();
 
     expect(result.queues.find((queue) => queue.messageType === 'VoiceReport')).toMatchObject({ stored: 1, deleted: 1, invalid: 0 });
     expect(await callItemOf(callId)).toMatchObject({ status: 'busy' });
@@ -155,9 +136,9 @@ describe('poison bodies', () => {
 
   it('keeps a poison body byte for byte: leading and trailing white space and carriage returns included', async () => {
     const body = '  not\r\na receipt  ';
-    const { messageIds } = bundle.sandbox.control.enqueue({ messageType: 'VoiceRecordReport', bodies: [body] });
+    const { messageIds } = suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceRecordReport', bodies: [body] });
 
-    await bundle.poll();
+    await suite.bundle.poll();
 
     expect(await invalidItemsOf('VoiceRecordReport', messageIds)).toEqual([expect.objectContaining({ rawBody: body })]);
   });

@@ -24,7 +24,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { expect, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
 import type { MnsMessage } from '#shared/receipts/mnsClient';
 import type { QueueDrainStats } from '#shared/receipts/poller';
@@ -490,4 +490,36 @@ export function mnsAnswers(sandbox: Sandbox, operation: 'BatchReceiveMessage' | 
   return sandbox.control
     .mnsRequests()
     .filter((request) => request.operation === operation && (code === undefined || request.response?.code === code));
+}
+
+/**
+ * Registers what every receipts fault suite needs: one bundle per file; per test a fresh sandbox
+ * and a delete audit; and after each test the invariant itself — whatever the fault, no delete
+ * ever went out for a message that was not in DynamoDB. Read `suite.bundle` / `suite.audit` in tests.
+ */
+export function auditedReceiptsSuite(options: SandboxOptions): { readonly bundle: ReceiptsBundle; readonly audit: DeleteAudit } {
+  let bundle: ReceiptsBundle | undefined;
+  let audit: DeleteAudit | undefined;
+  beforeAll(async () => {
+    bundle = await startReceiptsBundle(options);
+  });
+  afterAll(async () => {
+    await bundle?.stop();
+  });
+  beforeEach(() => {
+    bundle!.reset();
+    audit = auditDeletes(bundle!);
+  });
+  afterEach(() => {
+    expect(audit!.violations).toEqual([]);
+    vi.restoreAllMocks();
+  });
+  return {
+    get bundle() {
+      return bundle!;
+    },
+    get audit() {
+      return audit!;
+    },
+  };
 }
