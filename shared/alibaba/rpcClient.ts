@@ -289,6 +289,18 @@ function dispatchOnce(
   });
 }
 
+/**
+ * A state-changing request that may have taken effect: never sent again (spec §4.2), reported as
+ * `ambiguous` so the caller checks before retrying.
+ */
+function outcomeUnknown(reason: string, details: ConstructorParameters<typeof AlibabaError>[3]): AttemptVerdict {
+  return {
+    ok: false,
+    retryable: false,
+    error: new AlibabaError('ambiguous', TRANSPORT_CODES.outcomeUnknown, `${reason}; whether it took effect (a call placed or cancelled) is unknown`, details),
+  };
+}
+
 /** Turns one attempt's outcome into a result or a classified error (spec §1.5, §4). */
 function judge(action: string, outcome: AttemptOutcome, options: RpcCallOptions, origin: string): AttemptVerdict {
   const placesCall = options.placesCall === true;
@@ -314,16 +326,7 @@ function judge(action: string, outcome: AttemptOutcome, options: RpcCallOptions,
     // 5xx answer leaves its fate unknown: the call may have been accepted (2xx) or the upstream may
     // have timed out while processing it (502/504).
     if (placesCall && (is2xx || status >= 500)) {
-      return {
-        ok: false,
-        retryable: false,
-        error: new AlibabaError(
-          'ambiguous',
-          TRANSPORT_CODES.outcomeUnknown,
-          `${action}: Alibaba answered HTTP ${status} without a readable envelope; whether it took effect is unknown`,
-          details,
-        ),
-      };
+      return outcomeUnknown(`${action}: Alibaba answered HTTP ${status} without a readable envelope`, details);
     }
     // The remaining transient case is 408: the server gave up reading the request, so it did not
     // act on it and even a call-placing request may be sent again.
@@ -373,17 +376,7 @@ function judgeTransport(
   }
   if (placesCall) {
     // spec §4.2: a blind retry after a timeout or a dropped connection can place a second call.
-    return {
-      ok: false,
-      retryable: false,
-      error: new AlibabaError(
-        'ambiguous',
-        TRANSPORT_CODES.outcomeUnknown,
-        `${action}: the request may have reached Alibaba but no answer was received (${code}); ` +
-          'whether it took effect (a call placed or cancelled) is unknown',
-        { action, timedOut, cause },
-      ),
-    };
+    return outcomeUnknown(`${action}: the request may have reached Alibaba but no answer was received (${code})`, { action, timedOut, cause });
   }
   return {
     ok: false,
