@@ -18,12 +18,22 @@ export interface Config {
   callsTable: string;
   dynamodbEndpoint: string | undefined;
   receiptTtlDays: number;
+  /** Powertools Idempotency's table (IDEMPOTENCY_TABLE); required only by the call-placing functions. */
+  idempotencyTable: string | undefined;
+  /** How long a placed call's response is replayed for its Idempotency-Key / message id. */
+  idempotencyTtlSeconds: number;
+  /** The EventBridge bus receipt and status events are published on (EVENT_BUS_NAME). */
+  eventBusName: string;
+  /** EventBridge endpoint override (local only): EVENTBRIDGE_ENDPOINT. */
+  eventBridgeEndpoint: string | undefined;
+  /** Where the HTTP push route's shared secret comes from (RECEIPT_PUSH_TOKEN_PARAM). */
+  receiptPushTokenSource: CredentialsSource;
 }
 
-export type CredentialsSource =
-  | { kind: 'env' }
-  | { kind: 'ssm'; name: string }
-  | { kind: 'secretsmanager'; secretId: string };
+/** A secret held in SSM Parameter Store (SecureString) or Secrets Manager, read at run time. */
+export type SecretSource = { kind: 'ssm'; name: string } | { kind: 'secretsmanager'; secretId: string };
+
+export type CredentialsSource = { kind: 'env' } | SecretSource;
 
 /** spec §1.1: fixed hosts of dyvmsapi, dybaseapi and Alibaba's Alicom MNS account. */
 export const DEFAULT_VOICE_ENDPOINT = 'https://dyvmsapi.aliyuncs.com';
@@ -33,6 +43,9 @@ export const DEFAULT_MNS_ENDPOINT = 'https://1943695596114318.mns.cn-hangzhou.al
 export const VOICE_MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
 const DEFAULT_RECEIPT_TTL_DAYS = 30;
 const MAX_RECEIPT_TTL_DAYS = 3650;
+/** A retry a day later still finds its first response; Powertools' own default is one hour. */
+const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+const MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,6 +75,11 @@ export function parseConfig(env: Env): Config {
     callsTable: required(env, 'CALLS_TABLE'),
     dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT') && endpoint(env, 'DYNAMODB_ENDPOINT', ''),
     receiptTtlDays: integer(env, 'RECEIPT_TTL_DAYS', DEFAULT_RECEIPT_TTL_DAYS, 1, MAX_RECEIPT_TTL_DAYS),
+    idempotencyTable: optional(env, 'IDEMPOTENCY_TABLE'),
+    idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, MAX_IDEMPOTENCY_TTL_SECONDS),
+    eventBusName: eventBusName(env),
+    eventBridgeEndpoint: optional(env, 'EVENTBRIDGE_ENDPOINT') && endpoint(env, 'EVENTBRIDGE_ENDPOINT', ''),
+    receiptPushTokenSource: secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM'),
   };
 }
 
@@ -118,17 +136,32 @@ function signatureVersion(env: Env): 'v1' | 'v3' {
  * value `{"accessKeyId","accessKeySecret"}` read at run time, never placed in the template.
  */
 function credentialsSource(env: Env): CredentialsSource {
-  const value = optional(env, 'ALIYUN_CREDENTIALS_PARAM');
+  return secretSource(env, 'ALIYUN_CREDENTIALS_PARAM');
+}
+
+/**
+ * `env` (or unset), `ssm:<parameter name>` or `secretsmanager:<secret id or ARN>`. The same grammar
+ * serves the Alibaba key pair (ALIYUN_CREDENTIALS_PARAM) and the push route's token
+ * (RECEIPT_PUSH_TOKEN_PARAM, whose `env` form reads RECEIPT_PUSH_TOKEN).
+ */
+function secretSource(env: Env, name: string): CredentialsSource {
+  const value = optional(env, name);
   if (value === undefined || value === 'env') return { kind: 'env' };
   const colon = value.indexOf(':');
   const scheme = colon > 0 ? value.slice(0, colon) : '';
   const reference = value.slice(colon + 1);
   if (scheme === 'ssm' && reference.length > 0) return { kind: 'ssm', name: reference };
   if (scheme === 'secretsmanager' && reference.length > 0) return { kind: 'secretsmanager', secretId: reference };
-  throw new ConfigError(
-    'ALIYUN_CREDENTIALS_PARAM',
-    `must be "env", "ssm:<parameter name>" or "secretsmanager:<secret id>", got "${value}"`,
-  );
+  throw new ConfigError(name, `must be "env", "ssm:<parameter name>" or "secretsmanager:<secret id>", got "${value}"`);
+}
+
+/** A bus name or ARN (EventBridge allows [/.\-_A-Za-z0-9], 1-256 characters; ARNs add `:`). */
+function eventBusName(env: Env): string {
+  const value = optional(env, 'EVENT_BUS_NAME') ?? 'default';
+  if (!/^[A-Za-z0-9/._:-]{1,1600}$/.test(value)) {
+    throw new ConfigError('EVENT_BUS_NAME', `must be an EventBridge bus name or ARN, got "${value}"`);
+  }
+  return value;
 }
 
 /** `RECEIPT_QUEUES=VoiceReport=Alicom-Queue-123-VoiceReport,VoiceCallReport=...` */

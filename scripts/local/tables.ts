@@ -44,6 +44,10 @@ export function tablesFromServerlessYml(stage = 'dev', root = process.cwd()): Ta
           AttributeDefinitions: properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
           KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
           GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+          // DynamoDB Local keeps streams too: the event publisher reads the calls table's stream locally.
+          StreamSpecification: properties.StreamSpecification
+            ? { StreamEnabled: true, ...(properties.StreamSpecification as { StreamViewType: 'NEW_AND_OLD_IMAGES' }) }
+            : undefined,
         },
         ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
       };

@@ -9,14 +9,16 @@ declare module 'vitest' {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
     callsTable: string;
+    idempotencyTable: string;
   }
 }
 
 /** One DynamoDB Local for the whole run, with the tables serverless.yml declares (TTL on). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dynamo = await startDynamoDbLocal(await freePort());
-  const [callsTable] = await createTables(dynamo.client, tablesFromServerlessYml(TEST_STAGE));
+  const tables = await createTables(dynamo.client, tablesFromServerlessYml(TEST_STAGE));
   project.provide('dynamodbEndpoint', dynamo.endpoint);
-  project.provide('callsTable', callsTable!);
+  project.provide('callsTable', tables.find((name) => name.endsWith('-calls'))!);
+  project.provide('idempotencyTable', tables.find((name) => name.endsWith('-idempotency'))!);
   return () => dynamo.stop();
 }

@@ -3,13 +3,9 @@
  * every bad value; credentials from the environment or from SSM / Secrets Manager with a 5-minute cache.
  */
 import { describe, expect, it } from 'vitest';
-import { assertReceiptQueuesConfigured, parseConfig, type CredentialsSource } from '#shared/config';
-import {
-  CREDENTIALS_CACHE_MS,
-  createCredentialsProvider,
-  parseCredentialsDocument,
-  type RemoteCredentialsSource,
-} from '#shared/credentials';
+import { assertReceiptQueuesConfigured, parseConfig, type CredentialsSource, type SecretSource as RemoteCredentialsSource } from '#shared/config';
+import { createCredentialsProvider, parseCredentialsDocument } from '#shared/credentials';
+import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS } from '#shared/secrets';
 import { ConfigError } from '#shared/errors';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import type { AlibabaCredentials } from '#shared/signing/index';
@@ -243,7 +239,8 @@ function fakeRemote() {
       reads.push(source);
       const answer = answers.shift();
       if (!answer) return Promise.reject(new Error('unexpected read'));
-      return answer();
+      // The store holds the key pair as a JSON document (parseCredentialsDocument).
+      return answer().then((credentials) => JSON.stringify(credentials));
     },
   };
 }
