@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logger.ts';
+import { publishMetrics } from '../metrics.ts';
 import { parseOrThrow } from '../validation.ts';
 import type * as z from 'zod/mini';
 import { toProblem } from './problem.ts';
@@ -48,6 +49,8 @@ export function httpHandler(route: (request: HttpRequestContext) => Promise<Http
         headers: { 'content-type': 'application/problem+json', ...headers },
         body: JSON.stringify(problem),
       };
+    } finally {
+      publishMetrics();
     }
   };
 }
