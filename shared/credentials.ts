@@ -1,16 +1,18 @@
 import type { CredentialsSource } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from './localDefaults.ts';
-import { createSecretProvider, describeSecretSource, readSecret, type SecretReader } from './secrets.ts';
+import { createSecretProvider, describeSecretSource, readSecret, type SecretReader, type SecretRequestOptions } from './secrets.ts';
 import type { AlibabaCredentials } from './signing/index.ts';
 
-export type CredentialsProvider = () => Promise<AlibabaCredentials>;
+/** `deadline` (epoch ms) bounds the wait for a remote read; see createSecretProvider. */
+export type CredentialsProvider = (options?: SecretRequestOptions) => Promise<AlibabaCredentials>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Returns a provider of Alibaba credentials for the configured source. Remote values are read and
- * cached by shared/secrets.ts, then parsed as the key-pair document.
+ * cached by shared/secrets.ts (5 minutes, the previous value served up to 15 minutes longer when a
+ * read fails), then parsed as the key-pair document.
  */
 export function createCredentialsProvider(
   source: CredentialsSource,
@@ -23,7 +25,7 @@ export function createCredentialsProvider(
     return () => Promise.resolve(fromEnv);
   }
   const secret = createSecretProvider(source, now, read);
-  return async () => parseCredentialsDocument(await secret(), describeSecretSource(source));
+  return async (options) => parseCredentialsDocument(await secret(options), describeSecretSource(source));
 }
 
 function credentialsFromEnv(env: Env): AlibabaCredentials {

@@ -1,54 +1,387 @@
+/**
+ * Secrets (the Alibaba key pair, the receipt push token) read at run time from SSM Parameter Store
+ * (SecureString, decrypted) or Secrets Manager, cached with a bounded lifetime and never logged.
+ *
+ * The two reads are single signed HTTPS POSTs in the AWS JSON 1.1 protocol, sent here instead of
+ * through @aws-sdk/client-ssm and @aws-sdk/client-secrets-manager: those clients add about 250 KB
+ * to every bundle, while the SigV4 signer and the default credential chain used below are already
+ * bundled by the DynamoDB client. test/integration/secrets proves the requests are the ones the
+ * official clients send.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { SecretSource } from './config.ts';
+import { logger as defaultLogger, type Logger } from './logger.ts';
 
 /** How long a fetched secret is trusted before it is read again, so a rotated value is picked up. */
 export const SECRET_CACHE_MS = 5 * 60_000;
+/**
+ * How long past SECRET_CACHE_MS a value is still served when reading it again fails: a short SSM
+ * or Secrets Manager outage (or throttling) must not fail every request, but a revoked secret must
+ * not live on forever either.
+ */
+export const SECRET_STALE_MS = 15 * 60_000;
+/** After a failed refresh, the stale value is served without a new read for this long. */
+export const SECRET_RETRY_AFTER_FAILURE_MS = 10_000;
+/** Budget of one HTTPS attempt (connect, headers and body); GetParameter answers in tens of ms. */
+export const SECRET_ATTEMPT_TIMEOUT_MS = 2_000;
+/** Attempts per read, the first included; only network failures, 5xx and throttling are retried. */
+export const SECRET_READ_ATTEMPTS = 2;
+
+/** What a caller can bound: `deadline` is absolute epoch ms (the request's own deadline). */
+export interface SecretRequestOptions {
+  deadline?: number;
+}
 
 /** Returns the secret's current text. */
-export type SecretProvider = () => Promise<string>;
+export type SecretProvider = (options?: SecretRequestOptions) => Promise<string>;
 
 export type SecretReader = (source: SecretSource) => Promise<string>;
 
 /**
- * A cached reader of one SSM SecureString or Secrets Manager secret: the value is kept for
- * SECRET_CACHE_MS; concurrent callers share one in-flight read; a failed read is not cached.
+ * A failed read of a secret. The message names the source and AWS's error type, never the value.
+ * `code` is AWS's `__type` (ParameterNotFound, AccessDeniedException, ...), `RequestTimeout`,
+ * `DeadlineExceeded`, `NoTextValue`, or a network error code.
+ */
+export class SecretReadError extends Error {
+  override readonly name = 'SecretReadError';
+  constructor(
+    readonly source: string,
+    readonly code: string,
+    message: string,
+    readonly details: { httpStatus?: number; requestId?: string; cause?: unknown } = {},
+  ) {
+    super(`${source}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+}
+
+/**
+ * A cached reader of one SSM SecureString or Secrets Manager secret:
+ * - a value is served from memory for SECRET_CACHE_MS, then read again;
+ * - concurrent callers share one in-flight read;
+ * - a caller waits for a read at most until its `deadline`;
+ * - when a read fails (or the deadline comes first) and a previous value is at most SECRET_STALE_MS
+ *   past its cache lifetime, that value is served and a warning names the source; a failure is
+ *   never cached, but the next read waits SECRET_RETRY_AFTER_FAILURE_MS so an outage does not
+ *   slow every request. Without such a value the caller gets the error.
  */
 export function createSecretProvider(
   source: SecretSource,
   now: () => number = Date.now,
   read: SecretReader = readSecret,
+  logger: Logger = defaultLogger,
 ): SecretProvider {
-  let cached: { value: Promise<string>; expiresAt: number } | undefined;
-  return () => {
-    if (cached && cached.expiresAt > now()) return cached.value;
-    const value = read(source);
-    const entry = { value, expiresAt: now() + SECRET_CACHE_MS };
-    cached = entry;
-    value.catch(() => {
-      if (cached === entry) cached = undefined;
+  const where = describeSecretSource(source);
+  let current: { value: string; readAt: number } | undefined;
+  let inFlight: Promise<string> | undefined;
+  let retryAt = Number.NEGATIVE_INFINITY;
+
+  /** The previous value while it may still stand in for a failed read. */
+  const stale = (): string | undefined =>
+    current && now() < current.readAt + SECRET_CACHE_MS + SECRET_STALE_MS ? current.value : undefined;
+
+  /** Names the source and the value's age, never the value. */
+  const warnStale = (message: string, error?: unknown): void => {
+    logger.warn(message, {
+      source: where,
+      ageMs: now() - current!.readAt,
+      servedUntil: new Date(current!.readAt + SECRET_CACHE_MS + SECRET_STALE_MS).toISOString(),
+      ...(error === undefined ? {} : { error }),
     });
-    return value;
+  };
+
+  const refresh = (): Promise<string> => {
+    const pending = Promise.resolve()
+      .then(() => read(source))
+      .then(
+        (value) => {
+          current = { value, readAt: now() };
+          return value;
+        },
+        (error: unknown) => {
+          retryAt = now() + SECRET_RETRY_AFTER_FAILURE_MS;
+          const previous = stale();
+          if (previous === undefined) throw error;
+          warnStale('reading a secret failed; serving the previous value', error);
+          return previous;
+        },
+      )
+      .finally(() => {
+        if (inFlight === pending) inFlight = undefined;
+      });
+    inFlight = pending;
+    return pending;
+  };
+
+  return (options = {}) => {
+    if (current && now() < current.readAt + SECRET_CACHE_MS) return Promise.resolve(current.value);
+    const previous = stale();
+    if (previous !== undefined && !inFlight && now() < retryAt) return Promise.resolve(previous);
+    const pending = inFlight ?? refresh();
+    return options.deadline === undefined ? pending : withDeadline(pending, options.deadline, now, () => {
+      const fallback = stale();
+      if (fallback !== undefined) {
+        warnStale('reading a secret did not finish before the request deadline; serving the previous value');
+        return fallback;
+      }
+      throw new SecretReadError(where, 'DeadlineExceeded', 'no value read before the request deadline');
+    });
   };
 }
 
-/** Where a secret lives, for error messages (never its value). */
+/**
+ * Waits for `pending` until `deadline`; then `onDeadline` decides. The read itself goes on (other
+ * callers may share it) but is bounded by its own timeouts.
+ */
+function withDeadline(
+  pending: Promise<string>,
+  deadline: number,
+  now: () => number,
+  onDeadline: () => string,
+): Promise<string> {
+  // setTimeout fires at once for delays past 2^31-1 ms: a deadline that far away is no deadline.
+  if (!Number.isFinite(deadline) || deadline - now() > MAX_TIMER_MS) return pending;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const settle = (outcome: () => string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try {
+        resolve(outcome());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const timer = setTimeout(() => settle(onDeadline), Math.max(0, deadline - now()));
+    pending.then(
+      (value) => settle(() => value),
+      (error: unknown) =>
+        settle(() => {
+          throw error;
+        }),
+    );
+  });
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Where a secret lives, for error messages and logs (never its value). */
 export function describeSecretSource(source: SecretSource): string {
   return source.kind === 'ssm' ? `SSM parameter ${source.name}` : `secret ${source.secretId}`;
 }
 
-/** Reads the secret's text; `undefined` content (a binary secret, an empty parameter) is an error. */
-export async function readSecret(source: SecretSource): Promise<string> {
-  // Loaded on demand: local runs and the env source never pay for these clients at cold start.
-  if (source.kind === 'ssm') {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const output = await new SSMClient({}).send(new GetParameterCommand({ Name: source.name, WithDecryption: true }));
-    return requireText(output.Parameter?.Value, source);
-  }
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const output = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: source.secretId }));
-  return requireText(output.SecretString, source);
+/** Reads the secret's text with the Lambda's own AWS credentials and region (see createAwsSecretReader). */
+export function readSecret(source: SecretSource): Promise<string> {
+  defaultReader ??= createAwsSecretReader();
+  return defaultReader(source);
 }
 
-function requireText(value: string | undefined, source: SecretSource): string {
-  if (value === undefined || value === '') throw new Error(`${describeSecretSource(source)} holds no text value`);
-  return value;
+let defaultReader: SecretReader | undefined;
+
+/** Static or refreshable AWS credentials, as the SDK's credential providers resolve them. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsSecretReaderOptions {
+  /** Default: AWS_REGION (set by Lambda), else AWS_DEFAULT_REGION. */
+  region?: string;
+  /**
+   * Origin for both services (tests, LocalStack). Default: AWS_ENDPOINT_URL_SSM /
+   * AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL like the SDK, else the regional endpoint.
+   */
+  endpoint?: string;
+  /** Default: the SDK's default chain (Lambda: the execution role's keys in the environment). */
+  credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
+  /** Budget of one HTTPS attempt. Default SECRET_ATTEMPT_TIMEOUT_MS. */
+  attemptTimeoutMs?: number;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+interface Operation {
+  /** SigV4 signing name and endpoint prefix. */
+  service: 'ssm' | 'secretsmanager';
+  target: string;
+  body: Record<string, unknown>;
+  endpointVariable: string;
+  /** The text in the answer, undefined when it holds none (a binary secret). */
+  text: (answer: Record<string, unknown>) => unknown;
+}
+
+/**
+ * A SecretReader speaking to SSM (`AmazonSSM.GetParameter`, WithDecryption) and Secrets Manager
+ * (`secretsmanager.GetSecretValue`) over HTTPS, AWS JSON 1.1, SigV4-signed. Errors name the source
+ * and AWS's error type; values never appear in errors or logs.
+ */
+export function createAwsSecretReader(options: AwsSecretReaderOptions = {}): SecretReader {
+  const env = options.env ?? process.env;
+  const credentials = options.credentials ?? defaultProvider();
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? SECRET_ATTEMPT_TIMEOUT_MS;
+  return async (source) => {
+    const where = describeSecretSource(source);
+    const operation: Operation =
+      source.kind === 'ssm'
+        ? {
+            service: 'ssm',
+            target: 'AmazonSSM.GetParameter',
+            body: { Name: source.name, WithDecryption: true },
+            endpointVariable: 'AWS_ENDPOINT_URL_SSM',
+            text: (answer) => (answer.Parameter as Record<string, unknown> | undefined)?.Value,
+          }
+        : {
+            service: 'secretsmanager',
+            target: 'secretsmanager.GetSecretValue',
+            body: { SecretId: source.secretId },
+            endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+            text: (answer) => answer.SecretString,
+          };
+    const region = options.region ?? nonBlank(env.AWS_REGION) ?? nonBlank(env.AWS_DEFAULT_REGION);
+    if (!region) throw new SecretReadError(where, 'MissingRegion', 'AWS_REGION is not set, so the endpoint is unknown');
+    const endpoint =
+      options.endpoint ??
+      nonBlank(env[operation.endpointVariable]) ??
+      nonBlank(env.AWS_ENDPOINT_URL) ??
+      regionalEndpoint(operation.service, region);
+    const signer = new SignatureV4({ service: operation.service, region, credentials, sha256: Sha256 });
+    const answer = await send(signer, new URL(endpoint), operation, where, attemptTimeoutMs);
+    const text = operation.text(answer);
+    if (typeof text !== 'string' || text === '') throw new SecretReadError(where, 'NoTextValue', 'holds no text value');
+    return text;
+  };
+}
+
+/** AWS partitions whose DNS suffix is not amazonaws.com (the SDK's partitions.json). */
+const PARTITION_SUFFIXES: ReadonlyArray<[RegExp, string]> = [
+  [/^cn-/, 'amazonaws.com.cn'],
+  [/^eusc-/, 'amazonaws.eu'],
+  [/^us-isob-/, 'sc2s.sgov.gov'],
+  [/^us-isof-/, 'csp.hci.ic.gov'],
+  [/^us-iso-/, 'c2s.ic.gov'],
+  [/^eu-isoe-/, 'cloud.adc-e.uk'],
+];
+
+/** `https://ssm.eu-west-1.amazonaws.com`, `https://secretsmanager.cn-north-1.amazonaws.com.cn`. */
+export function regionalEndpoint(service: string, region: string): string {
+  const suffix = PARTITION_SUFFIXES.find(([pattern]) => pattern.test(region))?.[1] ?? 'amazonaws.com';
+  return `https://${service}.${region}.${suffix}`;
+}
+
+/** One read: up to SECRET_READ_ATTEMPTS signed POSTs; the answer's JSON object on HTTP 200. */
+async function send(
+  signer: SignatureV4,
+  url: URL,
+  operation: Operation,
+  where: string,
+  attemptTimeoutMs: number,
+): Promise<Record<string, unknown>> {
+  const body = JSON.stringify(operation.body);
+  for (let attempt = 1; ; attempt++) {
+    // Signed per attempt: X-Amz-Date must be fresh, and refreshed credentials are picked up.
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: '/',
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': operation.target,
+      },
+      body,
+    });
+    // fetch sets Host itself, from the same URL that was signed.
+    const { host: _host, ...headers } = signed.headers;
+    let failure: SecretReadError;
+    try {
+      const response = await fetch(new URL('/', url), {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(attemptTimeoutMs),
+      });
+      const text = await response.text();
+      const answer = parseObject(text);
+      if (response.status === 200 && answer) return answer;
+      failure = awsError(where, response.status, answer, response.headers);
+    } catch (error) {
+      const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
+      const code = timedOut ? 'RequestTimeout' : networkCode(error);
+      failure = new SecretReadError(where, code, `no answer from ${url.host} (${code})`, { cause: error });
+    }
+    if (attempt >= SECRET_READ_ATTEMPTS || !isRetryable(failure)) throw failure;
+  }
+}
+
+const RETRYABLE_TYPES = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServerError', 'InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'RequestTimeout']);
+
+function isRetryable(error: SecretReadError): boolean {
+  const status = error.details.httpStatus;
+  return status === undefined || status >= 500 || status === 429 || RETRYABLE_TYPES.has(error.code);
+}
+
+/**
+ * AWS JSON 1.1 errors: `{"__type": "ParameterNotFound", "message": "..."}`. The type may carry a
+ * namespace (`com.amazonaws.ssm#ParameterNotFound`) or a suffix after `:`; `x-amzn-errortype` is
+ * the fallback. AWS messages name the parameter, never its value.
+ */
+function awsError(where: string, status: number, answer: Record<string, unknown> | undefined, headers: Headers): SecretReadError {
+  const rawType = (typeof answer?.__type === 'string' ? answer.__type : undefined) ?? headers.get('x-amzn-errortype') ?? undefined;
+  const code = rawType ? rawType.split('#').pop()!.split(':')[0]! : `HTTP_${status}`;
+  const message = typeof answer?.message === 'string' ? answer.message : typeof answer?.Message === 'string' ? answer.Message : undefined;
+  const requestId = headers.get('x-amzn-requestid') ?? undefined;
+  return new SecretReadError(where, code, `${code} (HTTP ${status})${message ? `: ${message}` : ''}`, {
+    httpStatus: status,
+    ...(requestId ? { requestId } : {}),
+  });
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** fetch wraps network failures in `TypeError: fetch failed` with the socket error as its cause. */
+function networkCode(error: unknown): string {
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  return 'NetworkError';
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+/** SHA-256 and HMAC-SHA256 for the signer, on node:crypto (the SDK's own Node hash does the same). */
+class Sha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
+}
+
+function bytes(data: SourceData): Uint8Array | string {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
 }

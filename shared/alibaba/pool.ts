@@ -2,7 +2,17 @@
  * One keep-alive undici Pool per Alibaba origin, kept at module scope so that a warm Lambda
  * container reuses its TCP/TLS connections across invocations and across client instances.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+import UndiciPool from 'undici/lib/dispatcher/pool.js';
+
+// undici's index loads fetch, WebSocket, mocks, caches and proxies, about 250 KB of each minified
+// bundle; the Pool and its request() are all this project uses (rpcClient dispatches, mnsClient
+// requests), so only their modules are imported. The index adds request() to every dispatcher's
+// prototype; this does the same for Pool, unless the full index is loaded in this process.
+if (!('request' in UndiciPool.prototype)) {
+  Object.defineProperty(UndiciPool.prototype, 'request', { value: request, writable: true, configurable: true });
+}
 
 /**
  * Idle keep-alive sockets are closed after this long. It stays below the idle timeouts HTTP front
@@ -25,7 +35,7 @@ const pools = new Map<string, Pool>();
 export function poolFor(origin: string): Pool {
   const existing = pools.get(origin);
   if (existing && !existing.closed && !existing.destroyed) return existing;
-  const pool = new Pool(origin, {
+  const pool = new UndiciPool(origin, {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connect: { timeout: CONNECT_TIMEOUT_MS },
   });
