@@ -1,11 +1,12 @@
-import type { Context } from 'aws-lambda';
 import { ReceiptPollError } from '#shared/errors';
+import { eventHandler } from '#shared/lambda';
+import { metrics } from '#shared/metrics';
 import { drainReceiptQueues, type QueueDrainStats } from '#shared/receipts/poller';
 import { receiptsDependencies } from '#shared/receiptsRuntime';
 
 const deps = receiptsDependencies();
 
-/** Time kept back from the Lambda's remaining time: logging the stats and returning. */
+/** Time kept back from the Lambda's remaining time: logging the stats, publishing metrics and returning. */
 export const DEADLINE_MARGIN_MS = 1_500;
 
 /**
@@ -13,16 +14,33 @@ export const DEADLINE_MARGIN_MS = 1_500;
  * into the calls table until empty or until the time left cannot fit another round. Fails the
  * invocation (loudly) when a queue stopped on an error; nothing is lost either way, since only
  * stored messages are deleted.
+ *
+ * Metrics (no dimensions, so alarms select them by name): `PollDuration`, and `PollErrors`, the
+ * number of queues that stopped on an error, written as 0 on a clean poll so an alarm on it sees
+ * data every minute.
  */
-export async function handler(_event: unknown, context: Context): Promise<{ queues: QueueDrainStats[] }> {
-  const logger = deps.logger.child({ invocationId: context.awsRequestId, function: 'pollReceipts' });
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
-  const stats = await drainReceiptQueues({ ...deps, logger, deadline });
-  const summary = stats.map(({ error, ...counts }) => counts);
-  logger.info('receipt poll finished', { queues: summary });
-  const failures = stats.filter((queue) => queue.stoppedBecause === 'error');
-  if (failures.length > 0) {
-    throw new ReceiptPollError(failures.map(({ messageType, queue, error }) => ({ messageType, queue, error })));
-  }
-  return { queues: summary };
-}
+export const handler = eventHandler(
+  'pollReceipts',
+  async (_event: unknown, { logger, deadline }): Promise<{ queues: QueueDrainStats[] }> => {
+    const startedAt = Date.now();
+    let stats: QueueDrainStats[];
+    try {
+      stats = await drainReceiptQueues({ ...deps, logger, deadline });
+    } catch (error) {
+      // drainReceiptQueues settles every queue itself; reaching here is a bug, still counted and loud.
+      metrics.record('PollErrors', 1);
+      throw error;
+    } finally {
+      metrics.record('PollDuration', Date.now() - startedAt);
+    }
+    const summary = stats.map(({ error, ...counts }) => counts);
+    const failures = stats.filter((queue) => queue.stoppedBecause === 'error');
+    metrics.record('PollErrors', failures.length);
+    logger.info('receipt poll finished', { queues: summary, durationMs: Date.now() - startedAt });
+    if (failures.length > 0) {
+      throw new ReceiptPollError(failures.map(({ messageType, queue, error }) => ({ messageType, queue, error })));
+    }
+    return { queues: summary };
+  },
+  { deadlineMarginMs: DEADLINE_MARGIN_MS },
+);

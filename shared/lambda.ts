@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger as rootLogger, type Logger } from './logger.ts';
+import { logger as rootLogger, withLogContext, type Logger } from './logger.ts';
 import { publishMetrics } from './metrics.ts';
 
 /** What every non-HTTP handler's logic receives from its trigger wrapper. */
@@ -28,9 +28,12 @@ export function eventHandler<TEvent, TResult>(
   return async (event, context) => {
     const invocationId = context?.awsRequestId ?? 'local';
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : DEFAULT_REMAINING_MS;
-    const logger = rootLogger.child({ function: functionName, invocationId });
+    const correlation = { function: functionName, invocationId };
+    const logger = rootLogger.child(correlation);
+    const deadline = Date.now() + remaining - (options.deadlineMarginMs ?? 500);
     try {
-      return await logic(event, { logger, deadline: Date.now() + remaining - (options.deadlineMarginMs ?? 500), invocationId });
+      // The ids also reach entries written through loggers built at cold start (clients, stores).
+      return await withLogContext(correlation, () => logic(event, { logger, deadline, invocationId }));
     } finally {
       publishMetrics();
     }

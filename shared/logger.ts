@@ -1,9 +1,27 @@
 /**
- * Structured JSON logs, one line per entry. Phone numbers are masked (last 4 digits kept) and
- * secrets, tokens and signatures are never written, wherever they appear in the entry.
+ * Structured JSON logs on Powertools Logger (`@aws-lambda-powertools/logger`), one line per entry:
+ * `level` (DEBUG, INFO, WARN, ERROR), `message`, `timestamp`, `service`, then the entry's fields.
+ *
+ * Privacy is enforced by the formatter, the one place every entry passes through whatever its
+ * origin (entry fields, child-logger fields, the invocation's correlation ids, Error objects):
+ * phone numbers are masked to their last 4 digits and secrets, tokens and signatures are never
+ * written, at any depth, in field values and in free text alike.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LogFormatter, LogItem, LogLevelThreshold, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const THRESHOLD: Record<LogLevel, number> = {
+  debug: LogLevelThreshold.DEBUG,
+  info: LogLevelThreshold.INFO,
+  warn: LogLevelThreshold.WARN,
+  error: LogLevelThreshold.ERROR,
+};
+
+/** The `service` of every entry (and of the metrics namespace's documentation). */
+export const SERVICE_NAME = 'aliyun-voice';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -22,34 +40,19 @@ const PHONE_KEY = /number|caller|callee|phone|show_?num/i;
  * (CallIds like 116012354148^102813781234, queue names like Alicom-Queue-1234567890-VoiceReport).
  */
 const PHONE_IN_TEXT = /(?<![\w^])(?<![A-Za-z]-)\d{3,16}(\d{4})(?![\w^])(?!-[A-Za-z])/g;
+/** A digit run right after a percent-encoded `=` (`%3D`, or `%253D` encoded twice), as in a string to sign. */
+const PHONE_AFTER_ENCODED_EQUALS = /(%(?:25)*3D)(\d{7,20})(?!\d)/gi;
+/** Nesting kept in a log entry; deeper values are replaced, never written unsanitised. */
+const MAX_DEPTH = 6;
+/**
+ * Keys Powertools writes itself. As fields they would be dropped anyway, with a warning entry each
+ * time; dropping them first keeps an entry's own level, message and time authoritative.
+ */
+const RESERVED_KEYS = ['level', 'message', 'timestamp', 'service', 'sampling_rate'] as const;
 
 export function maskPhone(value: string): string {
   return value.replace(/\d(?=\d{4})/g, '*');
 }
-
-export function createLogger(
-  base: Record<string, unknown> = {},
-  options: { level?: LogLevel; write?: (line: string) => void } = {},
-): Logger {
-  const threshold = LEVELS[options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? LEVELS.info;
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[level] < threshold) return;
-    // Fields first, so no field can overwrite the entry's own level, time or message.
-    const entry = { ...sanitize({ ...base, ...fields }, 0, new WeakSet()), level, time: new Date().toISOString(), message: scrubText(message) };
-    write(JSON.stringify(entry));
-  };
-  return {
-    debug: (message, fields) => log('debug', message, fields),
-    info: (message, fields) => log('info', message, fields),
-    warn: (message, fields) => log('warn', message, fields),
-    error: (message, fields) => log('error', message, fields),
-    child: (fields) => createLogger({ ...base, ...fields }, options),
-  };
-}
-
-/** A digit run right after a percent-encoded `=` (`%3D`, or `%253D` encoded twice), as in a string to sign. */
-const PHONE_AFTER_ENCODED_EQUALS = /(%(?:25)*3D)(\d{7,20})(?!\d)/gi;
 
 function scrubText(text: string): string {
   return text
@@ -57,34 +60,189 @@ function scrubText(text: string): string {
     .replace(PHONE_AFTER_ENCODED_EQUALS, (_match, equals: string, digits: string) => equals + maskPhone(digits));
 }
 
-/** Nesting kept in a log entry; deeper values are replaced, never written unsanitised. */
-const MAX_DEPTH = 6;
-
-function sanitize(fields: Record<string, unknown>, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+/** `ancestors` holds the objects on the path from the root: a cycle is cut, a shared value is written twice. */
+function sanitize(fields: object, depth: number, ancestors: Set<object>): Record<string, unknown> {
   const clean: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) clean[key] = sanitizeValue(key, value, depth, seen);
+  for (const [key, value] of Object.entries(fields)) clean[key] = sanitizeValue(key, value, depth, ancestors);
   return clean;
 }
 
-function sanitizeValue(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
+function sanitizeValue(key: string, value: unknown, depth: number, ancestors: Set<object>): unknown {
   if (value === undefined || value === null) return value;
   if (SECRET_KEY.test(key)) return '[redacted]';
   if (typeof value === 'string') return PHONE_KEY.test(key) ? maskPhone(value) : scrubText(value);
   if (typeof value === 'number' || typeof value === 'bigint') return PHONE_KEY.test(key) ? maskPhone(String(value)) : value;
-  if (typeof value !== 'object') return value;
-  if (seen.has(value)) return '[circular]';
+  if (typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  if (ancestors.has(value)) return '[circular]';
   if (depth >= MAX_DEPTH) return '[truncated]';
-  seen.add(value);
-  if (value instanceof Error) return sanitize(describeError(value), depth + 1, seen);
-  if (Array.isArray(value)) return value.map((item) => sanitizeValue(key, item, depth + 1, seen));
-  return sanitize(value as Record<string, unknown>, depth + 1, seen);
+  ancestors.add(value);
+  try {
+    if (value instanceof Error) return sanitize(describeError(value), depth + 1, ancestors);
+    if (Array.isArray(value)) return value.map((item) => sanitizeValue(key, item, depth + 1, ancestors));
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+    return sanitize(value, depth + 1, ancestors);
+  } finally {
+    ancestors.delete(value);
+  }
 }
 
+/**
+ * An Error as plain data: name, message, its own properties (an AlibabaError's kind, code and
+ * details; a ValidationError's issues), stack and cause. Sanitised like any other field afterwards,
+ * so an Alibaba message echoing a number is masked in `message` and `stack` alike.
+ */
 function describeError(error: Error): Record<string, unknown> {
-  const { name, message, stack } = error;
-  const extra = error as Error & { code?: unknown; kind?: unknown; details?: unknown };
-  return { name, message, code: extra.code, kind: extra.kind, details: extra.details, stack };
+  const described: Record<string, unknown> = { name: error.name, message: error.message };
+  for (const key of Object.keys(error)) {
+    if (key === 'stack' || key === 'cause' || key in described) continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    described[key] = withoutCause(value, error.cause);
+  }
+  described.stack = error.stack;
+  if (error.cause !== undefined) described.cause = error.cause;
+  return described;
+}
+
+/** AlibabaError and MnsError keep their cause in `details` too: written once, as the error's `cause`. */
+function withoutCause(value: unknown, cause: unknown): unknown {
+  if (cause === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if ((value as { cause?: unknown }).cause !== cause) return value;
+  const { cause: _written, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * Builds each entry from Powertools' attributes. Everything not produced by the logger itself
+ * (message, fields, errors) goes through `sanitize` here, so no path into an entry skips it.
+ */
+class MaskingLogFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    const entry: LogAttributes = {
+      level: attributes.logLevel,
+      message: scrubText(String(attributes.message ?? '')),
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+    };
+    // Lambda sets _X_AMZN_TRACE_ID for each invocation: joins the entry to its X-Ray trace.
+    if (attributes.xRayTraceId) entry.xray_trace_id = attributes.xRayTraceId;
+    for (const [key, value] of Object.entries(sanitize(additional, 0, new Set()))) {
+      if (!(key in entry)) entry[key] = value;
+    }
+    return new LogItem({ attributes: entry });
+  }
+
+  /** Powertools calls this for an Error it meets while serialising: the same scrubbing applies. */
+  override formatError(error: Error): LogAttributes {
+    return sanitize(describeError(error), 1, new Set([error]));
+  }
+}
+
+function writeStdout(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Powertools Logger writing each entry as one compact JSON line through `writeLine`. Compact
+ * whatever POWERTOOLS_DEV says: one entry per line is what CloudWatch Logs Insights and the tests
+ * rely on. Every level goes to stdout, as Lambda sends stdout and stderr to the same log stream.
+ */
+class LineLogger extends PowertoolsLogger {
+  /** A plain property (not `#private`): Powertools' constructor may print before it is assigned. */
+  private writeLine: ((line: string) => void) | undefined;
+
+  constructor(options: ConstructorOptions, writeLine: ((line: string) => void) | undefined) {
+    super(options);
+    this.writeLine = writeLine;
+  }
+
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    (this.writeLine ?? writeStdout)(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
+}
+
+/**
+ * Correlation ids of the invocation being served (request ids, function name): added to every entry
+ * written while it runs, by any logger, including the container-wide one that clients built at cold
+ * start hold. Lambda runs one invocation at a time per container; in tests several can overlap, and
+ * AsyncLocalStorage keeps each one's ids apart.
+ */
+const invocationFields = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+/** Runs `work` with `fields` added to every entry written meanwhile (nested calls accumulate). */
+export function withLogContext<T>(fields: Record<string, unknown>, work: () => T): T {
+  return invocationFields.run({ ...invocationFields.getStore(), ...fields }, work);
+}
+
+class StructuredLogger implements Logger {
+  constructor(
+    private readonly sink: PowertoolsLogger,
+    private readonly base: Readonly<Record<string, unknown>>,
+  ) {}
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.write('debug', message, fields);
+  }
+
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.write('info', message, fields);
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.write('warn', message, fields);
+  }
+
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.write('error', message, fields);
+  }
+
+  child(fields: Record<string, unknown>): Logger {
+    return new StructuredLogger(this.sink, { ...this.base, ...fields });
+  }
+
+  private write(level: LogLevel, message: string, fields: Record<string, unknown> | undefined): void {
+    // Checked first so a filtered-out entry costs no copying or scrubbing.
+    if (THRESHOLD[level] < this.sink.level) return;
+    // Closer wins: the entry's fields over the logger's, over the invocation's.
+    const attributes: Record<string, unknown> = { ...invocationFields.getStore(), ...this.base, ...fields };
+    for (const key of RESERVED_KEYS) delete attributes[key];
+    try {
+      this.sink[level](String(message), attributes);
+    } catch {
+      // A field that cannot be serialised (a throwing getter) must not fail the caller's work.
+      this.sink.error('a log entry could not be serialised and was dropped', { droppedLevel: level });
+    }
+  }
+}
+
+/**
+ * A logger on its own Powertools Logger. `base.service` names the service (default aliyun-voice);
+ * the other base fields are on every entry. The level is `options.level`, else LOG_LEVEL, else info
+ * (AWS_LAMBDA_LOG_LEVEL, when Lambda's advanced logging controls set it, takes precedence as in
+ * Powertools). Debug sampling is off whatever POWERTOOLS_LOGGER_SAMPLE_RATE says: a sampled
+ * invocation would write request details at debug level that normal ones do not.
+ */
+export function createLogger(
+  base: Record<string, unknown> = {},
+  options: { level?: LogLevel; write?: (line: string) => void } = {},
+): Logger {
+  const { service, ...fields } = base;
+  const sink = new LineLogger(
+    {
+      serviceName: typeof service === 'string' && service !== '' ? service : SERVICE_NAME,
+      logLevel: resolveLevel(options.level).toUpperCase() as Uppercase<LogLevel>,
+      sampleRateValue: 0,
+      logFormatter: new MaskingLogFormatter(),
+    },
+    options.write,
+  );
+  return new StructuredLogger(sink, fields);
+}
+
+function resolveLevel(level: LogLevel | undefined): LogLevel {
+  const wanted = (level ?? process.env.LOG_LEVEL ?? 'info').toLowerCase();
+  return (LEVELS as readonly string[]).includes(wanted) ? (wanted as LogLevel) : 'info';
 }
 
 /** The process-wide logger; handlers derive children with correlation ids. */
-export const logger: Logger = createLogger({ service: 'aliyun-voice' });
+export const logger: Logger = createLogger({ service: SERVICE_NAME });

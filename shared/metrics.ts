@@ -1,17 +1,172 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-
 /**
  * CloudWatch metrics as Embedded Metric Format log lines (Powertools Metrics): no PutMetricData call,
- * no extra IAM, no latency on the request path. One namespace for the bundle; the function name is
- * a dimension Powertools adds to the cold-start metric only, so alarms select by metric name.
+ * no extra IAM, no latency on the request path. One namespace for the bundle.
+ *
+ * Every metric name and unit is declared once, in METRIC_UNITS. A data point is recorded with its
+ * own dimensions, and each distinct dimension set is its own series, kept in its own Powertools
+ * Metrics buffer: EMF applies a document's dimensions to every metric in it, so `CallsPlaced` by
+ * CallType and Outcome and the undimensioned `ReceiptLag` cannot share one. No default dimension
+ * (Powertools would add `service`): the namespace is this bundle's alone, and an alarm must name a
+ * series' exact dimensions, so the alarm-used series (`PollErrors`, `ReceiptLag`) have none.
+ * publishMetrics() writes every buffer, one line per series that has data, at the end of an
+ * invocation (shared/lambda.ts eventHandler, shared/http/apiGateway.ts httpHandler).
  */
+import { getBooleanFromEnv, isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
 export const METRICS_NAMESPACE = 'AliyunVoice';
 
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'aliyun-voice' });
+/** The metrics this bundle emits and their units. */
+export const METRIC_UNITS = {
+  /** One per placeCall attempt (HTTP, SQS, EventBridge); dimensions CallType, Outcome. */
+  CallsPlaced: MetricUnit.Count,
+  /** One per failed Alibaba RPC attempt; dimensions Action, Code. */
+  AlibabaErrors: MetricUnit.Count,
+  /** Receipts written as receipt items; dimension MessageType. */
+  ReceiptsStored: MetricUnit.Count,
+  /** Message bodies (or parts) stored raw as invalid; dimension MessageType. */
+  InvalidReceipts: MetricUnit.Count,
+  /** Receipt event time (China time, spec §5.4) to storage; no dimensions. */
+  ReceiptLag: MetricUnit.Milliseconds,
+  /** One per pollReceipts invocation; no dimensions. */
+  PollDuration: MetricUnit.Milliseconds,
+  /** Queues a pollReceipts invocation stopped on an error (0 when none); no dimensions. */
+  PollErrors: MetricUnit.Count,
+} as const;
+
+export type MetricName = keyof typeof METRIC_UNITS;
+type MetricUnitValue = (typeof MetricUnit)[keyof typeof MetricUnit];
+export type MetricDimensions = Readonly<Record<string, string>>;
+
+/**
+ * The port through which domain code counts and times things: Lambda-free, so a test passes a
+ * fake and the domain never imports Powertools.
+ */
+export interface MetricsRecorder {
+  /** Adds one data point to the series of `name` with exactly these dimensions (none by default). */
+  record(name: MetricName, value: number, dimensions?: MetricDimensions): void;
+}
+
+/** CloudWatch caps a dimension value at 1,024 characters; ours are codes and names, far shorter. */
+const MAX_DIMENSION_VALUE_CHARS = 250;
+
+/**
+ * Whether EMF output is switched off, decided at every publish (not at construction) so a test can
+ * turn it on: POWERTOOLS_METRICS_DISABLED when set, else off under POWERTOOLS_DEV, as in Powertools.
+ */
+function metricsDisabled(): boolean {
+  if (process.env.POWERTOOLS_METRICS_DISABLED !== undefined && process.env.POWERTOOLS_METRICS_DISABLED !== '') {
+    return getBooleanFromEnv({ key: 'POWERTOOLS_METRICS_DISABLED', defaultValue: false, extendedParsing: true });
+  }
+  return isDevMode();
+}
+
+/** One series: a Powertools Metrics buffer whose only dimensions are `dimensions`. */
+class EmfSeries extends Metrics {
+  private readonly writeLine: (line: string) => void;
+
+  constructor(namespace: string, dimensions: MetricDimensions, writeLine: (line: string) => void) {
+    super({ namespace });
+    this.writeLine = writeLine;
+    this.clearDefaultDimensions();
+    if (Object.keys(dimensions).length > 0) this.setDefaultDimensions({ ...dimensions });
+  }
+
+  /**
+   * Powertools writes `Dimensions: []` for a metric without dimensions, which the EMF schema
+   * refuses (at least one DimensionSet); an empty DimensionSet, `[[]]`, declares "no dimensions".
+   */
+  override serializeMetrics(): ReturnType<Metrics['serializeMetrics']> {
+    const document = super.serializeMetrics();
+    for (const directive of document._aws.CloudWatchMetrics) {
+      // Typed as a one-element tuple, which is what this makes true.
+      if ((directive.Dimensions as string[][]).length === 0) directive.Dimensions = [[]];
+    }
+    return document;
+  }
+
+  /**
+   * Also called by Powertools itself when a buffer fills (100 metrics, or 100 values of one).
+   * Writes through `writeLine`, skips empty buffers silently (Powertools warns on each), and
+   * honours the switch at publish time.
+   */
+  override publishStoredMetrics(): this {
+    try {
+      if (this.hasStoredMetrics() && !metricsDisabled()) this.writeLine(JSON.stringify(this.serializeMetrics()));
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+    }
+    return this;
+  }
+}
+
+/** Records data points per series and writes them as EMF lines on publish(). */
+export class EmfMetricsRecorder implements MetricsRecorder {
+  private readonly series = new Map<string, EmfSeries>();
+  private readonly namespace: string;
+  private readonly writeLine: (line: string) => void;
+
+  constructor(options: { namespace?: string; write?: (line: string) => void } = {}) {
+    this.namespace = options.namespace ?? METRICS_NAMESPACE;
+    this.writeLine = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  record(name: MetricName, value: number, dimensions: MetricDimensions = {}): void {
+    this.add(name, METRIC_UNITS[name], value, dimensions);
+  }
+
+  /**
+   * Powertools' `addMetric` signature, for a metric outside METRIC_UNITS: a data point in the
+   * undimensioned series.
+   */
+  addMetric(name: string, unit: MetricUnitValue, value: number): this {
+    this.add(name, unit, value, {});
+    return this;
+  }
+
+  private add(name: string, unit: MetricUnitValue, value: number, dimensions: MetricDimensions): void {
+    // A metric must never fail the work it observes: bad values are dropped, not thrown.
+    if (!Number.isFinite(value)) return;
+    const clean = cleanDimensions(dimensions);
+    const key = JSON.stringify(Object.entries(clean).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    let series = this.series.get(key);
+    if (!series) {
+      series = new EmfSeries(this.namespace, clean, this.writeLine);
+      this.series.set(key, series);
+    }
+    try {
+      series.addMetric(name, unit, value);
+    } catch {
+      // Powertools refuses a bad name, an unknown unit, or a name reused with another unit.
+    }
+  }
+
+  /** Writes every series that has data (one EMF line each) and empties the buffers. */
+  publish(): void {
+    for (const series of this.series.values()) {
+      if (series.hasStoredMetrics()) series.publishStoredMetrics();
+    }
+  }
+}
+
+/** Empty values would make Powertools drop the dimension (and so change the series): named instead. */
+function cleanDimensions(dimensions: MetricDimensions): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [name, value] of Object.entries(dimensions)) {
+    const text = String(value ?? '').trim();
+    clean[name] = text === '' ? 'unknown' : text.slice(0, MAX_DIMENSION_VALUE_CHARS);
+  }
+  return clean;
+}
+
+/** The process-wide recorder: domain code defaults to it, handler wrappers publish it. */
+export const metrics = new EmfMetricsRecorder();
 
 export { MetricUnit };
 
 /** Writes the metrics gathered during an invocation (call once, at its end, whatever happened). */
 export function publishMetrics(): void {
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  metrics.publish();
 }

@@ -6,6 +6,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { AlibabaError, type AlibabaErrorKind } from '../errors.ts';
+import { logger as rootLogger, type Logger } from '../logger.ts';
+import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import { canonicalQuery, signRpcV1, signRpcV3, type AlibabaCredentials } from '../signing/index.ts';
 import { classifyAlibabaFailure, isResendSafeCode, retryAfterSecondsFor } from './classify.ts';
 import { poolFor } from './pool.ts';
@@ -44,8 +46,8 @@ export interface RpcClientOptions {
   version: string;
   /** `v1` = HMAC-SHA1 form signature (spec §2.1); `v3` = ACS3-HMAC-SHA256 headers (spec §2.2). */
   signatureVersion: 'v1' | 'v3';
-  /** Called once per call(); cache in the provider, not here. */
-  credentials: () => Promise<AlibabaCredentials>;
+  /** Called once per call() with the call's deadline; cache in the provider, not here. */
+  credentials: (options: { deadline?: number }) => Promise<AlibabaCredentials>;
   /** Budget of one attempt (connect, headers and body). Default 5000 ms. */
   attemptTimeoutMs?: number;
   /** Attempts per call(), the first included. Default 3. */
@@ -56,6 +58,13 @@ export interface RpcClientOptions {
   backoffCapMs?: number;
   /** `RegionId` parameter. V1 sends `cn-hangzhou` unless told otherwise (spec §1.2); V3 sends it only if set. */
   regionId?: string;
+  /**
+   * Where attempts are logged (action and Alibaba's RequestId; never parameters, keys or
+   * signatures). Default: the process-wide logger, which adds the invocation's correlation ids.
+   */
+  logger?: Logger;
+  /** Where failed attempts are counted (`AlibabaErrors` by Action and Code). Default: the process-wide EMF recorder. */
+  metrics?: MetricsRecorder;
 }
 
 /** Per-call behaviour: idempotency, time budget, observation. */
@@ -120,6 +129,8 @@ export class AlibabaRpcClient {
   private readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
   private readonly backoffCapMs: number;
+  private readonly logger: Logger;
+  private readonly metrics: MetricsRecorder;
 
   constructor(private readonly options: RpcClientOptions) {
     const url = new URL(options.endpoint);
@@ -132,6 +143,8 @@ export class AlibabaRpcClient {
     this.maxAttempts = Math.max(1, Math.floor(positive(options.maxAttempts, DEFAULT_MAX_ATTEMPTS)));
     this.backoffBaseMs = nonNegative(options.backoffBaseMs, DEFAULT_BACKOFF_BASE_MS);
     this.backoffCapMs = nonNegative(options.backoffCapMs, DEFAULT_BACKOFF_CAP_MS);
+    this.logger = options.logger ?? rootLogger;
+    this.metrics = options.metrics ?? defaultMetrics;
   }
 
   /**
@@ -153,26 +166,38 @@ export class AlibabaRpcClient {
     options: RpcCallOptions = {},
   ): Promise<RpcResult> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-    const credentials = await this.options.credentials();
+    // A remote credentials read waits no longer than the call may (shared/secrets.ts).
+    const credentials = await this.options.credentials({ deadline: options.deadline });
     let last: AlibabaError | undefined;
 
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
-      if (remaining < MIN_ATTEMPT_MS) throw deadlineError(action, attempt - 1, last);
+      if (remaining < MIN_ATTEMPT_MS) {
+        const error = deadlineError(action, attempt - 1, last);
+        // Counted only when no attempt was made: otherwise the last attempt's failure already was.
+        if (!last) this.observeFailure(error, attempt, 0, false);
+        throw error;
+      }
 
       const startedAt = Date.now();
       const outcome = await this.send(action, params, credentials, Math.min(this.attemptTimeoutMs, remaining));
       const verdict = judge(action, outcome, options, this.origin);
+      const durationMs = Date.now() - startedAt;
       report(options.onAttempt, {
         action,
         attempt,
-        durationMs: Date.now() - startedAt,
+        durationMs,
         outcome: verdict.ok ? 'ok' : verdict.error.kind,
         code: verdict.ok ? undefined : verdict.error.code,
         requestId: verdict.ok ? verdict.result.requestId : verdict.error.requestId,
       });
-      if (verdict.ok) return verdict.result;
-      if (!verdict.retryable || attempt >= this.maxAttempts) throw verdict.error;
+      if (verdict.ok) {
+        this.logger.debug('Alibaba request succeeded', { action, attempt, durationMs, alibabaRequestId: verdict.result.requestId });
+        return verdict.result;
+      }
+      const willRetry = verdict.retryable && attempt < this.maxAttempts;
+      this.observeFailure(verdict.error, attempt, durationMs, willRetry);
+      if (!willRetry) throw verdict.error;
 
       last = verdict.error;
       const backoff = Math.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
@@ -180,6 +205,30 @@ export class AlibabaRpcClient {
       if (Date.now() + backoff + MIN_ATTEMPT_MS > deadline) throw deadlineError(action, attempt, last);
       await sleep(backoff);
     }
+  }
+
+  /**
+   * One failed attempt: `AlibabaErrors` +1 for its Action and Code, and an entry with Alibaba's
+   * RequestId (what Alibaba support asks for). A failure about to be retried is a warning, since
+   * nothing else would show it; the final one is info, as the caller logs the error it receives
+   * at the level it deserves. The message may echo a phone number; the logger masks it.
+   */
+  private observeFailure(error: AlibabaError, attempt: number, durationMs: number, willRetry: boolean): void {
+    const action = error.details.action ?? 'unknown';
+    this.metrics.record('AlibabaErrors', 1, { Action: action, Code: error.code });
+    this.logger[willRetry ? 'warn' : 'info']('Alibaba request failed', {
+      action,
+      attempt,
+      // Another attempt follows if the deadline leaves room for it.
+      retrying: willRetry,
+      durationMs,
+      kind: error.kind,
+      code: error.code,
+      httpStatus: error.details.httpStatus,
+      alibabaRequestId: error.requestId,
+      timedOut: error.details.timedOut,
+      detail: error.message,
+    });
   }
 
   /** One signed attempt. Fresh nonce and timestamp every time (spec §4.2 "retry hygiene", §7). */

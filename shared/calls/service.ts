@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
 import { CHINA_OFFSET_MS } from '../chinaTime.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { AlibabaError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { CallRecord, CallStore, StoredCall } from '../store/callStore.ts';
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 import { ACTION_BY_CALL_TYPE, PROD_ID_BY_CALL_TYPE, toWireParams } from './wire.ts';
@@ -13,7 +14,12 @@ export interface CallsDependencies {
   store: CallStore;
   logger: Logger;
   now?: () => Date;
+  /** Where call outcomes are counted (`CallsPlaced`); the process-wide EMF recorder unless given. */
+  metrics?: MetricsRecorder;
 }
+
+/** The `Outcome` dimension of `CallsPlaced`. */
+export type PlacementOutcome = 'placed' | 'rejected' | 'throttled' | 'failed' | 'unknown';
 
 export interface PlacedCall {
   callId: string;
@@ -31,11 +37,16 @@ export interface PlacedCall {
  */
 export async function placeCall(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions = {}): Promise<PlacedCall> {
   const outId = request.outId ?? generateOutId();
-  const { callId, requestId } = await deps.voice.placeCall(
-    ACTION_BY_CALL_TYPE[request.type],
-    toWireParams({ ...request, outId }),
-    options,
-  );
+  const metrics = deps.metrics ?? defaultMetrics;
+  let answer: { callId: string; requestId: string };
+  try {
+    answer = await deps.voice.placeCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
+  } catch (error) {
+    metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
+    throw error;
+  }
+  metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: 'placed' });
+  const { callId, requestId } = answer;
   const createdAt = (deps.now?.() ?? new Date()).toISOString();
   const record: CallRecord = {
     callId,
@@ -53,6 +64,25 @@ export async function placeCall(request: PlaceCallRequest, deps: CallsDependenci
     deps.logger.error('call placed but not recorded', { callId, outId, alibabaRequestId: requestId, error });
   }
   return { callId, type: request.type, outId, requestId, status: 'placed', createdAt };
+}
+
+/**
+ * How a failed placement is counted: Alibaba refused the content (`rejected`) or throttled it;
+ * `unknown` when the request may have placed a call without our knowing (spec §4.2); anything
+ * else (transient, account, a bug) `failed`.
+ */
+function placementOutcome(error: unknown): PlacementOutcome {
+  if (!(error instanceof AlibabaError)) return 'failed';
+  switch (error.kind) {
+    case 'rejected':
+      return 'rejected';
+    case 'throttled':
+      return 'throttled';
+    case 'ambiguous':
+      return 'unknown';
+    default:
+      return 'failed';
+  }
 }
 
 /** spec §3.5: cancels a click-to-dial call; a cancelled call's status becomes `cancelled`. */
@@ -99,9 +129,10 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
     return stored;
   }
   const prodId = query.prodId ?? stored?.prodId;
-  const queryDate = query.queryDate ?? (stored ? chinaDayStart(stored.createdAt) : undefined);
+  // A given queryDate is the caller's choice; a derived one may need the neighbouring China day too.
+  const queryDates = query.queryDate !== undefined ? [query.queryDate] : stored ? queryDatesFor(stored.createdAt) : [];
   if (!stored && query.prodId === undefined && query.queryDate === undefined) throw new NotFoundError(`Call ${callId}`);
-  if (!stored && (prodId === undefined || queryDate === undefined)) {
+  if (!stored && (prodId === undefined || queryDates.length === 0)) {
     const missing = prodId === undefined ? 'prodId' : 'queryDate';
     throw new ValidationError([{ path: `query.${missing}`, message: 'is required with live=true for a call this service did not place' }]);
   }
@@ -110,7 +141,13 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
       { path: 'query.prodId', message: 'is required for click-to-dial calls: Alibaba publishes no ProdId for ClickToDial' },
     ]);
   }
-  const { detail } = await deps.voice.queryCallDetail({ callId, prodId, queryDate: queryDate! }, options);
+  // spec §3.7: a call outside the queried day is answered OK without Data (null), so the next
+  // candidate day is asked only then; an error answer ends the search.
+  let detail: CallDetail | null = null;
+  for (const queryDate of queryDates) {
+    ({ detail } = await deps.voice.queryCallDetail({ callId, prodId, queryDate }, options));
+    if (detail !== null) break;
+  }
   const base: StoredCall | UnrecordedCall = stored ?? {
     callId,
     type: null,
@@ -131,6 +168,28 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
 export function chinaDayStart(iso: string): number {
   const chinaMs = Date.parse(iso) + CHINA_OFFSET_MS;
   return chinaMs - (chinaMs % 86_400_000) - CHINA_OFFSET_MS;
+}
+
+/**
+ * How close to China midnight our `createdAt` must be for Alibaba's own time of the call to fall on
+ * the other day. `createdAt` is taken after Alibaba answered, so its time is earlier by the request's
+ * duration (one attempt is at most 5 s, rpcClient.ts); the rest covers clock differences generously.
+ * A wider margin only costs a second query, and only when the first finds nothing.
+ */
+export const QUERY_DATE_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The QueryDate values (spec §3.7) to try, in order, for a call we recorded at `createdAt`: midnight
+ * (UTC+8) of its China day, then, within QUERY_DATE_MARGIN_MS of midnight, the neighbouring day's:
+ * a call recorded at 00:00:02 may be filed by Alibaba under 23:59:59 of the day before.
+ */
+export function queryDatesFor(createdAt: string): number[] {
+  const at = Date.parse(createdAt);
+  const day = chinaDayStart(createdAt);
+  const dates = [day];
+  if (at - day < QUERY_DATE_MARGIN_MS) dates.push(day - 86_400_000);
+  if (day + 86_400_000 - at <= QUERY_DATE_MARGIN_MS) dates.push(day + 86_400_000);
+  return dates;
 }
 
 /** 15 characters (spec §3: OutId ≤ 15 bytes): `av` and 13 base-32 characters, about 65 random bits. */

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../errors.ts';
-import { logger as rootLogger, type Logger } from '../logger.ts';
+import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
 import { publishMetrics } from '../metrics.ts';
 import { parseOrThrow } from '../validation.ts';
 import type * as z from 'zod/mini';
@@ -27,32 +27,48 @@ export interface HttpResult {
 /**
  * Wraps a route's logic into an API Gateway HTTP API (payload 2.0) handler: correlation-id logging,
  * the Lambda deadline, JSON responses, and every thrown error turned into problem+json in one place.
+ *
+ * Correlation ids on every entry written during the request, by any logger: `requestId` (API
+ * Gateway's, also the problem+json `requestId` a client reports), `route`, and `awsRequestId` (the
+ * Lambda invocation, as in the REPORT line).
  */
 export function httpHandler(route: (request: HttpRequestContext) => Promise<HttpResult>) {
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    const logger = rootLogger.child({ requestId, route: event.routeKey });
-    const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
-    try {
-      const result = await route({ event, logger, deadline: Date.now() + remaining - RESPONSE_MARGIN_MS });
-      return {
-        statusCode: result.statusCode,
-        headers: { 'content-type': 'application/json', ...result.headers },
-        body: result.body === undefined ? '' : JSON.stringify(result.body),
-      };
-    } catch (error) {
-      const { problem, headers, unexpected } = toProblem(error, requestId);
-      if (unexpected) logger.error('request failed', { status: problem.status, code: problem.code, error });
-      else logger.info('request refused', { status: problem.status, code: problem.code });
-      return {
-        statusCode: problem.status,
-        headers: { 'content-type': 'application/problem+json', ...headers },
-        body: JSON.stringify(problem),
-      };
-    } finally {
-      publishMetrics();
-    }
+    const awsRequestId = context?.awsRequestId;
+    const requestId = event.requestContext?.requestId ?? awsRequestId;
+    const correlation = { requestId, route: event.routeKey, awsRequestId };
+    return withLogContext(correlation, () => respond(route, event, context, requestId, rootLogger.child(correlation)));
   };
+}
+
+/** The request itself, inside its correlation context; metrics are published whatever happens. */
+async function respond(
+  route: (request: HttpRequestContext) => Promise<HttpResult>,
+  event: APIGatewayProxyEventV2,
+  context: Context,
+  requestId: string | undefined,
+  logger: Logger,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
+  try {
+    const result = await route({ event, logger, deadline: Date.now() + remaining - RESPONSE_MARGIN_MS });
+    return {
+      statusCode: result.statusCode,
+      headers: { 'content-type': 'application/json', ...result.headers },
+      body: result.body === undefined ? '' : JSON.stringify(result.body),
+    };
+  } catch (error) {
+    const { problem, headers, unexpected } = toProblem(error, requestId);
+    if (unexpected) logger.error('request failed', { status: problem.status, code: problem.code, error });
+    else logger.info('request refused', { status: problem.status, code: problem.code });
+    return {
+      statusCode: problem.status,
+      headers: { 'content-type': 'application/problem+json', ...headers },
+      body: JSON.stringify(problem),
+    };
+  } finally {
+    publishMetrics();
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { NormalisedReceipt } from '../receipts/normalise.ts';
 import type { ReceiptMessage } from '../receipts/receiptMessage.ts';
 import { STATUS_RANK, type CallStatus } from './callStore.ts';
@@ -80,6 +81,15 @@ export interface DynamoReceiptStoreOptions {
   writeConcurrency?: number;
   statusConcurrency?: number;
   maxAttempts?: number;
+  /** Where stored receipts are counted and their lag measured; the process-wide EMF recorder unless given. */
+  metrics?: MetricsRecorder;
+}
+
+/** What a message contributes once stored: its receipts written as receipt items, and whether a raw body was kept as invalid. */
+interface MessageTally {
+  messageType: string;
+  receipts: NormalisedReceipt[];
+  invalid: boolean;
 }
 
 /** One item to put, and the messages that need it. */
@@ -105,6 +115,7 @@ export class DynamoReceiptStore implements ReceiptStore {
   private readonly writeConcurrency: number;
   private readonly statusConcurrency: number;
   private readonly maxAttempts: number;
+  private readonly metrics: MetricsRecorder;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -116,6 +127,7 @@ export class DynamoReceiptStore implements ReceiptStore {
     this.writeConcurrency = Math.max(1, options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
     this.statusConcurrency = Math.max(1, options.statusConcurrency ?? DEFAULT_STATUS_CONCURRENCY);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.metrics = options.metrics ?? defaultMetrics;
   }
 
   /**
@@ -132,9 +144,11 @@ export class DynamoReceiptStore implements ReceiptStore {
     const updates = new Map<string, StatusUpdate>();
     const byId = new Map(messages.map((message) => [message.messageId, message]));
     const errors: unknown[] = [];
+    const tallies = new Map<string, MessageTally>();
 
     for (const message of messages) {
       const unstorable: string[] = [];
+      const storable: NormalisedReceipt[] = [];
       for (const receipt of message.receipts) {
         const record = receiptRecord(message, receipt, stamp);
         const problem = unstorableReason(record);
@@ -142,14 +156,17 @@ export class DynamoReceiptStore implements ReceiptStore {
           unstorable.push(`receipt for ${receipt.callId}: ${problem}`);
           continue;
         }
+        storable.push(receipt);
         addItem(items, callPk(receipt.callId), `${RECEIPT_SK_PREFIX}${receipt.messageType}#${receipt.naturalKey}`, record, message.messageId);
         if (receipt.status) addStatus(updates, receipt, message);
       }
       const reasons = [...(message.invalid ? [message.invalid.reason] : []), ...unstorable];
-      if (reasons.length > 0 || message.receipts.length === 0) {
+      const invalidBody = reasons.length > 0 || message.receipts.length === 0;
+      if (invalidBody) {
         const invalid = invalidRecord(message, reasons.length > 0 ? reasons.join('; ') : 'no receipts in the body', stamp);
         addItem(items, invalid.pk, invalid.sk, invalid.record, message.messageId);
       }
+      tallies.set(message.messageId, { messageType: message.messageType, receipts: storable, invalid: invalidBody });
     }
 
     const [itemOutcomes, statusFailures] = await Promise.all([
@@ -179,10 +196,43 @@ export class DynamoReceiptStore implements ReceiptStore {
       });
       const outcomes = await this.writeItems(demoted, deadline, errors);
       const written = new Set([...outcomes].filter(([, outcome]) => outcome === 'written').flatMap(([item]) => [...item.messageIds]));
-      for (const messageId of demote) if (!written.has(messageId)) failed.add(messageId);
+      for (const messageId of demote) {
+        if (!written.has(messageId)) failed.add(messageId);
+        // Stored as an invalid raw body in the end, not as receipts.
+        const tally = tallies.get(messageId);
+        if (tally) tallies.set(messageId, { ...tally, receipts: [], invalid: true });
+      }
     }
     const stored = new Set(messages.map((message) => message.messageId).filter((messageId) => !failed.has(messageId)));
+    this.observeStored(stored, tallies);
     return { stored, errors: errors.slice(0, 5) };
+  }
+
+  /**
+   * Metrics of what this batch stored, by both callers (the MNS poller and the HTTP push route):
+   * `ReceiptsStored` and `InvalidReceipts` per MessageType, and one `ReceiptLag` per receipt with a
+   * usable time, measured to now (the writes are done: the receipt is readable).
+   */
+  private observeStored(stored: ReadonlySet<string>, tallies: ReadonlyMap<string, MessageTally>): void {
+    const storedAtMs = this.now();
+    const counts = new Map<string, { receipts: number; invalid: number }>();
+    for (const messageId of stored) {
+      const tally = tallies.get(messageId);
+      if (!tally) continue;
+      const count = counts.get(tally.messageType) ?? { receipts: 0, invalid: 0 };
+      count.receipts += tally.receipts.length;
+      if (tally.invalid) count.invalid += 1;
+      counts.set(tally.messageType, count);
+      for (const receipt of tally.receipts) {
+        const eventTime = receiptEventTime(receipt);
+        // Times are to the second and clocks differ a little: a receipt is never stored before it happened.
+        if (eventTime !== undefined) this.metrics.record('ReceiptLag', Math.max(0, storedAtMs - eventTime));
+      }
+    }
+    for (const [messageType, count] of counts) {
+      if (count.receipts > 0) this.metrics.record('ReceiptsStored', count.receipts, { MessageType: messageType });
+      if (count.invalid > 0) this.metrics.record('InvalidReceipts', count.invalid, { MessageType: messageType });
+    }
   }
 
   /** BatchWriteItem in chunks of 25, `writeConcurrency` at once. */
@@ -338,6 +388,27 @@ export class DynamoReceiptStore implements ReceiptStore {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     return true;
   }
+}
+
+/** The receipt's own times (spec §5.5), as normalise.ts leaves them. */
+const RECEIPT_TIME_FIELDS = ['statusTime', 'endTime', 'startTime', 'ringTime', 'originateTime', 'recordBeginTime'] as const;
+/** An instant with its offset: what normalise.ts makes of Alibaba's China time (`+08:00`, spec §5.4). Other text is not trusted as a time. */
+const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * When the event a receipt reports happened, epoch ms: the latest of its times (a receipt is sent
+ * after the last event it describes: `status_time` of an intermediate state, `end_time` of a
+ * finished call, `originate_time` of one never connected). Undefined when it carries none.
+ */
+export function receiptEventTime(receipt: NormalisedReceipt): number | undefined {
+  let latest: number | undefined;
+  for (const field of RECEIPT_TIME_FIELDS) {
+    const value = receipt[field];
+    if (typeof value !== 'string' || !ZONED_INSTANT.test(value)) continue;
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms) && (latest === undefined || ms > latest)) latest = ms;
+  }
+  return latest;
 }
 
 /** The attributes of a receipt item (without keys): normalised fields, the raw object, provenance, TTL. */

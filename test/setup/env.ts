@@ -10,3 +10,4 @@ process.env.ALIYUN_ACCESS_KEY_ID = SANDBOX_ACCESS_KEY_ID;
 process.env.ALIYUN_ACCESS_KEY_SECRET = SANDBOX_ACCESS_KEY_SECRET;
 process.env.ALIYUN_CREDENTIALS_PARAM = 'env';
 process.env.LOG_LEVEL ??= 'warn';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,6 +1,7 @@
 /**
- * Structured logs (shared/logger.ts): one JSON line per entry; phone numbers masked to their last 4
- * digits, secrets redacted, CallIds readable, errors serialised, levels respected, child fields merged.
+ * Structured logs (shared/logger.ts, on Powertools Logger): one JSON line per entry; phone numbers
+ * masked to their last 4 digits, secrets redacted, CallIds readable, errors serialised, levels
+ * respected, child fields merged.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AlibabaError } from '#shared/errors';
@@ -22,7 +23,7 @@ afterEach(() => {
 });
 
 describe('entry shape', () => {
-  it('writes one JSON line with level, ISO time, message and the fields', () => {
+  it('writes one JSON line with Powertools\' level, message, ISO timestamp and service, then the fields', () => {
     // arrange
     const { logger, lines } = capture();
     // act
@@ -31,8 +32,16 @@ describe('entry shape', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('\n');
     const entry = JSON.parse(lines[0]!);
-    expect(entry).toEqual({ level: 'info', time: expect.any(String), message: 'call placed', outId: 'order-001', attempt: 1 });
-    expect(new Date(entry.time).toISOString()).toBe(entry.time);
+    expect(entry).toEqual({
+      level: 'INFO',
+      message: 'call placed',
+      timestamp: expect.any(String),
+      service: 'aliyun-voice',
+      outId: 'order-001',
+      attempt: 1,
+    });
+    expect(Object.keys(entry).slice(0, 4)).toEqual(['level', 'message', 'timestamp', 'service']);
+    expect(new Date(entry.timestamp).toISOString()).toBe(entry.timestamp);
   });
 });
 
@@ -217,7 +226,7 @@ describe('level threshold', () => {
     // act
     for (const level of LEVELS) logger[level](`a ${level} entry`);
     // assert
-    expect(entries().map((entry) => entry.level)).toEqual(written);
+    expect(entries().map((entry) => entry.level)).toEqual(written.map((level) => level.toUpperCase()));
   });
 
   it('defaults to LOG_LEVEL from the environment', () => {
@@ -312,7 +321,8 @@ describe('hostile field shapes', () => {
   it('keeps the entry\'s own level and message when fields use those names', () => {
     const { logger, entries } = capture();
     logger.error('the real message', { level: 'debug', message: 'a field called message' });
-    expect(entries()[0]).toMatchObject({ level: 'error', message: 'the real message' });
+    expect(entries()[0]).toMatchObject({ level: 'ERROR', message: 'the real message' });
+    expect(entries()).toHaveLength(1);
   });
 });
 
