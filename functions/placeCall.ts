@@ -1,15 +1,32 @@
-import { placeCall } from '#shared/calls/service';
-import { placeCallRequestSchema } from '#shared/calls/schemas';
-import { httpHandler, jsonBody } from '#shared/http/apiGateway';
-import { callsDependencies } from '#shared/runtime';
-import { parseOrThrow } from '#shared/validation';
+import { idempotencyKeys, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
+import { header, httpHandler, jsonBody } from '#shared/http/apiGateway';
+import { placementDependencies } from '#shared/placementRuntime';
 
-const deps = callsDependencies();
+const deps = placementDependencies();
 
-/** POST /calls — place a call of any of the five types (design.md). */
+/**
+ * POST /calls — place a call of any of the five types (design.md). With an Idempotency-Key, a retry
+ * gets the first answer back (the same 202, or the same 504 when the outcome is unknown) and places
+ * nothing; the request is validated before the key is looked at.
+ */
 export const handler = httpHandler(async ({ event, logger, deadline }) => {
-  const request = parseOrThrow(placeCallRequestSchema, jsonBody(event));
-  const placed = await placeCall(request, { ...deps, logger }, { deadline });
-  logger.info('call placed', { callId: placed.callId, type: placed.type, outId: placed.outId, alibabaRequestId: placed.requestId });
-  return { statusCode: 202, headers: { location: `/calls/${encodeURIComponent(placed.callId)}` }, body: placed };
+  const { request, idempotencyKey } = parsePlacementRequest(jsonBody(event), {
+    value: header(event, 'idempotency-key'),
+    path: 'header.idempotency-key',
+  });
+  const key = idempotencyKey === undefined ? undefined : idempotencyKeys.client(idempotencyKey);
+  const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline });
+  if (result.outcome === 'unknown') {
+    if (result.replayed) logger.info('unknown call outcome replayed', { code: result.failure.code, idempotencyKey });
+    throw unknownOutcomeError(result.failure);
+  }
+  const { call } = result;
+  logger.info(result.replayed ? 'call placement replayed' : 'call placed', {
+    callId: call.callId,
+    type: call.type,
+    outId: call.outId,
+    alibabaRequestId: call.requestId,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  });
+  return { statusCode: 202, headers: { location: `/calls/${encodeURIComponent(call.callId)}` }, body: call };
 });

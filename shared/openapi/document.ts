@@ -85,9 +85,14 @@ export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', 
 const PROBLEM_RESPONSES = {
   BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
   NotFound: ['404', 'Unknown call (NOT_FOUND).'],
+  InProgress: ['409', 'A request with the same Idempotency-Key is still being processed (IDEMPOTENCY_CONFLICT); Retry-After says when to try again, and the retry gets the first request\'s response.'],
   PayloadTooLarge: ['413', 'Body over 16 KiB (VALIDATION_FAILED).'],
   UnsupportedMediaType: ['415', 'Body not sent as application/json (VALIDATION_FAILED).'],
   Rejected: ['422', "Alibaba rejected the content (numbers, templates, parameters); code is Alibaba's, e.g. isv.MOBILE_NUMBER_ILLEGAL."],
+  RejectedOrKeyReused: [
+    '422',
+    "Alibaba rejected the content (numbers, templates, parameters; code is Alibaba's, e.g. isv.MOBILE_NUMBER_ILLEGAL), or the Idempotency-Key was already used with a different request body (IDEMPOTENCY_CONFLICT).",
+  ],
   TooManyRequests: ['429', 'Flow control (a number may be called 1/minute, 5/hour, 20/day) or throttling; Retry-After says when to try again.'],
   InternalError: ['500', 'A fault of this service (INTERNAL_ERROR); no internal detail.'],
   BadGateway: ["502", "Alibaba refused this service's account or credentials, or is unavailable after retries (Alibaba's code, ALIBABA_UNREACHABLE or HTTP_<status>)."],
@@ -101,6 +106,8 @@ function problemResponses(...names: ProblemResponseName[]): Json {
 }
 
 const UPSTREAM_FAILURES: ProblemResponseName[] = ['Rejected', 'TooManyRequests', 'InternalError', 'BadGateway', 'GatewayTimeout'];
+/** POST /calls: its 422 also covers a reused Idempotency-Key, and a duplicate in flight answers 409. */
+const PLACING_FAILURES: ProblemResponseName[] = ['InProgress', 'RejectedOrKeyReused', 'TooManyRequests', 'InternalError', 'BadGateway', 'GatewayTimeout'];
 
 function jsonContent(schemaName: string, example?: unknown): Json {
   return { 'application/json': { schema: ref(schemaName), ...(example === undefined ? {} : { example }) } };
@@ -181,7 +188,9 @@ export function buildOpenApiDocument(): Json {
           tags: ['calls'],
           summary: 'Place a call',
           description:
-            "Places a call of any of the five types. 202 means Alibaba accepted the call, not that it connected; the outcome arrives with the receipts. A call-placing request is never re-sent automatically once it may have reached Alibaba: on 504 the call may have been placed — check GET /calls/{callId} before retrying.",
+            'Places a call of any of the five types. 202 means Alibaba accepted the call, not that it connected; the outcome arrives with the receipts. ' +
+            'A call-placing request is never re-sent automatically once it may have reached Alibaba: on 504 RequestOutcomeUnknown the call may have been placed. ' +
+            'Send an Idempotency-Key to make retrying safe: a retry with the same key and body gets the first response again (202, or the same 504) and places no second call.',
           parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
           requestBody: {
             required: true,
@@ -200,7 +209,7 @@ export function buildOpenApiDocument(): Json {
                 createdAt: '2026-11-24T15:41:00.390Z',
               }),
             },
-            ...problemResponses('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', ...UPSTREAM_FAILURES),
+            ...problemResponses('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', ...PLACING_FAILURES),
           },
         },
       },
@@ -271,10 +280,12 @@ export function buildOpenApiDocument(): Json {
         CallId: callIdParameter(),
         IdempotencyKey: parameter('Idempotency-Key', 'header', jsonSchema(idempotencyKeySchema, 'input'), false, {
           description:
-            'Reserved. design.md specifies it: a retry with the same key and body returns the first response and places no second call; ' +
-            'the same key with a different body is refused (422 IDEMPOTENCY_CONFLICT, 409 while the first is in progress). ' +
-            'Not implemented yet: the header is accepted and currently ignored, so a retry may place a second call. ' +
-            '1 to 64 printable ASCII characters.',
+            'Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. ' +
+            'A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — ' +
+            'the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. ' +
+            'The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. ' +
+            'A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. ' +
+            'Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.',
           example: 'order-001-attempt',
         }),
       },
@@ -287,7 +298,7 @@ export function buildOpenApiDocument(): Json {
           name,
           {
             description,
-            ...(status === '429' ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
+            ...(status === '429' || status === '409' ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
             content: { 'application/problem+json': { schema: ref('Problem') } },
           },
         ]),

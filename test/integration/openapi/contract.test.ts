@@ -79,16 +79,21 @@ describe('POST /calls examples', () => {
     placed.set(name, response.body.callId);
   });
 
-  it('accepts the (reserved) Idempotency-Key header as documented', async () => {
+  it('replays the first response for a retry with the documented Idempotency-Key, and documents 409 and 422 for the key', async () => {
     const key = document.components.parameters.IdempotencyKey;
-    const response = await invoke(harness.placeCall, {
-      method: 'POST',
-      route: '/calls',
-      body: examples[0]![1].value,
-      headers: { [key.name.toLowerCase()]: key.example },
-    });
-    expect(response.status, response.text).toBe(202);
-    expectDocumented('/calls', 'post', response);
+    const request = { method: 'POST', route: '/calls', body: examples[0]![1].value, headers: { [key.name.toLowerCase()]: key.example } } as const;
+
+    const first = await invoke(harness.placeCall, request);
+    const retry = await invoke(harness.placeCall, request);
+    const reused = await invoke(harness.placeCall, { ...request, body: examples[1]![1].value });
+
+    expect(first.status, first.text).toBe(202);
+    expectDocumented('/calls', 'post', first);
+    expect(retry.text).toBe(first.text);
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(reused.status, reused.text).toBe(422);
+    expectDocumented('/calls', 'post', reused);
+    expect(reused.body.code).toBe('IDEMPOTENCY_CONFLICT');
   });
 });
 

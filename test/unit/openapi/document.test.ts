@@ -101,7 +101,16 @@ describe('openapi.json', () => {
     expect(query.map((parameter: any) => parameter.name)).toEqual(Object.keys(getCallQuerySchema._zod.def.shape));
     const key = document.components.parameters.IdempotencyKey;
     expect(key).toMatchObject({ name: 'Idempotency-Key', in: 'header', required: false });
-    expect(key.description).toMatch(/^Reserved\./);
+    expect(key.schema).toMatchObject({ type: 'string', pattern: '^[\\x20-\\x7E]{1,64}$' });
+    expect(key.description).toContain('422 IDEMPOTENCY_CONFLICT');
+    expect(key.description).toContain('409 IDEMPOTENCY_CONFLICT');
+    expect(key.description).not.toMatch(/reserved|not implemented/i);
+    // The duplicate in flight (409, with Retry-After) and the reused key (422) are documented answers.
+    const placing = document.paths['/calls'].post.responses;
+    expect(placing['409']).toEqual({ $ref: '#/components/responses/InProgress' });
+    expect(document.components.responses.InProgress.headers['Retry-After']).toBeDefined();
+    expect(placing['422']).toEqual({ $ref: '#/components/responses/RejectedOrKeyReused' });
+    expect(document.components.responses.RejectedOrKeyReused.description).toContain('IDEMPOTENCY_CONFLICT');
     expect(document.paths['/calls'].post.parameters).toEqual([{ $ref: '#/components/parameters/IdempotencyKey' }]);
     expect(document.paths['/calls'].post.responses['202'].headers.Location).toBeDefined();
   });

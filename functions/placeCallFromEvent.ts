@@ -1,0 +1,20 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { placeEventCall } from '#shared/calls/callRequests';
+import { eventHandler } from '#shared/lambda';
+import { placementDependencies } from '#shared/placementRuntime';
+
+const deps = placementDependencies();
+
+/**
+ * EventBridge `Place Call` events → calls (README "Call requests from EventBridge"): the detail is a
+ * POST /calls body plus an optional `idempotencyKey`, placed at most once per key (else per event
+ * id). A refused request is kept as a REJECTED item and the invocation succeeds; a failure worth
+ * retrying throws, so Lambda's asynchronous retries and then the on-failure destination apply.
+ */
+export const handler = eventHandler<EventBridgeEvent<string, unknown>, void>(
+  'placeCallFromEvent',
+  async (event, { logger, deadline }) => {
+    await placeEventCall(event, { ...deps, logger, deadline });
+  },
+  { deadlineMarginMs: 1_000 },
+);

@@ -1,0 +1,19 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { placeQueuedCalls } from '#shared/calls/callRequests';
+import { eventHandler } from '#shared/lambda';
+import { placementDependencies } from '#shared/placementRuntime';
+
+const deps = placementDependencies();
+
+/**
+ * SQS CallRequestsQueue → calls (README "Call requests from SQS"): each message is a POST /calls body
+ * plus an optional `idempotencyKey`, placed at most once per key (else per messageId). Refused
+ * requests are kept as REJECTED items; only the messages worth delivering again are reported
+ * (ReportBatchItemFailures), so one bad message never fails the batch.
+ */
+export const handler = eventHandler<SQSEvent, SQSBatchResponse>(
+  'placeCallsFromQueue',
+  (event, { logger, deadline }) => placeQueuedCalls(event.Records ?? [], { ...deps, logger, deadline }),
+  // Room to log the batch and return its failures after the last Alibaba answer.
+  { deadlineMarginMs: 1_000 },
+);

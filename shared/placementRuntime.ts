@@ -1,0 +1,39 @@
+import type { PlacementDependencies } from './calls/placement.ts';
+import { ConfigError } from './errors.ts';
+import { getConfig, type Config } from './config.ts';
+import { callsDependencies } from './runtime.ts';
+import { dynamoClient } from './store/dynamoClient.ts';
+import { createIdempotencyStore } from './store/idempotencyStore.ts';
+import { DynamoRejectedRequestStore, type RejectedRequestStore } from './store/rejectedRequests.ts';
+
+/** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */
+export interface PlacementRuntime extends PlacementDependencies {
+  /** Where refused queued and event requests are kept (REJECTED# items of the calls table). */
+  rejections: RejectedRequestStore;
+}
+
+/**
+ * The composition root of the call-placing functions: the call operations' dependencies
+ * (shared/runtime.ts) plus the idempotency table and the rejected-request store, built once per
+ * container. A missing IDEMPOTENCY_TABLE fails the cold start, naming the variable: placing calls
+ * without it would silently lose the at-most-once guarantee.
+ */
+export function placementDependencies(config: Config = getConfig()): PlacementRuntime {
+  cachedPlacementDependencies ??= buildPlacementDependencies(config);
+  return cachedPlacementDependencies;
+}
+
+let cachedPlacementDependencies: PlacementRuntime | undefined;
+
+function buildPlacementDependencies(config: Config): PlacementRuntime {
+  if (config.idempotencyTable === undefined) {
+    throw new ConfigError('IDEMPOTENCY_TABLE', 'is required by the call-placing functions (placeCall, placeCallsFromQueue, placeCallFromEvent)');
+  }
+  const client = dynamoClient(config.dynamodbEndpoint);
+  return {
+    ...callsDependencies(config),
+    idempotencyStore: createIdempotencyStore(client, config.idempotencyTable),
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    rejections: new DynamoRejectedRequestStore(client, config.callsTable, config.receiptTtlDays),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The three call-placing handlers (functions/placeCall, placeCallsFromQueue, placeCallFromEvent)
+ * in process against the local Alibaba sandbox, DynamoDB Local's calls table and its idempotency
+ * table. Like test/integration/handlers/harness.ts, the sandbox is started and the bundle pointed at
+ * it BEFORE the handler modules are imported (their cold start reads the configuration).
+ */
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startSandbox, type Sandbox } from '#sandbox/server';
+import { unmarshallItem } from '#shared/store/dynamoCallStore';
+import { lambdaContext } from '../../support/apiGatewayEvents.ts';
+import type { Handler } from '../handlers/harness.ts';
+
+export interface PlacementHarness {
+  sandbox: Sandbox;
+  placeCall: Handler;
+  placeCallsFromQueue: (event: SQSEvent, context?: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+  placeCallFromEvent: (event: EventBridgeEvent<string, unknown>, context?: ReturnType<typeof lambdaContext>) => Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a sandbox (flow control on unless told), points the bundle at it, loads the handlers. */
+export async function startPlacementHandlers(options: { flowControl?: boolean } = {}): Promise<PlacementHarness> {
+  const saved = process.env.ALIYUN_VOICE_ENDPOINT;
+  const sandbox = await startSandbox({ port: 0, ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}) });
+  process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
+  const [http, queue, events] = await Promise.all([
+    import('../../../functions/placeCall.ts'),
+    import('../../../functions/placeCallsFromQueue.ts'),
+    import('../../../functions/placeCallFromEvent.ts'),
+  ]);
+  return {
+    sandbox,
+    placeCall: http.handler as unknown as Handler,
+    placeCallsFromQueue: (event, context = lambdaContext(20_000)) => queue.handler(event, context),
+    placeCallFromEvent: (event, context = lambdaContext(20_000)) => events.handler(event, context),
+    async stop() {
+      await sandbox.close();
+      const { destroyPools } = await import('#shared/alibaba/pool');
+      await destroyPools();
+      if (saved === undefined) delete process.env.ALIYUN_VOICE_ENDPOINT;
+      else process.env.ALIYUN_VOICE_ENDPOINT = saved;
+    },
+  };
+}
+
+let dynamo: DynamoDBClient | undefined;
+
+/** DynamoDB Local, as the tests read it (not through the bundle's code). */
+export function testDynamo(): DynamoDBClient {
+  dynamo ??= new DynamoDBClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return dynamo;
+}
+
+/** The REJECTED items of `source` for these message or event ids (README: how operators query them). */
+export async function readRejected(source: 'sqs' | 'eventbridge', messageIds: readonly string[]): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let startKey: Record<string, any> | undefined;
+  do {
+    const page = await testDynamo().send(
+      new QueryCommand({
+        TableName: process.env.CALLS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `REJECTED#${source}` } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []).map(unmarshallItem));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items.filter((item) => messageIds.includes(item.messageId));
+}

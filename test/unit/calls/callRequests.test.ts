@@ -1,0 +1,62 @@
+/**
+ * How a queued or event call request's failure is treated (shared/calls/callRequests.ts): kept as
+ * REJECTED (permanent), delivered again (transient), or never retried (outcome unknown).
+ */
+import { describe, expect, it } from 'vitest';
+import { classifyRequestFailure } from '#shared/calls/callRequests';
+import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type AlibabaErrorKind } from '#shared/errors';
+
+describe('classifyRequestFailure', () => {
+  it('a validation failure is permanent, with its field issues', () => {
+    const issues = [{ path: 'playTimes', message: 'must be at most 3' }];
+
+    expect(classifyRequestFailure(new ValidationError(issues))).toEqual({
+      kind: 'permanent',
+      code: 'VALIDATION_FAILED',
+      reason: 'Invalid request: playTimes: must be at most 3',
+      errors: issues,
+    });
+  });
+
+  it('a key reused for another request is permanent (IDEMPOTENCY_CONFLICT)', () => {
+    expect(classifyRequestFailure(new IdempotencyConflictError())).toMatchObject({ kind: 'permanent', code: 'IDEMPOTENCY_CONFLICT' });
+  });
+
+  it('a duplicate still in flight is transient: delivered again, it replays the first outcome', () => {
+    expect(classifyRequestFailure(new IdempotencyInProgressError())).toMatchObject({ kind: 'transient', code: 'IDEMPOTENCY_IN_PROGRESS', expected: true });
+  });
+
+  it.each<[AlibabaErrorKind, string, string, boolean?]>([
+    ['rejected', 'isv.MOBILE_NUMBER_ILLEGAL', 'permanent'],
+    ['rejected', 'InvalidParameter', 'permanent'],
+    ['throttled', 'isv.BUSINESS_LIMIT_CONTROL', 'transient', true],
+    ['throttled', 'Throttling.User', 'transient', true],
+    ['transient', 'isp.SYSTEM_ERROR', 'transient', true],
+    ['transient', 'DeadlineExceeded', 'transient', true],
+    // An operator must act; the request itself is fine, so it is retried and ends in the DLQ.
+    ['account', 'isv.AMOUNT_NOT_ENOUGH', 'transient', false],
+    ['account', 'SignatureDoesNotMatch', 'transient', false],
+    // Never retried: a second attempt could place a second call (spec §4.2).
+    ['ambiguous', 'RequestOutcomeUnknown', 'unknown'],
+  ])('Alibaba %s (%s) is %s', (kind, code, expected, expectedFlag) => {
+    const failure = classifyRequestFailure(new AlibabaError(kind, code, 'message', { requestId: 'REQ-9' }));
+
+    expect(failure.kind).toBe(expected);
+    expect(failure.code).toBe(code);
+    if (failure.kind === 'transient') expect(failure.expected).toBe(expectedFlag);
+  });
+
+  it('an Alibaba rejection keeps Alibaba\'s message and RequestId in the reason', () => {
+    const failure = classifyRequestFailure(new AlibabaError('rejected', 'isv.TTS_TEMPLATE_ILLEGAL', '模板不合法', { requestId: 'REQ-7' }));
+
+    expect(failure.reason).toBe('Alibaba rejected the request: 模板不合法 (Alibaba RequestId REQ-7)');
+  });
+
+  it.each([
+    ['a DynamoDB failure', Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' })],
+    ['a bug', new TypeError('cannot read properties of undefined')],
+    ['a thrown string', 'boom'],
+  ])('%s is transient and unexpected: nothing is lost, a poison message ends in the DLQ', (_name, error) => {
+    expect(classifyRequestFailure(error)).toEqual({ kind: 'transient', code: 'INTERNAL_ERROR', reason: 'A fault of this service', expected: false });
+  });
+});
