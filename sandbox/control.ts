@@ -10,6 +10,7 @@ import type { TokenView } from './dybase/tokens.ts';
 import { parseFaultSpec, type FaultSpec, type PendingFault } from './faults.ts';
 import { enqueueMessages, type EnqueueResult, type EnqueueSpec } from './mns/enqueue.ts';
 import type { RecordedMnsRequest } from './mns/service.ts';
+import type { PushAttempt, PushSettings } from './push/pusher.ts';
 import type { RecordedRequest } from './rpc/requestLog.ts';
 import { startReceiptSettings, type SandboxState } from './state.ts';
 import type { CallRecord } from './voice/calls.ts';
@@ -37,7 +38,8 @@ export interface QueueStats {
 export interface SandboxControl {
   /**
    * Forgets calls (stopping their receipts), flow-control counts, nonces, faults, requests,
-   * queued messages and tokens; flow control and receipt settings return to their start values.
+   * queued messages, tokens and pending pushes; flow control, receipt and push settings return to
+   * their start values.
    */
   reset(): void;
   /** Queues a fault (see FaultSpec); throws FaultSpecError for an invalid one. */
@@ -64,6 +66,12 @@ export interface SandboxControl {
   receiptSettings(): ReceiptSettings;
   /** Changes some receipt settings from now on; throws ControlInputError for a bad value. */
   setReceiptSettings(update: Partial<ReceiptSettings>): ReceiptSettings;
+  /** HTTP batch push of placed calls' receipts (push/pusher.ts). */
+  pushSettings(): PushSettings;
+  /** Changes some push settings from now on; throws ControlInputError for a bad value. */
+  setPushSettings(update: Partial<PushSettings>): PushSettings;
+  /** The last push attempts, oldest first. */
+  pushes(): PushAttempt[];
 }
 
 export function createControl(state: SandboxState, settings: ResolvedSandboxOptions): SandboxControl {
@@ -81,6 +89,7 @@ export function createControl(state: SandboxState, settings: ResolvedSandboxOpti
       state.queues.clear();
       state.tokens.clear();
       Object.assign(state.receiptSettings, startReceiptSettings(settings));
+      state.pusher.reset();
     },
     addFault: (spec) => state.faults.add(parseFaultSpec(spec)),
     faults: () => state.faults.list(),
@@ -111,6 +120,9 @@ export function createControl(state: SandboxState, settings: ResolvedSandboxOpti
       Object.assign(state.receiptSettings, parseReceiptSettings(update));
       return { ...state.receiptSettings };
     },
+    pushSettings: () => state.pusher.current(),
+    setPushSettings: (update) => state.pusher.update(update),
+    pushes: () => state.pusher.list(),
   };
 }
 

@@ -16,6 +16,9 @@
  *   POST   /__sandbox/tokens/expire  {expired: n}                 every issued token expires now
  *   GET    /__sandbox/receipt-settings  {tokenLifetimeMs, visibilityTimeoutMs, receiptDelayMs}
  *   PUT    /__sandbox/receipt-settings  some of them
+ *   GET    /__sandbox/push           {url, queues, batchWindowMs, timeoutMs, retryDelaysMs}   HTTP batch push
+ *   PUT    /__sandbox/push           some of them ({url: null} turns push off)
+ *   GET    /__sandbox/pushes         {pushes: [...]}              push attempts
  */
 import type { ServerResponse } from 'node:http';
 import type { ReceiptSettings } from './config.ts';
@@ -24,6 +27,7 @@ import { ControlInputError } from './controlErrors.ts';
 import { parseFaultSpec } from './faults.ts';
 import { sendJson } from './http.ts';
 import type { EnqueueSpec } from './mns/enqueue.ts';
+import type { PushSettings } from './push/pusher.ts';
 
 export const CONTROL_PREFIX = '/__sandbox/';
 
@@ -43,6 +47,9 @@ export const CONTROL_ENDPOINTS: readonly string[] = [
   'POST   /__sandbox/tokens/expire',
   'GET    /__sandbox/receipt-settings',
   'PUT    /__sandbox/receipt-settings',
+  'GET    /__sandbox/push',
+  'PUT    /__sandbox/push',
+  'GET    /__sandbox/pushes',
 ];
 
 type Handler = (body: unknown) => [status: number, body: unknown];
@@ -110,6 +117,11 @@ function routes(control: SandboxControl): Record<string, Record<string, Handler>
       GET: () => [200, control.receiptSettings()],
       PUT: (body) => [200, control.setReceiptSettings(body as Partial<ReceiptSettings>)],
     },
+    push: {
+      GET: () => [200, control.pushSettings()],
+      PUT: (body) => [200, control.setPushSettings(body as Partial<PushSettings>)],
+    },
+    pushes: { GET: () => [200, { pushes: control.pushes() }] },
   };
 }
 

@@ -3,7 +3,7 @@
  * Port from SANDBOX_PORT (default 8090), key pair from ALIYUN_ACCESS_KEY_ID/SECRET (default the
  * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control; receipts:
  * SANDBOX_ACCOUNT_ID, SANDBOX_TOKEN_LIFETIME_MS, SANDBOX_VISIBILITY_TIMEOUT_MS,
- * SANDBOX_RECEIPT_DELAY_MS (see sandbox/README.md).
+ * SANDBOX_RECEIPT_DELAY_MS; HTTP batch push: SANDBOX_PUSH_URL (see sandbox/README.md).
  */
 import { resolveSandboxOptions } from './config.ts';
 import { CONTROL_ENDPOINTS } from './controlRoutes.ts';
@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     `  Receipts:      one every ${settings.receiptDelayMs} ms per call, visibility timeout ${settings.visibilityTimeoutMs} ms, ` +
       `tokens valid ${settings.tokenLifetimeMs} ms`,
   );
+  const push = sandbox.control.pushSettings();
+  // The URL's query may carry the route's token: only where it goes is printed.
+  console.log(`  HTTP push:     ${push.url === null ? 'off (SANDBOX_PUSH_URL)' : `to ${push.url.split('?')[0]}${push.queues ? ', queues too' : ''}`}`);
   console.log('  Control API:');
   for (const endpoint of CONTROL_ENDPOINTS) {
     const [method, path] = endpoint.split(/\s+/);

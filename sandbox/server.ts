@@ -121,6 +121,7 @@ export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         state.lifecycle.clear();
+        state.pusher.close();
         shutdown.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -2,7 +2,9 @@
 import type { ReceiptSettings, ResolvedSandboxOptions } from './config.ts';
 import { TokenStore } from './dybase/tokens.ts';
 import { FaultQueue } from './faults.ts';
-import { ReceiptQueues } from './mns/queues.ts';
+import type { ReceiptQueues } from './mns/queues.ts';
+import { PushingReceiptQueues } from './push/pushingQueues.ts';
+import { pushSettingsFromEnv, ReceiptPusher } from './push/pusher.ts';
 import type { RecordedMnsRequest } from './mns/service.ts';
 import { NonceCache } from './rpc/nonces.ts';
 import { RequestLog } from './rpc/requestLog.ts';
@@ -22,11 +24,14 @@ export interface SandboxState {
   queues: ReceiptQueues;
   lifecycle: CallLifecycle;
   mnsRequestLog: RequestLog<RecordedMnsRequest>;
+  /** HTTP batch push of placed calls' receipts (push/pusher.ts); off until a URL is set. */
+  pusher: ReceiptPusher;
 }
 
 export function createSandboxState(settings: ResolvedSandboxOptions): SandboxState {
   const calls = new CallStore();
-  const queues = new ReceiptQueues(settings.accountId);
+  const pusher = new ReceiptPusher(pushSettingsFromEnv());
+  const queues: ReceiptQueues = new PushingReceiptQueues(settings.accountId, pusher);
   const receiptSettings = startReceiptSettings(settings);
   return {
     calls,
@@ -39,6 +44,7 @@ export function createSandboxState(settings: ResolvedSandboxOptions): SandboxSta
     queues,
     lifecycle: new CallLifecycle({ queues, calls, settings: receiptSettings, now: settings.now }),
     mnsRequestLog: new RequestLog<RecordedMnsRequest>(),
+    pusher,
   };
 }
 

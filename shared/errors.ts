@@ -165,3 +165,47 @@ function describeIssues(issues: FieldIssue[]): string {
   if (issues.length === 0) return 'The request is invalid';
   return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
 }
+
+/**
+ * The caller did not prove who it is: a missing or wrong credential (the receipt push route's
+ * token). Never carries the credential. `challenge` is the WWW-Authenticate value a 401 must send
+ * (RFC 9110 §11.6.1).
+ */
+export class UnauthorizedError extends Error {
+  override readonly name = 'UnauthorizedError';
+  constructor(
+    detail = 'A valid credential is required',
+    readonly challenge?: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * The calls table did not take the data in time (throttling, an outage, the request's deadline).
+ * Nothing was lost: the sender is told to try again (Alibaba's receipt push redelivers on any
+ * non-200, spec §5.1), and every write is idempotent.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/**
+ * A failed read of a secret. The message names the source and AWS's error type, never the value.
+ * `code` is AWS's `__type` (ParameterNotFound, AccessDeniedException, ...), `RequestTimeout`,
+ * `DeadlineExceeded`, `NoTextValue`, or a network error code.
+ */
+export class SecretReadError extends Error {
+  override readonly name = 'SecretReadError';
+  constructor(
+    readonly source: string,
+    readonly code: string,
+    message: string,
+    readonly details: { httpStatus?: number; requestId?: string; cause?: unknown } = {},
+  ) {
+    super(`${source}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+}

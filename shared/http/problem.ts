@@ -3,6 +3,9 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   NotFoundError,
+  SecretReadError,
+  StoreUnavailableError,
+  UnauthorizedError,
   ValidationError,
   type FieldIssue,
 } from '../errors.ts';
@@ -31,7 +34,8 @@ const TYPE_BASE = 'urn:aliyun-voice:problem';
 /**
  * The one place errors become HTTP (design.md mapping): invalid request → 400 (413, 415), unknown →
  * 404, idempotency → 409/422, Alibaba content rejection → 422, flow control → 429 + Retry-After,
- * account/credential problems → 502, Alibaba unavailable → 502, or 504 when it timed out.
+ * account/credential problems → 502, Alibaba unavailable → 502, or 504 when it timed out; a missing
+ * or wrong credential of the caller → 401, the calls table or our own credentials unavailable → 503.
  * 5xx bodies carry no internal detail.
  */
 export function toProblem(error: unknown, requestId?: string): ProblemResponse {
@@ -55,6 +59,16 @@ export function toProblem(error: unknown, requestId?: string): ProblemResponse {
     return withId({ title: 'Request in progress', status: 409, detail: error.message, code: 'IDEMPOTENCY_CONFLICT' }, { 'retry-after': '1' });
   }
   if (error instanceof AlibabaError) return alibabaProblem(error, withId);
+  if (error instanceof UnauthorizedError) {
+    return withId({ title: 'Unauthorized', status: 401, detail: error.message, code: 'UNAUTHORIZED' }, error.challenge ? { 'www-authenticate': error.challenge } : {});
+  }
+  if (error instanceof StoreUnavailableError) {
+    return withId({ title: 'Service unavailable', status: 503, detail: 'The data could not be stored; send it again later.', code: 'STORE_UNAVAILABLE' }, {}, true);
+  }
+  if (error instanceof SecretReadError) {
+    // Our own key store (SSM / Secrets Manager) failed and no cached value was usable: nothing was sent.
+    return withId({ title: 'Service unavailable', status: 503, detail: 'The service could not read its credentials; try again later.', code: 'CREDENTIALS_UNAVAILABLE' }, {}, true);
+  }
   return withId({ title: 'Internal error', status: 500, detail: 'The request could not be completed.', code: 'INTERNAL_ERROR' }, {}, true);
 }
 

@@ -1,0 +1,32 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpHandler } from '#shared/http/apiGateway';
+import { pushDependencies } from '#shared/pushRuntime';
+import { acceptReceiptPush, PUSH_ACCEPTED, PUSH_STORE_BUDGET_MS, PUSH_TOKEN_PARAMETER } from '#shared/receipts/push';
+
+const deps = pushDependencies();
+
+/**
+ * POST /receipts/{messageType}?token=<secret> — Alibaba's HTTP batch push of receipts (spec §5.1).
+ * No IAM authoriser (Alibaba cannot sign): the token is checked first, then the body is stored like
+ * a polled one. 200 `{"code":0}` once stored (an unusable body is stored raw and answered 200 too);
+ * 401 / 400 / 503 otherwise, and Alibaba redelivers after 1, 5 and 10 minutes.
+ */
+export const handler = httpHandler(async ({ event, logger, deadline }) => {
+  await acceptReceiptPush(
+    {
+      messageType: event.pathParameters?.messageType,
+      token: event.queryStringParameters?.[PUSH_TOKEN_PARAMETER],
+      body: () => bodyBytes(event),
+      requestId: event.requestContext.requestId,
+    },
+    { ...deps, logger },
+    { deadline: Math.min(deadline, Date.now() + PUSH_STORE_BUDGET_MS) },
+  );
+  return { statusCode: 200, body: PUSH_ACCEPTED };
+});
+
+/** Any content type is taken (Alibaba documents none); API Gateway Base64-encodes non-text bodies. */
+function bodyBytes(event: APIGatewayProxyEventV2): Uint8Array {
+  const raw = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+}

@@ -1,0 +1,142 @@
+/**
+ * shared/receipts/push.ts without DynamoDB: the shared secret's constant-time comparison, where the
+ * expected value comes from (RECEIPT_PUSH_TOKEN_PARAM), and how a body becomes receipt messages.
+ */
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '#shared/errors';
+import { createPushTokenProvider, MAX_INVALID_RAW_CHARS, MAX_PUSH_BODY_BYTES, pushedReceiptMessages, pushTokenMatches } from '#shared/receipts/push';
+import type { SecretSource } from '#shared/config';
+
+const TOKEN = 'a3f9c1d7e5b2a8f4c6d0e1b3a5c7d9f2';
+
+describe('pushTokenMatches', () => {
+  it('accepts exactly the token', () => {
+    expect(pushTokenMatches(TOKEN, TOKEN)).toBe(true);
+    expect(pushTokenMatches(`${TOKEN}`.slice(0), TOKEN)).toBe(true);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['a prefix', TOKEN.slice(0, -1)],
+    ['a one-character prefix', TOKEN.slice(0, 1)],
+    ['longer', `${TOKEN}0`],
+    ['much longer', TOKEN.repeat(40)],
+    ['shorter by its first character', TOKEN.slice(1)],
+    ['one character different', `${TOKEN.slice(0, 10)}${TOKEN[10] === '0' ? '1' : '0'}${TOKEN.slice(11)}`],
+    ['of another case', TOKEN.toUpperCase()],
+    ['padded with whitespace', ` ${TOKEN} `],
+    ['with a NUL appended', `${TOKEN}\u0000`],
+  ])('refuses a %s token', (_label, given) => {
+    expect(pushTokenMatches(given, TOKEN)).toBe(false);
+  });
+
+  it('is string equality for any pair of strings, of any lengths, and never throws', () => {
+    // timingSafeEqual throws on inputs of different lengths: comparing digests is what keeps a
+    // length difference from surfacing as an exception (or as a faster answer).
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }), (given, expected) => {
+        expect(pushTokenMatches(given, expected)).toBe(given === expected);
+        expect(pushTokenMatches(expected, expected)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('createPushTokenProvider', () => {
+  it('env: reads RECEIPT_PUSH_TOKEN, trimmed', async () => {
+    const provider = createPushTokenProvider({ kind: 'env' }, { RECEIPT_PUSH_TOKEN: ` ${TOKEN}\n` });
+
+    expect(await provider()).toBe(TOKEN);
+  });
+
+  it.each([
+    ['unset', {}],
+    ['blank', { RECEIPT_PUSH_TOKEN: '   ' }],
+  ])('env: fails at start when RECEIPT_PUSH_TOKEN is %s (there is no default token)', (_label, env) => {
+    const start = () => createPushTokenProvider({ kind: 'env' }, env);
+
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(/^RECEIPT_PUSH_TOKEN: is required/);
+  });
+
+  it.each([
+    ['too short', 'short-token'],
+    ['not URL-safe', `${TOKEN}+/=`],
+    ['with a space inside', `${TOKEN.slice(0, 16)} ${TOKEN.slice(16)}`],
+  ])('env: refuses a token %s, without echoing it', (_label, value) => {
+    let error: unknown;
+    try {
+      createPushTokenProvider({ kind: 'env' }, { RECEIPT_PUSH_TOKEN: value });
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('RECEIPT_PUSH_TOKEN');
+    expect((error as Error).message).not.toContain(value);
+  });
+
+  it('ssm: reads the parameter at run time, once while cached, trimmed', async () => {
+    const source: SecretSource = { kind: 'ssm', name: '/aliyun-voice/test/receipt-push-token' };
+    const read = vi.fn(async (_source: SecretSource) => `${TOKEN}\n`);
+    const provider = createPushTokenProvider(source, {}, () => 1_000, read);
+
+    expect(await provider()).toBe(TOKEN);
+    expect(await provider()).toBe(TOKEN);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(read).toHaveBeenCalledWith(source);
+  });
+
+  it('secretsmanager: a stored value that is not a usable token fails naming the variable and the secret, not the value', async () => {
+    const provider = createPushTokenProvider({ kind: 'secretsmanager', secretId: 'aliyun-voice/test/push' }, {}, Date.now, async () => 'abc');
+
+    const error = await provider().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('RECEIPT_PUSH_TOKEN_PARAM');
+    expect((error as Error).message).toContain('aliyun-voice/test/push');
+    expect((error as Error).message).not.toMatch(/\babc\b/);
+  });
+});
+
+describe('pushedReceiptMessages', () => {
+  const at = { messageId: 'push-r1', receivedAt: Date.parse('2026-11-24T10:00:00Z') };
+
+  it('makes one message per receipt, numbered, received now', () => {
+    const body = Buffer.from(JSON.stringify([{ call_id: '1^2', status_code: '200000' }, { call_id: '3^4', status_code: '200002' }]));
+
+    const messages = pushedReceiptMessages('VoiceReport', body, at);
+
+    expect(messages.map((message) => [message.messageId, message.enqueueTime, message.receipts.map((receipt) => receipt.status), message.invalid])).toEqual([
+      ['push-r1-0', at.receivedAt, ['completed'], undefined],
+      ['push-r1-1', at.receivedAt, ['busy'], undefined],
+    ]);
+  });
+
+  it('cuts an oversized body, never inside a surrogate pair, and says so', () => {
+    // 4-byte characters: the cut falls between the two halves of a pair unless it is moved.
+    const body = Buffer.from(`[{"x":"${'\u{1F600}'.repeat(MAX_PUSH_BODY_BYTES / 4)}"}]`);
+
+    const [message, ...rest] = pushedReceiptMessages('VoiceReport', body, at);
+
+    expect(rest).toEqual([]);
+    expect(message!.receipts).toEqual([]);
+    expect(message!.invalid!.rawBody.length).toBe(MAX_INVALID_RAW_CHARS - 1);
+    expect(message!.invalid!.rawBody.isWellFormed()).toBe(true);
+    expect(message!.invalid!.reason).toMatch(new RegExp(`^body of ${body.byteLength} bytes is larger than the ${MAX_PUSH_BODY_BYTES}-byte limit \\(raw body cut to its first ${MAX_INVALID_RAW_CHARS - 1} of \\d+ characters\\)$`));
+  });
+
+  it('never throws, whatever the bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const messages = pushedReceiptMessages('VoiceCallReport', bytes, at);
+        expect(messages.length).toBeGreaterThan(0);
+        for (const message of messages) expect(message.receipts.length > 0 || message.invalid !== undefined).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
