@@ -54,9 +54,12 @@ export function maskPhone(value: string): string {
   return value.replace(/\d(?=\d{4})/g, '*');
 }
 
+/** Request and message ids (UUIDs): their last group can be all digits, and is an id, not a number. */
+const UUID_OR_PHONE = new RegExp(`([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|${PHONE_IN_TEXT.source}`, 'gi');
+
 function scrubText(text: string): string {
   return text
-    .replace(PHONE_IN_TEXT, (match) => maskPhone(match))
+    .replace(UUID_OR_PHONE, (match, uuid: string | undefined) => (uuid === undefined ? maskPhone(match) : match))
     .replace(PHONE_AFTER_ENCODED_EQUALS, (_match, equals: string, digits: string) => equals + maskPhone(digits));
 }
 

@@ -12,6 +12,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SecretSource } from './config.ts';
+import { SecretReadError } from './errors.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
 
 /** How long a fetched secret is trusted before it is read again, so a rotated value is picked up. */
@@ -39,22 +40,6 @@ export type SecretProvider = (options?: SecretRequestOptions) => Promise<string>
 
 export type SecretReader = (source: SecretSource) => Promise<string>;
 
-/**
- * A failed read of a secret. The message names the source and AWS's error type, never the value.
- * `code` is AWS's `__type` (ParameterNotFound, AccessDeniedException, ...), `RequestTimeout`,
- * `DeadlineExceeded`, `NoTextValue`, or a network error code.
- */
-export class SecretReadError extends Error {
-  override readonly name = 'SecretReadError';
-  constructor(
-    readonly source: string,
-    readonly code: string,
-    message: string,
-    readonly details: { httpStatus?: number; requestId?: string; cause?: unknown } = {},
-  ) {
-    super(`${source}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
-  }
-}
 
 /**
  * A cached reader of one SSM SecureString or Secrets Manager secret:
@@ -385,3 +370,5 @@ function bytes(data: SourceData): Uint8Array | string {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data);
 }
+
+export { SecretReadError };

@@ -11,6 +11,29 @@ export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown,
   throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, input, prefix)));
 }
 
+/**
+ * JSON escapes can encode a lone surrogate (`"\ud800"`), which no UTF-8 request to Alibaba can carry
+ * and which would make signing throw. Throws a ValidationError naming the first such string or key.
+ */
+export function assertWellFormedText(value: unknown): void {
+  const malformed = findMalformedText(value, '');
+  if (malformed !== undefined) {
+    throw new ValidationError([{ path: malformed || 'body', message: 'contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape)' }]);
+  }
+}
+
+function findMalformedText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return itemPath;
+    const found = findMalformedText(item, itemPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 type Issue = z.core.$ZodIssue;
 
 function toFieldIssues(issue: Issue, input: unknown, prefix: string): FieldIssue[] {

@@ -21,6 +21,7 @@ import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, TRANSPORT_CODES } from '../alibaba/rpcClient.ts';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { assertWellFormedText } from '../validation.ts';
 import type { RejectedRequestStore, RequestSource } from '../store/rejectedRequests.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
 
@@ -123,10 +124,7 @@ export async function handleCallRequest(message: CallRequestMessage, deps: CallR
   try {
     // Validation first: a malformed request never touches the idempotency table.
     const content = message.read();
-    const malformed = findMalformedText(content, '');
-    if (malformed !== undefined) {
-      throw new ValidationError([{ path: malformed || 'body', message: 'contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape)' }]);
-    }
+    assertWellFormedText(content);
     const { request, idempotencyKey } = parseCallRequestContent(content);
     const key = idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey);
     const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
@@ -280,22 +278,6 @@ function sqsMessage(record: SQSRecord): CallRequestMessage {
 function isoTime(value: unknown): string {
   const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   return new Date(Number.isNaN(parsed) ? Date.now() : parsed).toISOString();
-}
-
-/**
- * JSON escapes can encode a lone surrogate (`"\ud800"`), which no UTF-8 request to Alibaba can carry
- * (signing would fail on it). Returns the path of the first such string or key.
- */
-function findMalformedText(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = path ? `${path}.${key}` : key;
-    if (!key.isWellFormed()) return itemPath;
-    const found = findMalformedText(item, itemPath);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 interface VerdictCounts {

@@ -192,7 +192,7 @@ export const callIdSchema = z.string().check(
 
 /**
  * The optional `Idempotency-Key` request header of POST /calls (design.md: 1-64 printable ASCII).
- * Documented in the OpenAPI document from this schema; not yet acted on by the handler.
+ * A retry with the same key and body replays the first response (shared/calls/placement.ts).
  */
 export const idempotencyKeySchema = z.string().check(
   z.regex(/^[\x20-\x7E]{1,64}$/, 'must be 1 to 64 printable ASCII characters'),

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { ValidationError } from '../errors.ts';
 import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
 import { publishMetrics } from '../metrics.ts';
-import { parseOrThrow } from '../validation.ts';
+import { assertWellFormedText, parseOrThrow } from '../validation.ts';
 import type * as z from 'zod/mini';
 import { toProblem } from './problem.ts';
 
@@ -95,28 +95,10 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   } catch {
     throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
   }
-  const malformed = findMalformedText(parsed, '');
-  if (malformed !== undefined) {
-    throw new ValidationError([{ path: malformed || 'body', message: 'contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape)' }]);
-  }
+  assertWellFormedText(parsed);
   return parsed;
 }
 
-/**
- * JSON escapes can encode a lone surrogate (`"\ud800"`), which no UTF-8 request to Alibaba can carry
- * and which would make signing throw. Returns the path of the first such string or key.
- */
-function findMalformedText(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = path ? `${path}.${key}` : key;
-    if (!key.isWellFormed()) return itemPath;
-    const found = findMalformedText(item, itemPath);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
 
 /**
  * A path parameter, percent-decoded once (API Gateway passes `%5E` through as sent; CallIds contain

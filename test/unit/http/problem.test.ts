@@ -10,6 +10,9 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   NotFoundError,
+  SecretReadError,
+  StoreUnavailableError,
+  UnauthorizedError,
   ValidationError,
   type AlibabaErrorKind,
 } from '#shared/errors';
@@ -118,6 +121,21 @@ const cases: [name: string, error: unknown, expected: Expected][] = [
     alibabaError('ambiguous', 'UND_ERR_SOCKET', { timedOut: true }),
     { status: 504, code: 'UND_ERR_SOCKET', title: 'Outcome unknown', headers: {}, unexpected: true },
   ],
+  [
+    'UnauthorizedError with a challenge',
+    new UnauthorizedError('A valid token is required', 'Token'),
+    { status: 401, code: 'UNAUTHORIZED', title: 'Unauthorized', headers: { 'www-authenticate': 'Token' }, unexpected: false },
+  ],
+  [
+    'StoreUnavailableError',
+    new StoreUnavailableError('BatchWriteItem timed out'),
+    { status: 503, code: 'STORE_UNAVAILABLE', title: 'Service unavailable', headers: {}, unexpected: true },
+  ],
+  [
+    'SecretReadError (SSM unreachable, no cached value)',
+    new SecretReadError('SSM parameter /aliyun-voice/dev/alibaba-credentials', 'DeadlineExceeded', 'no value read before the request deadline'),
+    { status: 503, code: 'CREDENTIALS_UNAVAILABLE', title: 'Service unavailable', headers: {}, unexpected: true },
+  ],
 ];
 
 describe('toProblem: status, code, title and headers per error', () => {
@@ -218,7 +236,7 @@ describe('toProblem: 5xx bodies carry no Alibaba message and no internals', () =
   const serverSide = cases.filter(([, , expected]) => expected.status >= 500);
 
   it('covers every 5xx kind', () => {
-    expect(serverSide.map(([name]) => name)).toHaveLength(5);
+    expect(serverSide.map(([name]) => name)).toHaveLength(7);
   });
 
   it.each(serverSide)('%s', (_name, error) => {

@@ -131,6 +131,19 @@ describe('what stays readable', () => {
     expect(entries()[0]!.message).toBe(message);
   });
 
+  it('request and message ids (UUIDs) whose last group is all digits, beside a masked number', () => {
+    // arrange
+    const id = '7dd3b9f5-1a2b-4c3d-8e9f-123456787098';
+    const { logger, entries } = capture();
+    // act
+    logger.info(`message ${id} for ${PHONE}`, { messageId: id, requestId: id.toUpperCase() });
+    // assert
+    const entry = entries()[0]!;
+    expect(entry.message).toBe(`message ${id} for ${MASKED}`);
+    expect(entry.messageId).toBe(id);
+    expect(entry.requestId).toBe(id.toUpperCase());
+  });
+
   it.each(['attempt 2 of 3', 'HTTP 503 after 1500 ms', 'code 200000', 'year 2024'])('short numbers in text: %j', (message) => {
     const { logger, entries } = capture();
     logger.info(message);
