@@ -1,20 +1,28 @@
 /**
  * `npm start`: the whole bundle on this machine (design.md, "Commands").
- *   DynamoDB Local on 127.0.0.1:8000 with serverless.yml's tables (TTL on),
+ *   DynamoDB Local on 127.0.0.1:8000 with serverless.yml's tables (TTL and the calls table's stream on),
  *   the local Alibaba sandbox (unless every ALIYUN_*_ENDPOINT points elsewhere),
- *   serverless-offline: HTTP API on 3000, Lambda invoke API on 3002.
+ *   a local EventBridge PutEvents endpoint on 4010 (unless EVENTBRIDGE_ENDPOINT points elsewhere),
+ *   serverless-offline: HTTP API on 3000, Lambda invoke API on 3002,
+ *   and, standing in for the deployed triggers, the receipt poller every 10 s and the calls table's
+ *   stream fed to publishEvents.
  * Ctrl-C stops every child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startSandbox } from '../sandbox/server.ts';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT } from '../shared/localDefaults.ts';
+import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
+import { startLocalEventBus } from './local/eventBus.ts';
+import { invokeFunction, latestStreamArn, StreamPump } from './local/streams.ts';
 import { createTables, tablesFromServerlessYml } from './local/tables.ts';
 
 // The documented ports; the overrides let tests run a second instance beside a developer's.
 const HTTP_PORT = Number(process.env.OFFLINE_HTTP_PORT ?? 3000);
 const LAMBDA_PORT = Number(process.env.OFFLINE_LAMBDA_PORT ?? 3002);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
+const EVENTBRIDGE_PORT = Number(process.env.EVENTBRIDGE_LOCAL_PORT ?? 4010);
 const STAGE = 'dev';
 const RECEIPT_POLL_INTERVAL_MS = 10_000;
 const ENDPOINT_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'] as const;
@@ -50,8 +58,18 @@ async function main(): Promise<void> {
     }
   }
 
-  // Locally the key pair comes from this environment, never from SSM.
+  let busUrl: string | undefined;
+  if (!env.EVENTBRIDGE_ENDPOINT) {
+    const bus = await startLocalEventBus({ port: EVENTBRIDGE_PORT });
+    cleanups.push(() => bus.close());
+    busUrl = bus.url;
+    env.EVENTBRIDGE_ENDPOINT = bus.url;
+  }
+
+  // Locally the key pair and the push route's token come from this environment, never from SSM.
   env.ALIYUN_CREDENTIALS_PARAM ||= 'env';
+  env.RECEIPT_PUSH_TOKEN_PARAM ||= 'env';
+  env.RECEIPT_PUSH_TOKEN ||= LOCAL_RECEIPT_PUSH_TOKEN;
   env.AWS_REGION ||= 'us-east-1';
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
@@ -60,8 +78,42 @@ async function main(): Promise<void> {
   cleanups.push(() => killTree(offline));
   await waitForHttp(`http://127.0.0.1:${HTTP_PORT}/calls/ready-check`, offline);
 
-  printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, env });
+  const publishing = await publishStreamEvents(env);
+  printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, busUrl, publishing, env });
   pollReceiptsEvery(RECEIPT_POLL_INTERVAL_MS);
+}
+
+/**
+ * Deployed, Lambda's event source mapping feeds the calls table's stream to publishEvents; locally
+ * scripts/local/streams.ts reads DynamoDB Local's stream from now on (LATEST, as deployed) and invokes
+ * publishEvents through the Lambda invoke API, delivering again from any reported failure.
+ * Returns false when the table has no stream to read (an external DYNAMODB_ENDPOINT without it).
+ */
+async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const table = tablesFromServerlessYml(STAGE).find((definition) => definition.create.TableName?.endsWith('-calls'))!.create.TableName!;
+  const local = { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const dynamodb = new DynamoDBClient(local);
+  const streams = new DynamoDBStreamsClient(local);
+  let streamArn: string;
+  try {
+    streamArn = await latestStreamArn(dynamodb, table);
+  } catch (error) {
+    log(`events are not published: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+  const pump = await StreamPump.open({
+    streams,
+    streamArn,
+    startingPosition: 'LATEST',
+    deliver: invokeFunction(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-publishEvents`),
+    log: (message) => {
+      if (!stopping) log(`publishEvents stream: ${message}`);
+    },
+  });
+  pump.run();
+  // A delivery in flight ends within seconds; Ctrl-C does not wait longer than this for it.
+  cleanups.push(() => Promise.race([pump.stop(), new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref())]));
+  return true;
 }
 
 /**
@@ -132,8 +184,12 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer within 120 s`);
 }
 
-function printBanner(where: { dynamoEndpoint: string; sandboxUrl?: string; env: NodeJS.ProcessEnv }): void {
+function printBanner(where: { dynamoEndpoint: string; sandboxUrl?: string; busUrl?: string; publishing: boolean; env: NodeJS.ProcessEnv }): void {
   const api = `http://127.0.0.1:${HTTP_PORT}`;
+  const invoke = (name: string) => `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/aliyun-voice-${STAGE}-${name}/invocations`;
+  const bus = where.busUrl
+    ? `${where.busUrl}  (events published: GET ${where.busUrl}/events)`
+    : `(not started: EVENTBRIDGE_ENDPOINT=${where.env.EVENTBRIDGE_ENDPOINT})`;
   console.log(`
 aliyun-voice is running (stage ${STAGE})
   HTTP API           ${api}
@@ -141,11 +197,21 @@ aliyun-voice is running (stage ${STAGE})
   DynamoDB Local     ${where.dynamoEndpoint}
   Alibaba sandbox    ${where.sandboxUrl ?? '(not started: ALIYUN_*_ENDPOINT point elsewhere)'}
   Voice endpoint     ${where.env.ALIYUN_VOICE_ENDPOINT}
+  EventBridge        ${bus}
+  Events out         ${where.publishing ? 'calls table stream -> publishEvents -> EventBridge' : '(off: the calls table has no stream)'}
+  Receipt push token ${where.env.RECEIPT_PUSH_TOKEN === LOCAL_RECEIPT_PUSH_TOKEN ? LOCAL_RECEIPT_PUSH_TOKEN : '(from RECEIPT_PUSH_TOKEN)'}  (POST ${api}/receipts/<MessageType>?token=...)
 
 Try:
   curl -s -X POST ${api}/calls -H 'content-type: application/json' \\
     -d '{"type":"tts","calledNumber":"13800138000","ttsCode":"TTS_123456789","ttsParam":{"code":"1234"}}'
   curl -s ${api}/calls/<callId>
+  # the same request as an SQS message, and as an EventBridge "Place Call" event
+  curl -s -X POST ${invoke('placeCallsFromQueue')} \\
+    -d '{"Records":[{"messageId":"local-message-1","body":"{\\"type\\":\\"tts\\",\\"calledNumber\\":\\"13800138001\\",\\"ttsCode\\":\\"TTS_123456789\\"}"}]}'
+  curl -s -X POST ${invoke('placeCallFromEvent')} \\
+    -d '{"id":"local-event-1","detail-type":"Place Call","source":"aliyun-voice.requests","detail":{"type":"tts","calledNumber":"13800138002","ttsCode":"TTS_123456789"}}'
+  # the receipt and status events published for your calls
+  curl -s ${where.busUrl ?? '<your bus>'}/events
 
 Ctrl-C stops everything.
 `);

@@ -16,6 +16,7 @@ interface Ports {
   lambda: number;
   dynamodb: number;
   sandbox: number;
+  eventbridge: number;
 }
 
 let ports: Ports;
@@ -44,20 +45,50 @@ async function getCall(path: string): Promise<{ status: number; json: Record<str
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+interface BusEvent {
+  'detail-type': string;
+  source: string;
+  detail: Record<string, unknown>;
+}
+
+/** The local bus's events, polled until `wanted` finds what it needs (or the time is up). */
+async function busEventsUntil(wanted: (events: BusEvent[]) => boolean, timeoutMs = 30_000): Promise<BusEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  let events: BusEvent[] = [];
+  while (Date.now() < deadline) {
+    events = (await (await fetch(`http://127.0.0.1:${ports.eventbridge}/events`)).json()) as BusEvent[];
+    if (wanted(events)) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return events;
+}
+
+/** Invokes a function through serverless-offline's Lambda invoke API, as the deployed triggers would. */
+async function invoke(name: string, event: unknown): Promise<{ status: number; functionError: string | null; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-${name}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify(event),
+  });
+  return { status: response.status, functionError: response.headers.get('x-amz-function-error'), text: await response.text() };
+}
+
 beforeAll(async () => {
-  ports = { http: await freePort(), lambda: await freePort(), dynamodb: await freePort(), sandbox: await freePort() };
+  ports = { http: await freePort(), lambda: await freePort(), dynamodb: await freePort(), sandbox: await freePort(), eventbridge: await freePort() };
   api = `http://127.0.0.1:${ports.http}`;
   // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) env[name] = value;
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) env[name] = value;
   }
   Object.assign(env, {
     OFFLINE_HTTP_PORT: String(ports.http),
     OFFLINE_LAMBDA_PORT: String(ports.lambda),
     DYNAMODB_LOCAL_PORT: String(ports.dynamodb),
     SANDBOX_PORT: String(ports.sandbox),
-    SANDBOX_RECEIPT_DELAY_MS: '200',
+    EVENTBRIDGE_LOCAL_PORT: String(ports.eventbridge),
+    // A second between a call's receipts: a click-to-dial call stays cancellable for some 4 s even when
+    // a cold function takes a few seconds on a busy machine; a final status still comes within seconds.
+    SANDBOX_RECEIPT_DELAY_MS: '1000',
     ESBUILD_WORK_FOLDER: WORK_FOLDER,
   });
   child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
@@ -96,6 +127,10 @@ describe('npm start', () => {
     expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
     expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.http}/calls`);
+    expect(output).toContain(`EventBridge        http://127.0.0.1:${ports.eventbridge}  (events published: GET http://127.0.0.1:${ports.eventbridge}/events)`);
+    expect(output).toContain('Events out         calls table stream -> publishEvents -> EventBridge');
+    expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallsFromQueue/invocations`);
+    expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallFromEvent/invocations`);
   });
 
   it('serves the committed OpenAPI document at GET /openapi.json', async () => {
@@ -115,18 +150,20 @@ describe('npm start', () => {
       { type: 'smart', calledNumber: '13800138105', calledShowNumber: '057100000003', voiceCode: '2d4c.wav,$name$', voiceCodeParam: { name: 'hello' } },
     ];
     const placed = [];
+    let clickToDial = '';
     for (const body of bodies) {
       const response = await postCall(body);
       expect(response.status, JSON.stringify(response.json)).toBe(202);
       expect(response.json).toMatchObject({ type: body.type, status: 'placed' });
       expect(response.location).toBe(`/calls/${encodeURIComponent(String(response.json.callId))}`);
       placed.push(response.json);
+      if (body.type !== 'clickToDial') continue;
+      // Cancelled at once: the sandbox's call plays out (and can no longer be cancelled) within seconds.
+      clickToDial = String(response.json.callId);
+      const cancel = await fetch(`${api}/calls/${encodeURIComponent(clickToDial)}/cancel`, { method: 'POST' });
+      expect(cancel.status).toBe(200);
+      expect(await cancel.json()).toMatchObject({ callId: clickToDial, cancelled: true });
     }
-
-    const clickToDial = String(placed[3]!.callId);
-    const cancel = await fetch(`${api}/calls/${encodeURIComponent(clickToDial)}/cancel`, { method: 'POST' });
-    expect(cancel.status).toBe(200);
-    expect(await cancel.json()).toMatchObject({ callId: clickToDial, cancelled: true });
 
     for (const call of placed) {
       const callId = String(call.callId);
@@ -153,6 +190,64 @@ describe('npm start', () => {
     }
     expect(call.status).toBe('busy');
     expect((call.receipts as unknown[]).length).toBeGreaterThan(0);
+
+    // The stream has carried every receipt and status change to publishEvents and the local bus.
+    const forCall = (events: BusEvent[]) => events.filter((event) => event.source === 'aliyun-voice' && event.detail.callId === callId);
+    const events = forCall(
+      await busEventsUntil((all) =>
+        forCall(all).some((event) => event['detail-type'] === 'Voice Call Status Changed' && event.detail.status === 'busy') &&
+        forCall(all).some((event) => event['detail-type'] === 'Voice Call Receipt' && event.detail.messageType === 'VoiceReport'),
+      ),
+    );
+    const statuses = events.filter((event) => event['detail-type'] === 'Voice Call Status Changed').map((event) => event.detail.status);
+    expect(statuses[0]).toBe('placed');
+    expect(statuses.at(-1)).toBe('busy');
+    const receiptEvents = events.filter((event) => event['detail-type'] === 'Voice Call Receipt');
+    expect(receiptEvents.map((event) => event.detail.messageType)).toContain('VoiceReport');
+    // One event per stored receipt (delivery is at least once: copies share their dedupeKey).
+    expect(new Set(receiptEvents.map((event) => event.detail.dedupeKey)).size).toBe((call.receipts as unknown[]).length);
+  }, 90_000);
+
+  it('places calls from an SQS message and from an EventBridge "Place Call" event (Lambda invoke API)', async () => {
+    const sqs = await invoke('placeCallsFromQueue', {
+      Records: [
+        {
+          messageId: 'e2e-sqs-message-1',
+          body: JSON.stringify({ type: 'tts', calledNumber: '13800138110', ttsCode: 'TTS_123456789', outId: 'e2e-sqs-1' }),
+          attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+          eventSource: 'aws:sqs',
+        },
+      ],
+    });
+    expect(sqs.functionError, sqs.text).toBeNull();
+    expect(sqs.status).toBe(200);
+    expect(JSON.parse(sqs.text)).toEqual({ batchItemFailures: [] });
+
+    const bridge = await invoke('placeCallFromEvent', {
+      version: '0',
+      id: 'e2e-event-1',
+      'detail-type': 'Place Call',
+      source: 'aliyun-voice.requests',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { type: 'tts', calledNumber: '13800138111', ttsCode: 'TTS_123456789', outId: 'e2e-eb-1' },
+    });
+    expect(bridge.functionError, bridge.text).toBeNull();
+    expect(bridge.status).toBe(200);
+
+    // Each placed call is stored, so its first status change is published with its outId.
+    const placedWith = (events: BusEvent[], outId: string) =>
+      events.find((event) => event['detail-type'] === 'Voice Call Status Changed' && event.detail.outId === outId && event.detail.previousStatus === null);
+    const events = await busEventsUntil((all) => placedWith(all, 'e2e-sqs-1') !== undefined && placedWith(all, 'e2e-eb-1') !== undefined);
+    for (const outId of ['e2e-sqs-1', 'e2e-eb-1']) {
+      const placed = placedWith(events, outId);
+      expect(placed?.detail, outId).toMatchObject({ type: 'tts', status: 'placed' });
+      const call = await getCall(`/calls/${encodeURIComponent(String(placed!.detail.callId))}`);
+      expect(call.status).toBe(200);
+      expect(call.json).toMatchObject({ type: 'tts', outId });
+    }
   }, 60_000);
 
   it('stops every process it started on Ctrl-C', async () => {
@@ -171,6 +266,7 @@ describe('npm start', () => {
       lambda: false,
       dynamodb: false,
       sandbox: false,
+      eventbridge: false,
     });
   }, 30_000);
 });

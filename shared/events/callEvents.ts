@@ -1,0 +1,167 @@
+/**
+ * The events this bundle publishes on EventBridge (README "Events out"), derived from the calls
+ * table's DynamoDB stream (NEW_AND_OLD_IMAGES):
+ *
+ *   receipt item INSERTed (pk CALL#<callId>, sk RECEIPT#...)            → `Voice Call Receipt`
+ *   call item (sk CALL) INSERTed, or MODIFYed with a different `status` → `Voice Call Status Changed`
+ *
+ * Everything else is not an event: invalid bodies (INVALID#), rejected requests (REJECTED#), a
+ * redelivered receipt overwriting its own item (MODIFY), a call item updated without a status
+ * change, and TTL expiry (REMOVE). Delivery is at least once: consumers dedupe on `detail.dedupeKey`.
+ */
+import type { AttributeValue as StoreAttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { CallType } from '../calls/schemas.ts';
+import type { CallStatus } from '../store/callStore.ts';
+import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE } from '../store/dynamoCallStore.ts';
+
+/** EventBridge `source` of every event this bundle publishes. */
+export const EVENT_SOURCE = 'aliyun-voice';
+export const RECEIPT_DETAIL_TYPE = 'Voice Call Receipt';
+export const STATUS_CHANGED_DETAIL_TYPE = 'Voice Call Status Changed';
+
+const CALL_PK_PREFIX = 'CALL#';
+
+/**
+ * EventBridge counts an entry's Time (14 bytes), Source, DetailType and Detail against the 256 KB
+ * PutEvents limit ("Calculating Amazon EventBridge PutEvents event entry size"). A Detail above this
+ * leaves room for the rest; a receipt that large (Alibaba's MNS bodies are at most 64 KB, so only a
+ * corrupt one) is published without `raw`, flagged `rawOmitted`, rather than never.
+ */
+export const MAX_DETAIL_BYTES = 255 * 1024;
+
+/** `detail` of `Voice Call Receipt`: the stored receipt as GET /calls/{callId} lists it. */
+export interface ReceiptEventDetail {
+  /** Stable across redeliveries of this event: `receipt:<callId>:<messageType>#<naturalKey>`. */
+  dedupeKey: string;
+  callId: string;
+  messageType: string;
+  /** Alibaba's identity of the receipt within the call (spec §5.5). */
+  naturalKey?: string;
+  outId?: string;
+  statusCode?: string;
+  smartStatusCode?: string;
+  /** The call status this receipt implies, when it implies one. */
+  status?: CallStatus;
+  statusTime?: string;
+  duration?: number;
+  /** MNS MessageId of the message that carried it. */
+  messageId?: string;
+  receivedAt?: string;
+  storedAt?: string;
+  /** Alibaba's decoded receipt object, exactly as received (caller/callee numbers included). */
+  raw?: Record<string, unknown>;
+  /** Set when `raw` was left out to keep the event within EventBridge's size limit. */
+  rawOmitted?: true;
+  [field: string]: unknown;
+}
+
+/** `detail` of `Voice Call Status Changed`. */
+export interface StatusChangedEventDetail {
+  /** Stable across redeliveries: `status:<callId>:<status>` (a call reaches each status at most once). */
+  dedupeKey: string;
+  callId: string;
+  /** Null for a call placed elsewhere, known only from its receipts. */
+  type: CallType | null;
+  outId: string | null;
+  /** Null when this is the call's first status (the call item was created). */
+  previousStatus: CallStatus | null;
+  status: CallStatus;
+  updatedAt: string | null;
+}
+
+export type CallEvent =
+  | { detailType: typeof RECEIPT_DETAIL_TYPE; detail: ReceiptEventDetail; time?: Date }
+  | { detailType: typeof STATUS_CHANGED_DETAIL_TYPE; detail: StatusChangedEventDetail; time?: Date };
+
+/**
+ * The event a stream record stands for, or undefined when it stands for none. Throws only when a
+ * record of ours cannot be read (an image DynamoDB would never produce): the caller reports it.
+ *
+ * @example callEventFromRecord({ eventName: 'INSERT', dynamodb: { Keys, NewImage } })
+ *   // { detailType: 'Voice Call Receipt', detail: { dedupeKey: 'receipt:1^2:VoiceReport#1^2', callId: '1^2', ... } }
+ */
+export function callEventFromRecord(record: DynamoDBRecord): CallEvent | undefined {
+  const keys = record.dynamodb?.Keys;
+  const pk = keys?.pk?.S;
+  const sk = keys?.sk?.S;
+  if (pk === undefined || sk === undefined || !pk.startsWith(CALL_PK_PREFIX)) return undefined;
+  const callId = pk.slice(CALL_PK_PREFIX.length);
+
+  if (sk.startsWith(RECEIPT_SK_PREFIX)) {
+    // A receipt is new only once: a redelivery rewrites the same item (MODIFY), TTL removes it (REMOVE).
+    if (record.eventName !== 'INSERT') return undefined;
+    const detail = receiptDetail(callId, sk, image(record.dynamodb?.NewImage));
+    return { detailType: RECEIPT_DETAIL_TYPE, detail, time: eventTime(detail.storedAt, record) };
+  }
+
+  if (sk === CALL_SK && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
+    const item = image(record.dynamodb?.NewImage);
+    const status = text(item.status) as CallStatus | undefined;
+    if (status === undefined) return undefined;
+    const previousStatus = record.eventName === 'MODIFY' ? ((text(image(record.dynamodb?.OldImage).status) as CallStatus | undefined) ?? null) : null;
+    if (previousStatus === status) return undefined;
+    const detail: StatusChangedEventDetail = {
+      dedupeKey: `status:${callId}:${status}`,
+      callId,
+      type: (text(item.type) as CallType | undefined) ?? null,
+      outId: text(item.outId) ?? null,
+      previousStatus,
+      status,
+      updatedAt: text(item.updatedAt) ?? null,
+    };
+    return { detailType: STATUS_CHANGED_DETAIL_TYPE, detail, time: eventTime(detail.updatedAt, record) };
+  }
+  return undefined;
+}
+
+/**
+ * The event's Detail as JSON, within MAX_DETAIL_BYTES when it can be: an oversized receipt loses its
+ * `raw` (consumers read it from GET /calls/{callId}). Returns the JSON as it is otherwise; the
+ * publisher refuses an entry still over the limit.
+ */
+export function detailJson(event: CallEvent): string {
+  const json = JSON.stringify(event.detail);
+  if (Buffer.byteLength(json) <= MAX_DETAIL_BYTES || event.detailType !== RECEIPT_DETAIL_TYPE || event.detail.raw === undefined) return json;
+  const { raw: _raw, ...rest } = event.detail;
+  return JSON.stringify({ ...rest, rawOmitted: true });
+}
+
+/** The receipt item without its keys and TTL: the fields GET /calls/{callId} lists, plus dedupeKey. */
+function receiptDetail(callId: string, sk: string, item: Record<string, unknown>): ReceiptEventDetail {
+  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...receipt } = item;
+  const typeAndKey = sk.slice(RECEIPT_SK_PREFIX.length);
+  return {
+    ...receipt,
+    dedupeKey: `receipt:${callId}:${typeAndKey}`,
+    callId,
+    messageType: text(receipt.messageType) ?? typeAndKey.split('#')[0]!,
+  };
+}
+
+/**
+ * A stream image as plain values. Numbers become JS numbers, as the stores read them back
+ * (dynamoCallStore.ts unmarshallItem): the SDK default would throw on, or make a BigInt of, an
+ * integer beyond 2^53 inside a raw receipt, and a BigInt cannot be sent as JSON.
+ */
+function image(attributes: Record<string, AttributeValue> | undefined): Record<string, unknown> {
+  if (!attributes) return {};
+  return unmarshall(attributes as Record<string, StoreAttributeValue>, { wrapNumbers: (value: string) => Number(value) });
+}
+
+/**
+ * The event's `time`: when the change was stored (the item's own `storedAt` / `updatedAt`, the same
+ * on every redelivery), else DynamoDB's ApproximateCreationDateTime (epoch seconds), else unset
+ * (EventBridge then uses the time it received the event).
+ */
+function eventTime(itemTime: unknown, record: DynamoDBRecord): Date | undefined {
+  const stored = typeof itemTime === 'string' ? Date.parse(itemTime) : Number.NaN;
+  if (Number.isFinite(stored)) return new Date(stored);
+  const seconds = record.dynamodb?.ApproximateCreationDateTime;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,205 @@
+/**
+ * Publishes entries with EventBridge PutEvents: at most 10 entries and 256 KB a request, requests
+ * in parallel, and only the entries EventBridge reports as failed sent again, with bounded jittered
+ * backoff within the deadline. What still failed is returned, never thrown, so the caller can report
+ * exactly those records (functions/publishEvents.ts: ReportBatchItemFailures).
+ */
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
+/** PutEvents accepts 1-10 entries a request (EventBridge quotas). */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+/**
+ * Bytes of entries per request. EventBridge long allowed 256 KB per PutEvents request; it now takes
+ * more in some regions, but 256 KB is accepted everywhere and by every target downstream.
+ */
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+/** Requests in flight at once: a stream batch of 100 records is 10 requests, sent in 3 rounds. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Attempts per request (the first and the retries of its failed entries). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2_000;
+/** No request is started with less time than this before the deadline. */
+const MIN_REQUEST_MS = 300;
+
+/**
+ * Per-entry ErrorCodes worth sending again (PutEventsResultEntry: "Retryable errors include
+ * InternalFailure, ThrottlingException"). The others (AccessDeniedException, InvalidArgument,
+ * MalformedDetail, NotAuthorizedFor...) would fail the same way until an operator acts.
+ */
+const RETRYABLE_ENTRY_ERRORS = new Set(['InternalFailure', 'ThrottlingException']);
+/** Whole-request errors a retry cannot fix (bus missing, access denied, a request the API refuses). */
+const PERMANENT_REQUEST_ERRORS = new Set([
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ValidationException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'NotAuthorized',
+]);
+
+/** One event to put; `id` is the caller's handle for it (a stream record's position). */
+export interface OutgoingEntry {
+  id: string;
+  source: string;
+  detailType: string;
+  /** JSON object text. */
+  detail: string;
+  time?: Date;
+}
+
+export interface PublishFailure {
+  /** EventBridge's per-entry ErrorCode, the request's error name, or `EntryTooLarge` / `DeadlineExceeded`. */
+  code: string;
+  message: string;
+}
+
+export interface PublishResult {
+  published: number;
+  /** By entry id: the entries not published. */
+  failed: Map<string, PublishFailure>;
+}
+
+/** Port for publishing; `EventBridgePublisher` is the adapter, tests may use a fake. */
+export interface EventPublisher {
+  publish(entries: readonly OutgoingEntry[], options?: { deadline?: number }): Promise<PublishResult>;
+}
+
+export interface EventBridgePublisherOptions {
+  concurrency?: number;
+  maxAttempts?: number;
+}
+
+export class EventBridgePublisher implements EventPublisher {
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly client: EventBridgeClient,
+    /** Bus name or ARN (EVENT_BUS_NAME). */
+    private readonly busName: string,
+    options: EventBridgePublisherOptions = {},
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  }
+
+  async publish(entries: readonly OutgoingEntry[], options: { deadline?: number } = {}): Promise<PublishResult> {
+    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    const failed = new Map<string, PublishFailure>();
+    const sendable: OutgoingEntry[] = [];
+    for (const entry of entries) {
+      if (entrySize(entry) > PUT_EVENTS_MAX_BYTES) {
+        failed.set(entry.id, { code: 'EntryTooLarge', message: `entry of ${entrySize(entry)} bytes exceeds the ${PUT_EVENTS_MAX_BYTES}-byte PutEvents limit` });
+      } else {
+        sendable.push(entry);
+      }
+    }
+    let published = 0;
+    await runLimited(packRequests(sendable), this.concurrency, async (request) => {
+      const outcome = await this.putWithRetries(request, deadline);
+      published += request.length - outcome.size;
+      for (const [id, failure] of outcome) failed.set(id, failure);
+    });
+    return { published, failed };
+  }
+
+  /** One request's entries; the retries carry only the entries still unpublished. Returns those that never were. */
+  private async putWithRetries(request: OutgoingEntry[], deadline: number): Promise<Map<string, PublishFailure>> {
+    const failed = new Map<string, PublishFailure>();
+    let pending = request;
+    let lastFailure: PublishFailure = { code: 'DeadlineExceeded', message: 'no time left to publish before the Lambda deadline' };
+    for (let attempt = 1; pending.length > 0 && attempt <= this.maxAttempts; attempt++) {
+      // Out of time: the entries keep the last failure seen (DeadlineExceeded when never sent).
+      if (!(await backoff(attempt, deadline))) break;
+      let results;
+      try {
+        const output = await this.client.send(new PutEventsCommand({ Entries: pending.map((entry) => this.requestEntry(entry)) }), sendOptions(deadline));
+        results = output.Entries ?? [];
+      } catch (error) {
+        lastFailure = { code: errorName(error), message: errorMessage(error) };
+        if (PERMANENT_REQUEST_ERRORS.has(lastFailure.code)) break;
+        continue;
+      }
+      const retry: OutgoingEntry[] = [];
+      pending.forEach((entry, index) => {
+        const result = results[index];
+        if (result?.EventId && !result.ErrorCode) return;
+        // No result for an entry (a malformed answer) counts as a retryable failure of that entry.
+        const failure = { code: result?.ErrorCode ?? 'MissingResult', message: result?.ErrorMessage ?? 'PutEvents returned no result for this entry' };
+        if (result?.ErrorCode && !RETRYABLE_ENTRY_ERRORS.has(result.ErrorCode)) failed.set(entry.id, failure);
+        else {
+          lastFailure = failure;
+          retry.push(entry);
+        }
+      });
+      pending = retry;
+    }
+    for (const entry of pending) failed.set(entry.id, lastFailure);
+    return failed;
+  }
+
+  private requestEntry(entry: OutgoingEntry): PutEventsRequestEntry {
+    return { EventBusName: this.busName, Source: entry.source, DetailType: entry.detailType, Detail: entry.detail, Time: entry.time };
+  }
+}
+
+/**
+ * An entry's size as EventBridge counts it ("Calculating PutEvents event entry size"): 14 bytes
+ * for Time when set, plus the UTF-8 bytes of Source, DetailType and Detail.
+ */
+export function entrySize(entry: OutgoingEntry): number {
+  return (entry.time ? 14 : 0) + Buffer.byteLength(entry.source) + Buffer.byteLength(entry.detailType) + Buffer.byteLength(entry.detail);
+}
+
+/** Groups entries, in order, into requests of at most 10 entries and 256 KB (each entry fits alone). */
+export function packRequests(entries: readonly OutgoingEntry[]): OutgoingEntry[][] {
+  const requests: OutgoingEntry[][] = [];
+  let current: OutgoingEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entrySize(entry);
+    if (current.length > 0 && (current.length === PUT_EVENTS_MAX_ENTRIES || bytes + size > PUT_EVENTS_MAX_BYTES)) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** Waits before attempt n (none before the first); false when the deadline leaves no room for it. */
+async function backoff(attempt: number, deadline: number): Promise<boolean> {
+  const delay = attempt === 1 ? 0 : Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 2));
+  if (Date.now() + delay + MIN_REQUEST_MS > deadline) return false;
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  return true;
+}
+
+/** Bounds one request by the deadline: an aborted request leaves its entries failed, to be retried by the stream. */
+function sendOptions(deadline: number): { abortSignal?: AbortSignal } {
+  return Number.isFinite(deadline) ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - Date.now()))) } : {};
+}
+
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? name : 'Error';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

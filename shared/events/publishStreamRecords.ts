@@ -1,0 +1,73 @@
+/**
+ * The event publisher's logic (README "Events out"): the calls table's stream records in, their
+ * events out on EventBridge, and the records whose events were not published reported back so the
+ * stream delivers them again. Receipt storage never waits on any of this: it only wrote the table.
+ */
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { Logger } from '../logger.ts';
+import { EVENT_SOURCE, callEventFromRecord, detailJson } from './callEvents.ts';
+import type { EventPublisher, OutgoingEntry, PublishFailure } from './eventBridgePublisher.ts';
+
+export interface PublishStreamDependencies {
+  publisher: EventPublisher;
+  logger: Logger;
+  /** Absolute epoch ms by which publishing must stop. */
+  deadline: number;
+}
+
+/**
+ * Publishes the events of `records` (one stream batch, in stream order) and returns the records to
+ * deliver again as `batchItemFailures` (ReportBatchItemFailures).
+ *
+ * For a stream, Lambda takes the LOWEST reported sequence number as the checkpoint and delivers
+ * again every record from there on, published or not ("Configuring partial batch response with
+ * DynamoDB Streams"). Every failed record is reported, in stream order, so the first failure is the
+ * checkpoint; the records after it that did get out are published a second time, which the
+ * at-least-once contract (consumers dedupe on `detail.dedupeKey`) already allows.
+ *
+ * @example await publishStreamRecords(event.Records, { publisher, logger, deadline })
+ *   // { batchItemFailures: [] } — or [{ itemIdentifier: '4000000000000000000123' }, ...]
+ */
+export async function publishStreamRecords(records: readonly DynamoDBRecord[], deps: PublishStreamDependencies): Promise<DynamoDBBatchResponse> {
+  const { publisher, logger, deadline } = deps;
+  const failed = new Map<number, PublishFailure>();
+  const entries: OutgoingEntry[] = [];
+  records.forEach((record, index) => {
+    try {
+      const event = callEventFromRecord(record);
+      if (event) entries.push({ id: String(index), source: EVENT_SOURCE, detailType: event.detailType, detail: detailJson(event), time: event.time });
+    } catch (error) {
+      // An image of ours that cannot be read is a defect: report it (retried, then the on-failure
+      // destination gets it) rather than skip it silently.
+      failed.set(index, { code: 'UnreadableRecord', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+
+  const result = entries.length > 0 ? await publisher.publish(entries, { deadline }) : { published: 0, failed: new Map<string, PublishFailure>() };
+  for (const [id, failure] of result.failed) failed.set(Number(id), failure);
+
+  const failedIndexes = [...failed.keys()].sort((a, b) => a - b);
+  const batchItemFailures = failedIndexes.map((index) => {
+    const sequenceNumber = records[index]!.dynamodb?.SequenceNumber;
+    // Without a sequence number the record cannot be reported alone: failing the whole invocation
+    // makes the stream deliver the batch again, which loses nothing.
+    if (!sequenceNumber) throw new Error(`stream record ${records[index]!.eventID ?? index} has no SequenceNumber and could not be published`);
+    return { itemIdentifier: sequenceNumber };
+  });
+
+  const summary = { records: records.length, events: entries.length, published: result.published, failed: failed.size };
+  if (failed.size === 0) {
+    logger.info('stream batch published', summary);
+  } else {
+    const reasons = failedIndexes.slice(0, 5).map((index) => ({
+      sequence: records[index]!.dynamodb?.SequenceNumber,
+      ...failed.get(index)!,
+    }));
+    logger.warn('stream batch partly published: failed records will be delivered again', {
+      ...summary,
+      checkpoint: batchItemFailures[0]?.itemIdentifier,
+      reasons,
+    });
+  }
+  return { batchItemFailures };
+}

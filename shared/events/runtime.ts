@@ -1,0 +1,44 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { getConfig, type Config } from '../config.ts';
+import { logger, type Logger } from '../logger.ts';
+import { EventBridgePublisher } from './eventBridgePublisher.ts';
+
+/** What the event publisher (functions/publishEvents.ts) needs, built once per container. */
+export interface EventsDependencies {
+  publisher: EventBridgePublisher;
+  logger: Logger;
+}
+
+/**
+ * One request waits at most this long: a PutEvents answer takes milliseconds, and a stalled one must
+ * leave time for the retries of a stream batch within the function's timeout.
+ */
+const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
+
+/** The publisher's dependencies, built on first use (cold start) and reused by warm invocations. */
+export function eventsDependencies(config: Config = getConfig()): EventsDependencies {
+  cached ??= {
+    publisher: new EventBridgePublisher(eventBridgeClient(config.eventBridgeEndpoint), config.eventBusName),
+    logger,
+  };
+  return cached;
+}
+
+let cached: EventsDependencies | undefined;
+
+/**
+ * The SDK's own retries are off (maxAttempts 1): EventBridgePublisher retries, entry by entry, within
+ * the deadline, and two layers of retries would multiply. With an endpoint override (the local bus of
+ * scripts/local/eventBus.ts) any static key works.
+ */
+function eventBridgeClient(endpoint: string | undefined): EventBridgeClient {
+  return endpoint
+    ? new EventBridgeClient({
+        endpoint,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+        requestHandler: REQUEST_TIMEOUTS,
+      })
+    : new EventBridgeClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
+}
