@@ -2,7 +2,9 @@ import * as z from 'zod/mini';
 import packageJson from '../../package.json' with { type: 'json' };
 import { getCallQuerySchema } from '../calls/getCallQuery.ts';
 import { callIdSchema, idempotencyKeySchema, placeCallRequestSchema } from '../calls/schemas.ts';
+import { VOICE_MESSAGE_TYPES } from '../config.ts';
 import { cancelResultSchema, callViewSchema, placedCallSchema, problemSchema } from '../http/responses.ts';
+import { MAX_PUSH_BODY_BYTES, PUSH_ACCEPTED, PUSH_TOKEN_PARAMETER } from '../receipts/push.ts';
 
 /**
  * The OpenAPI 3.1 description of the HTTP API, generated from the very zod schemas that validate
@@ -94,7 +96,9 @@ const PROBLEM_RESPONSES = {
     "Alibaba rejected the content (numbers, templates, parameters; code is Alibaba's, e.g. isv.MOBILE_NUMBER_ILLEGAL), or the Idempotency-Key was already used with a different request body (IDEMPOTENCY_CONFLICT).",
   ],
   TooManyRequests: ['429', 'Flow control (a number may be called 1/minute, 5/hour, 20/day) or throttling; Retry-After says when to try again.'],
+  Unauthorized: ['401', 'Missing or wrong push token (UNAUTHORIZED); nothing was read or stored.'],
   InternalError: ['500', 'A fault of this service (INTERNAL_ERROR); no internal detail.'],
+  ServiceUnavailable: ['503', 'The calls table (STORE_UNAVAILABLE) or this service\'s credentials store (CREDENTIALS_UNAVAILABLE) is unavailable; nothing was stored or sent, try again.'],
   BadGateway: ["502", "Alibaba refused this service's account or credentials, or is unavailable after retries (Alibaba's code, ALIBABA_UNREACHABLE or HTTP_<status>)."],
   GatewayTimeout: ['504', 'Alibaba did not answer in time (ALIBABA_TIMEOUT, RequestOutcomeUnknown, DeadlineExceeded); a call may have been placed: check before retrying.'],
 } as const;
@@ -105,9 +109,9 @@ function problemResponses(...names: ProblemResponseName[]): Json {
   return Object.fromEntries(names.map((name) => [PROBLEM_RESPONSES[name][0], { $ref: `#/components/responses/${name}` }]));
 }
 
-const UPSTREAM_FAILURES: ProblemResponseName[] = ['Rejected', 'TooManyRequests', 'InternalError', 'BadGateway', 'GatewayTimeout'];
+const UPSTREAM_FAILURES: ProblemResponseName[] = ['Rejected', 'TooManyRequests', 'InternalError', 'BadGateway', 'ServiceUnavailable', 'GatewayTimeout'];
 /** POST /calls: its 422 also covers a reused Idempotency-Key, and a duplicate in flight answers 409. */
-const PLACING_FAILURES: ProblemResponseName[] = ['InProgress', 'RejectedOrKeyReused', 'TooManyRequests', 'InternalError', 'BadGateway', 'GatewayTimeout'];
+const PLACING_FAILURES: ProblemResponseName[] = ['InProgress', 'RejectedOrKeyReused', 'TooManyRequests', 'InternalError', 'BadGateway', 'ServiceUnavailable', 'GatewayTimeout'];
 
 function jsonContent(schemaName: string, example?: unknown): Json {
   return { 'application/json': { schema: ref(schemaName), ...(example === undefined ? {} : { example }) } };
@@ -179,6 +183,7 @@ export function buildOpenApiDocument(): Json {
     security: [{ awsSigV4: [] }],
     tags: [
       { name: 'calls', description: 'Place, cancel and read calls' },
+      { name: 'receipts', description: 'Receipts pushed by Alibaba (HTTP batch push)' },
       { name: 'meta', description: 'This description' },
     ],
     paths: {
@@ -254,6 +259,49 @@ export function buildOpenApiDocument(): Json {
           },
         },
       },
+      '/receipts/{messageType}': {
+        post: {
+          operationId: 'pushReceipts',
+          tags: ['receipts'],
+          summary: 'Receive receipts pushed by Alibaba (HTTP batch push)',
+          description:
+            "The URL to enter in the Voice Service console for HTTP push (spec §5.1): Alibaba cannot sign its requests, so this route has no IAM or JWT authorizer and is protected by the `token` query parameter instead. " +
+            'The receipts are stored exactly as polled ones (a receipt both pushed and polled is stored once). A body that cannot be used is stored raw as an invalid receipt and still acknowledged, since a redelivery would not make it better. ' +
+            'Any answer other than 200 makes Alibaba redeliver after 1, 5 and 10 minutes.',
+          security: [{ receiptPushToken: [] }],
+          parameters: [
+            parameter('messageType', 'path', { type: 'string', enum: [...VOICE_MESSAGE_TYPES] }, true, {
+              description: 'The receipt type this URL is configured for in the console (one of RECEIPT_QUEUES\' types).',
+            }),
+          ],
+          requestBody: {
+            required: true,
+            description: `Alibaba's JSON array of receipts (a single object is accepted too); at most ${MAX_PUSH_BODY_BYTES} bytes. Any content type.`,
+            content: {
+              'application/json': {
+                schema: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'object' }] },
+                example: [{ call_id: EXAMPLE_CALL_ID, out_id: 'order-001', status_code: '200000', start_time: '2026-11-24 23:41:03', end_time: '2026-11-24 23:41:25', duration: 22 }],
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Stored (or stored raw as invalid). `code` 0 is what Alibaba checks.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['code', 'msg'],
+                    properties: { code: { type: 'integer', const: 0 }, msg: { type: 'string' } },
+                  },
+                  example: PUSH_ACCEPTED,
+                },
+              },
+            },
+            ...problemResponses('BadRequest', 'Unauthorized', 'InternalError', 'ServiceUnavailable'),
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
@@ -312,6 +360,13 @@ export function buildOpenApiDocument(): Json {
             'AWS Signature Version 4 (IAM authorization on every route of the deployed API; service `execute-api`). ' +
             'API Gateway answers 403 before the function when the signature is missing or not allowed. Not required by `npm start`.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+        receiptPushToken: {
+          type: 'apiKey',
+          name: PUSH_TOKEN_PARAMETER,
+          in: 'query',
+          description:
+            'The shared secret of the receipt push route only (RECEIPT_PUSH_TOKEN_PARAM), compared in constant time; a missing or wrong token gets 401 before the body is read.',
         },
       },
     },
