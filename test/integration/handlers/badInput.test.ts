@@ -333,25 +333,46 @@ describe('path and query parameters', () => {
   });
 });
 
+/**
+ * Generated malformed bodies sent through the POST /calls handler per run, by property. Together
+ * they are the HTTP surface's fuzz budget: at least 1,000 per `npm test`, a few seconds in all.
+ */
+const MALFORMED_BODY_RUNS = {
+  jsonValues: 300,
+  objectsWithType: 300,
+  wrongTypedRequiredField: 200,
+  strings: 300,
+} as const;
+
 describe('POST /calls never fails with 5xx and never reaches Alibaba on arbitrary input (property)', () => {
   /** Any UTF-16 code unit, lone surrogates included. */
   const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
+  /** Bodies that went through the handler, per property: proves each ran its full budget. */
+  const sent: Record<keyof typeof MALFORMED_BODY_RUNS, number> = { jsonValues: 0, objectsWithType: 0, wrongTypedRequiredField: 0, strings: 0 };
 
   async function expectClientError(response: HttpResponse): Promise<void> {
     expect(response.status, response.text).toBeGreaterThanOrEqual(400);
     expect(response.status, response.text).toBeLessThan(500);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(response.body.code).toBe('VALIDATION_FAILED');
+    expect(response.body.status).toBe(response.status);
+    expect(Array.isArray(response.body.errors), response.text).toBe(true);
     expectSandboxUntouched();
   }
+
+  it('sends at least 1,000 generated malformed bodies per run', () => {
+    expect(Object.values(MALFORMED_BODY_RUNS).reduce((sum, runs) => sum + runs, 0)).toBeGreaterThanOrEqual(1_000);
+  });
 
   it('arbitrary JSON values as the body', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ stringUnit: anyCodeUnit }), async (value) => {
+        sent.jsonValues += 1;
         await expectClientError(await postRaw(JSON.stringify(value)));
       }),
-      { numRuns: 300 },
+      { numRuns: MALFORMED_BODY_RUNS.jsonValues },
     );
+    expect(sent.jsonValues).toBeGreaterThanOrEqual(MALFORMED_BODY_RUNS.jsonValues);
   });
 
   it('arbitrary objects with a valid type and arbitrary fields', async () => {
@@ -360,20 +381,56 @@ describe('POST /calls never fails with 5xx and never reaches Alibaba on arbitrar
         fc.constantFrom(...(Object.keys(VALID) as TypeName[])),
         fc.dictionary(fc.string({ unit: anyCodeUnit, maxLength: 12 }), fc.jsonValue({ maxDepth: 2, stringUnit: anyCodeUnit }), { maxKeys: 6 }),
         async (type, fields) => {
+          sent.objectsWithType += 1;
           await expectClientError(await postRaw(JSON.stringify({ ...fields, type })));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: MALFORMED_BODY_RUNS.objectsWithType },
     );
+    expect(sent.objectsWithType).toBeGreaterThanOrEqual(MALFORMED_BODY_RUNS.objectsWithType);
   });
 
-  it('arbitrary strings as the body, plain or Base64-encoded', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.string({ unit: anyCodeUnit, maxLength: 200 }), fc.boolean(), async (text, base64) => {
-        await expectClientError(await postRaw(text, { 'content-type': 'application/json' }, base64));
-      }),
-      { numRuns: 300 },
+  it('a valid body whose required field has the wrong JSON type, with or without an arbitrary Idempotency-Key', async () => {
+    /** Every required field is a string: any other JSON type is refused, naming the field. */
+    const notAString = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
     );
+    const typeAndField = fc.constantFrom(...(Object.keys(REQUIRED) as TypeName[])).chain((type) => fc.tuple(fc.constant(type), fc.constantFrom(...REQUIRED[type])));
+    await fc.assert(
+      fc.asyncProperty(typeAndField, notAString, fc.option(fc.string({ unit: anyCodeUnit, maxLength: 80 }), { nil: undefined }), async ([type, field], value, idempotencyKey) => {
+        sent.wrongTypedRequiredField += 1;
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) };
+        const response = await postRaw(JSON.stringify(bodyOf(type, { [field]: value })), headers);
+
+        await expectClientError(response);
+        expect(response.status, response.text).toBe(400);
+        expect((response.body.errors as Array<{ path: string }>).map((issue) => issue.path), response.text).toContain(field);
+      }),
+      { numRuns: MALFORMED_BODY_RUNS.wrongTypedRequiredField },
+    );
+    expect(sent.wrongTypedRequiredField).toBeGreaterThanOrEqual(MALFORMED_BODY_RUNS.wrongTypedRequiredField);
+  });
+
+  it('arbitrary strings as the body, plain or Base64-encoded, with or without an arbitrary Idempotency-Key', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: anyCodeUnit, maxLength: 200 }),
+        fc.boolean(),
+        fc.option(fc.string({ unit: anyCodeUnit, maxLength: 80 }), { nil: undefined }),
+        async (text, base64, idempotencyKey) => {
+          sent.strings += 1;
+          const headers: Record<string, string> = { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) };
+          await expectClientError(await postRaw(text, headers, base64));
+        },
+      ),
+      { numRuns: MALFORMED_BODY_RUNS.strings },
+    );
+    expect(sent.strings).toBeGreaterThanOrEqual(MALFORMED_BODY_RUNS.strings);
   });
 
   it('arbitrary path segments for GET and cancel never fail with 5xx nor reach Alibaba', async () => {
