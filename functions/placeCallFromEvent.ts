@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { placeEventCall } from '#shared/calls/callRequests';
+import { placeEventCall } from '#shared/triggers/callRequestTriggers';
 import { eventHandler } from '#shared/lambda';
 import { placementDependencies } from '#shared/placementRuntime';
 

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { placeQueuedCalls } from '#shared/calls/callRequests';
+import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
 import { eventHandler } from '#shared/lambda';
 import { placementDependencies } from '#shared/placementRuntime';
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { placeQueuedCalls } from '#shared/calls/callRequests';
+import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
 import { placementDependencies } from '#shared/placementRuntime';
 import { logger } from '#shared/logger';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';

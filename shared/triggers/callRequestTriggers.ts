@@ -1,0 +1,128 @@
+/**
+ * The call-request triggers' event shapes (README "Call requests from SQS", "Call requests from
+ * EventBridge"): an SQS batch or an EventBridge event becomes CallRequestMessages for the
+ * Lambda-free shared/calls/callRequests.ts, and its verdicts become what the trigger expects back
+ * (partial batch failures for SQS; a throw to be retried for EventBridge). Like shared/http for
+ * API Gateway, this is the only place that knows these event shapes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { handleCallRequest, type CallRequestDependencies, type CallRequestMessage, type RequestVerdict } from '../calls/callRequests.ts';
+import { ValidationError, type FieldIssue } from '../errors.ts';
+
+/** The EventBridge detail-type of a call request (the rule matches it; anything else is refused). */
+export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
+
+/**
+ * Messages of one SQS batch placed at the same time. Alibaba's QPS limits are per account, across
+ * every running invocation (spec §3.3 IvrCall 100 QPS, the lowest of the call-placing actions;
+ * §3.1 SingleCallByTts and §3.6 SmartCall 1,000; §3.2 SingleCallByVoice 1,200). An answer takes
+ * some 50-200 ms, so 2 in flight is at most ~40 requests/s per invocation, and with the SQS
+ * trigger's maximumConcurrency at its minimum of 2 the queue alone stays under 100 QPS, leaving room
+ * for the HTTP route. Sequential would halve a batch's throughput for no safety gained. Per-number
+ * flow control (spec §3: 1/min, 5/h, 20/24 h) does not depend on this: a throttled message simply
+ * comes back after the visibility timeout.
+ */
+export const QUEUE_CONCURRENCY = 2;
+
+/**
+ * An SQS batch (ReportBatchItemFailures): every message is handled on its own, QUEUE_CONCURRENCY at a
+ * time, and only those to deliver again are reported, so one bad message never fails the batch.
+ */
+export async function placeQueuedCalls(records: readonly SQSRecord[], deps: CallRequestDependencies): Promise<SQSBatchResponse> {
+  const verdicts: RequestVerdict[] = new Array(records.length);
+  await runLimited(records, QUEUE_CONCURRENCY, async (record, index) => {
+    verdicts[index] = await handleCallRequest(sqsMessage(record), deps);
+  });
+  const batchItemFailures = records.filter((_record, index) => verdicts[index]!.verdict === 'retry').map((record) => ({ itemIdentifier: record.messageId }));
+  const summary = countVerdicts(verdicts);
+  deps.logger.info('queued call requests handled', { messages: records.length, ...summary });
+  return { batchItemFailures };
+}
+
+/**
+ * One EventBridge event. Returns normally when it is done with (placed, replayed, rejected, outcome
+ * unknown); throws when it should be delivered again, so Lambda's asynchronous retries and then the
+ * on-failure destination apply.
+ */
+export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: CallRequestDependencies): Promise<RequestVerdict> {
+  const hasId = typeof event.id === 'string' && event.id !== '';
+  const verdict = await handleCallRequest(
+    {
+      source: 'eventbridge',
+      // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
+      messageId: hasId ? event.id : `no-id-${randomUUID()}`,
+      receivedAt: isoTime(event.time),
+      rawBody: JSON.stringify(event),
+      read: () => {
+        const issues: FieldIssue[] = [];
+        if (!hasId) issues.push({ path: 'id', message: 'is required' });
+        if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
+        if (issues.length > 0) throw new ValidationError(issues);
+        return event.detail;
+      },
+    },
+    deps,
+  );
+  if (verdict.verdict === 'retry') throw verdict.error;
+  return verdict;
+}
+
+function sqsMessage(record: SQSRecord): CallRequestMessage {
+  const body = record.body ?? '';
+  // SQS always sets a messageId; without one (a hand-made invoke) the message is refused, under a
+  // fresh id, rather than share the key `sqs:undefined` with every other such message.
+  const hasId = typeof record.messageId === 'string' && record.messageId !== '';
+  // SentTimestamp (epoch ms) is when SQS accepted the message: the same on every redelivery.
+  const sent = Number(record.attributes?.SentTimestamp);
+  return {
+    source: 'sqs',
+    messageId: hasId ? record.messageId : `no-id-${randomUUID()}`,
+    receivedAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : new Date().toISOString(),
+    rawBody: body,
+    read: () => {
+      if (!hasId) throw new ValidationError([{ path: 'messageId', message: 'is required' }]);
+      try {
+        return JSON.parse(body) as unknown;
+      } catch {
+        throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
+      }
+    },
+  };
+}
+
+function isoTime(value: unknown): string {
+  const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return new Date(Number.isNaN(parsed) ? Date.now() : parsed).toISOString();
+}
+
+interface VerdictCounts {
+  placed: number;
+  replayed: number;
+  rejected: number;
+  retried: number;
+  unknown: number;
+}
+
+function countVerdicts(verdicts: readonly RequestVerdict[]): VerdictCounts {
+  const counts: VerdictCounts = { placed: 0, replayed: 0, rejected: 0, retried: 0, unknown: 0 };
+  for (const verdict of verdicts) {
+    if (verdict.verdict === 'placed') counts[verdict.replayed ? 'replayed' : 'placed'] += 1;
+    else if (verdict.verdict === 'rejected') counts.rejected += 1;
+    else if (verdict.verdict === 'retry') counts.retried += 1;
+    else counts.unknown += 1;
+  }
+  return counts;
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function runLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
