@@ -36,6 +36,9 @@ const ALT_PARAMS = {
   alarmEmail: 'ops@example.com',
   callRequestsMaximumConcurrency: '5',
   receiptQueues: 'VoiceReport=Alicom-Queue-1234567890-VoiceReport,VoiceCallReport=Alicom-Queue-1234567890-VoiceCallReport',
+  receiptPolling: 'false',
+  logLevel: 'debug',
+  idempotencyTtlSeconds: '3600',
 };
 
 /** Every function the bundle deploys and its trigger (contracts: the names table). */
@@ -99,7 +102,7 @@ async function packageStack(stage: string, params: Record<string, string>): Prom
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     // The test run's own settings (sandbox keys, DynamoDB Local) must not shape the template.
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_TABLE$|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_)/.test(name)) env[name] = value;
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|LOG_LEVEL$)/.test(name)) env[name] = value;
   }
   env.ALIYUN_ACCESS_KEY_ID = CANARY_KEY_ID;
   env.ALIYUN_ACCESS_KEY_SECRET = CANARY_SECRET;
@@ -554,6 +557,8 @@ describe('serverless package --stage test (offline)', () => {
         expect(variables.DYNAMODB_ENDPOINT ?? '', candidate.name).toBe('');
         expect(variables.EVENTBRIDGE_ENDPOINT ?? '', candidate.name).toBe('');
         expect(variables.RECEIPT_QUEUES, candidate.name).toBe('');
+        expect(variables.LOG_LEVEL, candidate.name).toBe('info');
+        expect(variables.IDEMPOTENCY_TTL_SECONDS, candidate.name).toBe('86400');
         if (candidate.name === 'pushReceipts') expect(variables.RECEIPT_PUSH_TOKEN_PARAM).toBe(`ssm:/${SERVICE}/${STAGE}/receipt-push-token`);
         else expect(variables.RECEIPT_PUSH_TOKEN_PARAM, candidate.name).toBeUndefined();
       }
@@ -565,7 +570,19 @@ describe('serverless package --stage test (offline)', () => {
         expect(variables.ALIYUN_CREDENTIALS_PARAM, candidate.name).toBe(`secretsmanager:${ALT_PARAMS.credentialsName}`);
         expect(variables.EVENT_BUS_NAME, candidate.name).toBe(ALT_PARAMS.eventBusName);
         expect(variables.RECEIPT_QUEUES, candidate.name).toBe(ALT_PARAMS.receiptQueues);
+        expect(variables.LOG_LEVEL, candidate.name).toBe(ALT_PARAMS.logLevel);
+        expect(variables.IDEMPOTENCY_TTL_SECONDS, candidate.name).toBe(ALT_PARAMS.idempotencyTtlSeconds);
       }
+    });
+
+    it('schedules pollReceipts every minute, switched off by receiptPolling=false (a push-only stage)', () => {
+      const schedule = (packaged: Packaged) => {
+        const rules = resourcesOfType(packaged, 'AWS::Events::Rule').filter(([, rule]) => rule.ScheduleExpression);
+        expect(rules).toHaveLength(1);
+        return rules[0]![1];
+      };
+      expect(schedule(main)).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+      expect(schedule(alt)).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' });
     });
 
     it('carries no value that looks like a secret: no key pair, no token, neither the sandbox\'s nor the packaging environment\'s', () => {
