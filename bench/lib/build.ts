@@ -1,0 +1,151 @@
+/**
+ * Bundles exactly as `serverless package` does: the functions listed in serverless.yml, built with
+ * the esbuild options of its `custom.esbuild` block (serverless-esbuild passes them to esbuild),
+ * every dependency bundled. The same options build the official-SDK anchor entries, so sizes and
+ * load times compare like with like.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { parse } from 'yaml';
+
+/** The repository root (bench/lib/ is two levels down). */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+
+interface ServerlessYml {
+  functions?: Record<string, { handler?: string }>;
+  custom?: { esbuild?: Record<string, unknown> };
+}
+
+function readServerlessYml(root = ROOT): ServerlessYml {
+  return parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as ServerlessYml;
+}
+
+export interface FunctionEntry {
+  name: string;
+  /** `functions/placeCall.handler` */
+  handler: string;
+  /** Absolute path of the handler's source file. */
+  entry: string;
+}
+
+/** Every function of serverless.yml, in file order, with its handler's source file. */
+export function functionsFromServerlessYml(root = ROOT): FunctionEntry[] {
+  const functions = readServerlessYml(root).functions ?? {};
+  return Object.entries(functions).map(([name, definition]) => {
+    const handler = definition.handler;
+    if (!handler) throw new Error(`serverless.yml function ${name} has no handler`);
+    const base = handler.slice(0, handler.lastIndexOf('.'));
+    const entry = ['.ts', '.js', '.mjs', '.cjs'].map((extension) => join(root, base + extension)).find((path) => existsSync(path));
+    if (!entry) throw new Error(`serverless.yml function ${name}: no source file for handler ${handler}`);
+    return { name, handler, entry };
+  });
+}
+
+/** esbuild options serverless-esbuild hands through to esbuild (its own settings are left out). */
+const ESBUILD_KEYS = new Set([
+  'bundle',
+  'minify',
+  'minifyWhitespace',
+  'minifyIdentifiers',
+  'minifySyntax',
+  'keepNames',
+  'sourcemap',
+  'target',
+  'platform',
+  'format',
+  'mainFields',
+  'conditions',
+  'define',
+  'loader',
+  'treeShaking',
+  'legalComments',
+  'charset',
+  'banner',
+  'footer',
+  'inject',
+  'alias',
+  'resolveExtensions',
+  'tsconfig',
+  'external',
+  'drop',
+  'pure',
+]);
+
+/** The esbuild options of serverless.yml `custom.esbuild`; `exclude` becomes `external` as serverless-esbuild does. */
+export function esbuildOptionsFromServerlessYml(root = ROOT): BuildOptions {
+  const custom = readServerlessYml(root).custom?.esbuild ?? {};
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(custom)) if (ESBUILD_KEYS.has(key)) options[key] = value;
+  const exclude = custom.exclude;
+  if (Array.isArray(exclude) && exclude.length > 0 && !exclude.includes('*')) {
+    options.external = [...((options.external as string[] | undefined) ?? []), ...exclude];
+  }
+  return options as BuildOptions;
+}
+
+export interface BuiltBundle {
+  name: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  metafile: Metafile;
+}
+
+/** Builds one entry with the serverless.yml options into `outfile`; returns its size and metafile. */
+export async function buildBundle(name: string, entry: string, outfile: string, root = ROOT): Promise<BuiltBundle> {
+  const result = await build({
+    ...esbuildOptionsFromServerlessYml(root),
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: root,
+    metafile: true,
+    write: true,
+    logLevel: 'silent',
+  });
+  const content = readFileSync(outfile);
+  return { name, file: outfile, bytes: statSync(outfile).size, gzipBytes: gzipSync(content, { level: 9 }).length, metafile: result.metafile };
+}
+
+/** The largest inputs of a bundle, by bytes they contribute to the output. */
+export function topInputs(bundle: BuiltBundle, count: number): { path: string; bytes: number }[] {
+  const output = Object.values(bundle.metafile.outputs)[0];
+  if (!output) return [];
+  return Object.entries(output.inputs)
+    .map(([path, input]) => ({ path, bytes: input.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count);
+}
+
+/** Bytes per npm package (or `(project)` for the repository's own files), largest first. */
+export function bytesByPackage(bundle: BuiltBundle): { name: string; bytes: number }[] {
+  const output = Object.values(bundle.metafile.outputs)[0];
+  const totals = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path.slice(path.lastIndexOf('node_modules/')));
+    const name = path.includes('node_modules/') && match ? match[1]! : '(project)';
+    totals.set(name, (totals.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Compiles a bench worker (bench/workers/<name>.ts) to one CommonJS file run by plain Node, with
+ * its dependencies bundled. Not minified: workers are harness code, not measured artefacts.
+ */
+export async function buildWorker(name: string, outdir: string, root = ROOT): Promise<string> {
+  const outfile = join(outdir, `${name}.cjs`);
+  await build({
+    entryPoints: [join(root, 'bench', 'workers', `${name}.ts`)],
+    outfile,
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'silent',
+  });
+  return outfile;
+}

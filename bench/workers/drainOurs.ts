@@ -1,0 +1,62 @@
+/**
+ * Ours in the drain row: the pollReceipts bundle loaded in this process and invoked the way the
+ * schedule does (55 s of Lambda time), again until every expected message is deleted. Reports
+ * the poller's own counters and this process's peak RSS (the poller is all that runs here).
+ */
+import { createRequire } from 'node:module';
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../../test/support/apiGatewayEvents.ts';
+import { serveWorker } from '../lib/workerProtocol.ts';
+
+interface QueueCounts {
+  received: number;
+  stored: number;
+  deleted: number;
+  invalid: number;
+  deleteFailures: number;
+  notStored: number;
+  stoppedBecause: string;
+}
+type Handler = (event: unknown, context: Context) => Promise<{ queues: QueueCounts[] }>;
+
+let handler: Handler | undefined;
+let rssAfterLoadMb = 0;
+
+serveWorker({
+  load(payload: { bundle: string }) {
+    handler = (createRequire(__filename)(payload.bundle) as { handler: Handler }).handler;
+    rssAfterLoadMb = process.memoryUsage().rss / 1e6;
+    return { rssAfterLoadMb };
+  },
+  async drain(payload: { expected: number; maxInvocations: number; lambdaMs: number }) {
+    if (!handler) throw new Error('load the bundle first');
+    const totals = { received: 0, stored: 0, deleted: 0, invalid: 0, deleteFailures: 0, notStored: 0 };
+    let invocations = 0;
+    let error: string | undefined;
+    // Where the memory is, sampled through the drain: the V8 heap, or buffers outside it.
+    const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+    const sample = () => {
+      const usage = process.memoryUsage();
+      for (const key of Object.keys(peak) as (keyof typeof peak)[]) peak[key] = Math.max(peak[key], usage[key] / 1e6);
+    };
+    const sampler = setInterval(sample, 50);
+    const started = performance.now();
+    while (invocations < payload.maxInvocations && totals.deleted < payload.expected) {
+      invocations += 1;
+      try {
+        const { queues } = await handler({}, lambdaContext(payload.lambdaMs));
+        const received = queues.reduce((sum, queue) => sum + queue.received, 0);
+        for (const queue of queues) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += queue[key];
+        if (received === 0) break;
+      } catch (failure) {
+        error = failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
+        break;
+      }
+    }
+    const elapsedMs = performance.now() - started;
+    clearInterval(sampler);
+    sample();
+    // maxRSS is in KiB (getrusage); it covers the whole life of this process, loading included.
+    return { elapsedMs, invocations, totals, error, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, rssAfterLoadMb, sampledPeakMb: peak };
+  },
+});
