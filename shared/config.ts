@@ -64,6 +64,7 @@ export function assertReceiptQueuesConfigured(config: Config): void {
 
 /** Parses a configuration from an environment. Pure: tests pass their own `env`. */
 export function parseConfig(env: Env): Config {
+  assertNoLocalOverridesWhenDeployed(env);
   return {
     voiceEndpoint: endpoint(env, 'ALIYUN_VOICE_ENDPOINT', DEFAULT_VOICE_ENDPOINT),
     dybaseEndpoint: endpoint(env, 'ALIYUN_DYBASE_ENDPOINT', DEFAULT_DYBASE_ENDPOINT),
@@ -89,6 +90,25 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+/** Variables that only make sense against local emulators (serverless.yml fills them from the shell). */
+const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'] as const;
+
+/**
+ * serverless.yml takes these from the deploying shell so that npm start can point the functions at
+ * DynamoDB Local and the local bus; deployed by mistake from such a shell, a function would write
+ * to an endpoint that does not exist there. In Lambda (and not under serverless-offline, which sets
+ * IS_OFFLINE) that fails the cold start, naming the variable.
+ */
+function assertNoLocalOverridesWhenDeployed(env: Env): void {
+  const inLambda = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && env.IS_OFFLINE !== 'true';
+  if (!inLambda) return;
+  for (const name of LOCAL_ONLY_VARIABLES) {
+    if (optional(env, name) !== undefined) {
+      throw new ConfigError(name, 'is for local runs only; unset it in the shell that runs `serverless deploy` and deploy again');
+    }
+  }
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -389,6 +389,26 @@ describe('parseCredentialsDocument (the SSM / Secrets Manager value)', () => {
   });
 });
 
+describe('local-only endpoints in a deployed function', () => {
+  const DEPLOYED = { ...MINIMAL_ENV, AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-prod-placeCall' };
+
+  it.each(['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'])('refuse %s in Lambda (deployed from a shell that had it set)', (name) => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, [name]: 'http://127.0.0.1:8000' }));
+    expect(error.variable).toBe(name);
+    expect(error.message).toContain('local runs only');
+  });
+
+  it('accept them under serverless-offline (IS_OFFLINE) and outside Lambda (tests, scripts)', () => {
+    const local = { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010' };
+    expect(parseConfig({ ...DEPLOYED, ...local, IS_OFFLINE: 'true' }).dynamodbEndpoint).toBe('http://127.0.0.1:8000');
+    expect(parseConfig({ ...MINIMAL_ENV, ...local }).eventBridgeEndpoint).toBe('http://127.0.0.1:4010');
+  });
+
+  it('accept a deployed function with neither set (serverless.yml leaves them empty)', () => {
+    expect(parseConfig({ ...DEPLOYED, DYNAMODB_ENDPOINT: '', EVENTBRIDGE_ENDPOINT: '' }).dynamodbEndpoint).toBeUndefined();
+  });
+});
+
 describe('assertReceiptQueuesConfigured (the receipt poller at cold start)', () => {
   const base = { CALLS_TABLE: 'calls' };
 
