@@ -1,5 +1,5 @@
 import type { AlibabaCredentials } from './credentials.ts';
-import { hmacBase64 } from './encoding.ts';
+import { bareHmacKeys, currentHttpDate, hmacBase64 } from './encoding.ts';
 
 /** MNS API version sent as `x-mns-version` (spec §6.1). */
 export const MNS_VERSION = '2015-06-06';
@@ -16,20 +16,28 @@ export interface MnsStringToSignInput {
   resource: string;
 }
 
+/** The `x-mns-` prefix of the headers that are signed (spec §6.2 CanonicalizedMNSHeaders). */
+const MNS_HEADER_PREFIX = 'x-mns-';
+
 /** spec §6.2 StringToSign. */
 export function mnsStringToSign(input: MnsStringToSignInput): string {
-  const mnsHeaders = Object.entries(input.headers)
-    .map(([name, value]) => [name.toLowerCase(), value] as const)
-    .filter(([name]) => name.startsWith('x-mns-'))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}:${value}\n`)
-    .join('');
+  // CanonicalizedMNSHeaders: lower-cased `x-mns-*` names, sorted (stable: two spellings of one
+  // name keep their order), each `name:value\n`. A request has one or two of them, so they are
+  // collected in one loop and sorted only when there is more than one.
+  const signed: [name: string, value: string][] = [];
+  for (const name of Object.keys(input.headers)) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith(MNS_HEADER_PREFIX)) signed.push([lower, input.headers[name]!]);
+  }
+  if (signed.length > 1) signed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let mnsHeaders = '';
+  for (const [name, value] of signed) mnsHeaders += `${name}:${value}\n`;
   return `${input.method}\n${input.contentMd5 ?? ''}\n${input.contentType ?? ''}\n${input.date}\n${mnsHeaders}${input.resource}`;
 }
 
 /** Base64(HMAC-SHA1(secret, StringToSign)); the key is the bare secret, no `&` (spec §6.2). */
 export function mnsSignature(stringToSign: string, accessKeySecret: string): string {
-  return hmacBase64('sha1', accessKeySecret, stringToSign);
+  return hmacBase64('sha1', bareHmacKeys.get(accessKeySecret), stringToSign);
 }
 
 export interface MnsSignInput {
@@ -42,25 +50,27 @@ export interface MnsSignInput {
 }
 
 /**
+ * CanonicalizedMNSHeaders of what signMnsRequest sends: `x-mns-version` is its only `x-mns-*`
+ * header (`date`, `content-type`, `content-md5` have lines of their own and `security-token` is
+ * not signed, spec §6.1-6.2).
+ */
+const SIGNED_MNS_HEADERS = `x-mns-version:${MNS_VERSION}\n`;
+
+/**
  * Headers for one MNS request (spec §6.1): `date`, `x-mns-version`, `authorization`, and the
  * unsigned `security-token` for STS credentials.
+ *
+ * The StringToSign is written directly (spec §6.2) because this function decides every header it
+ * signs; mnsStringToSign does the general case, and the tests check both against @alicloud/mns.
  */
 export function signMnsRequest(input: MnsSignInput): Record<string, string> {
-  const headers: Record<string, string> = {
-    date: (input.date ?? new Date()).toUTCString(),
-    'x-mns-version': MNS_VERSION,
-  };
-  if (input.contentType) headers['content-type'] = input.contentType;
-  if (input.contentMd5) headers['content-md5'] = input.contentMd5;
-  const stringToSign = mnsStringToSign({
-    method: input.method,
-    contentMd5: input.contentMd5,
-    contentType: input.contentType,
-    date: headers.date!,
-    headers,
-    resource: input.resource,
-  });
-  headers.authorization = `MNS ${input.credentials.accessKeyId}:${mnsSignature(stringToSign, input.credentials.accessKeySecret)}`;
-  if (input.credentials.securityToken) headers['security-token'] = input.credentials.securityToken;
+  const { credentials, contentType, contentMd5 } = input;
+  const date = input.date ? input.date.toUTCString() : currentHttpDate();
+  const headers: Record<string, string> = { date, 'x-mns-version': MNS_VERSION };
+  if (contentType) headers['content-type'] = contentType;
+  if (contentMd5) headers['content-md5'] = contentMd5;
+  const stringToSign = `${input.method}\n${contentMd5 ?? ''}\n${contentType ?? ''}\n${date}\n${SIGNED_MNS_HEADERS}${input.resource}`;
+  headers.authorization = `MNS ${credentials.accessKeyId}:${mnsSignature(stringToSign, credentials.accessKeySecret)}`;
+  if (credentials.securityToken) headers['security-token'] = credentials.securityToken;
   return headers;
 }

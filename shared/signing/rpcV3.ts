@@ -1,5 +1,5 @@
 import type { AlibabaCredentials } from './credentials.ts';
-import { canonicalQuery, hmacHex, newNonce, rpcTimestamp, sha256Hex } from './encoding.ts';
+import { bareHmacKeys, canonicalQuery, currentRpcTimestamp, EMPTY_SHA256, hmacHex, newNonce, sha256Hex } from './encoding.ts';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
@@ -35,7 +35,7 @@ export function acs3CanonicalRequest(input: Acs3CanonicalInput): string {
 
 /** spec §2.2 steps 6-7: lower-hex HMAC-SHA256 keyed with the bare secret (no `&`). */
 export function acs3Signature(canonicalRequest: string, accessKeySecret: string): string {
-  return hmacHex('sha256', accessKeySecret, `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`);
+  return hmacHex('sha256', bareHmacKeys.get(accessKeySecret), `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`);
 }
 
 /** Which headers take part in the signature (spec §2.2 step 3): `x-acs-*`, `host`, `content-type`. */
@@ -62,37 +62,74 @@ export interface RpcV3SignInput {
 }
 
 /**
+ * SignedHeaders (spec §2.2 step 4) of what signRpcV3 sends, for each combination of the two
+ * optional parts: `content-type` (a body) and the STS pair `x-acs-accesskey-id` /
+ * `x-acs-security-token`. Sorted by name, as acs3SignedHeaderNames would sort them.
+ */
+const SIGNED_HEADERS = {
+  plain: 'host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version',
+  sts: 'host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version',
+  body: 'content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version',
+  bodySts:
+    'content-type;host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version',
+} as const;
+
+/**
  * Signs an RPC request with ACS3-HMAC-SHA256 and returns every header to send
  * (lower-case names, including `authorization`). spec §2.2 step 8.
+ *
+ * The set of headers is fixed by this function, so the CanonicalHeaders (spec §2.2 step 3) are
+ * written directly in sorted name order instead of being collected, lower-cased, filtered and
+ * sorted on every call; acs3CanonicalRequest does the general case (and the tests check that both
+ * agree with the official signer).
  */
 export function signRpcV3(input: RpcV3SignInput): Record<string, string> {
-  const body = input.body ?? '';
+  const { credentials, contentType } = input;
+  const token = credentials.securityToken;
+  const date = input.date ?? currentRpcTimestamp();
+  const nonce = input.nonce ?? newNonce();
+  // spec §2.2: an empty body hashes to the well-known constant; no need to hash it every time.
+  const hashedPayload = input.body ? sha256Hex(input.body) : EMPTY_SHA256;
+
   const headers: Record<string, string> = {
     host: input.host,
     'x-acs-action': input.action,
     'x-acs-version': input.version,
-    'x-acs-date': input.date ?? rpcTimestamp(),
-    'x-acs-signature-nonce': input.nonce ?? newNonce(),
-    'x-acs-content-sha256': sha256Hex(body),
+    'x-acs-date': date,
+    'x-acs-signature-nonce': nonce,
+    'x-acs-content-sha256': hashedPayload,
   };
-  if (input.contentType) headers['content-type'] = input.contentType;
-  if (input.credentials.securityToken) {
-    headers['x-acs-accesskey-id'] = input.credentials.accessKeyId;
-    headers['x-acs-security-token'] = input.credentials.securityToken;
+  if (contentType) headers['content-type'] = contentType;
+  if (token) {
+    headers['x-acs-accesskey-id'] = credentials.accessKeyId;
+    headers['x-acs-security-token'] = token;
   }
-  const signedHeaders = acs3SignedHeaderNames(headers);
-  const canonical = acs3CanonicalRequest({
-    method: input.method,
-    path: '/',
-    query: input.query ?? {},
-    headers,
-    signedHeaders,
-    hashedPayload: headers['x-acs-content-sha256']!,
-  });
-  const signature = acs3Signature(canonical, input.credentials.accessKeySecret);
+
+  // spec §2.2 step 3: `name:trimmed value\n` for each signed header, in sorted name order.
+  let canonicalHeaders = '';
+  if (contentType) canonicalHeaders += `content-type:${contentType.trim()}\n`;
+  canonicalHeaders += `host:${input.host.trim()}\n`;
+  if (token) canonicalHeaders += `x-acs-accesskey-id:${credentials.accessKeyId.trim()}\n`;
+  canonicalHeaders += `x-acs-action:${input.action.trim()}\n`;
+  canonicalHeaders += `x-acs-content-sha256:${hashedPayload}\n`;
+  canonicalHeaders += `x-acs-date:${date.trim()}\n`;
+  if (token) canonicalHeaders += `x-acs-security-token:${token.trim()}\n`;
+  canonicalHeaders += `x-acs-signature-nonce:${nonce.trim()}\n`;
+  canonicalHeaders += `x-acs-version:${input.version.trim()}\n`;
+  const signedHeaders = contentType
+    ? token
+      ? SIGNED_HEADERS.bodySts
+      : SIGNED_HEADERS.body
+    : token
+      ? SIGNED_HEADERS.sts
+      : SIGNED_HEADERS.plain;
+
+  // spec §2.2 step 5; the path is `/` for RPC actions (step 1).
+  const query = input.query ? canonicalQuery(input.query) : '';
+  const canonicalRequest = `${input.method}\n/\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${hashedPayload}`;
   headers.authorization =
-    `${ACS3_ALGORITHM} Credential=${input.credentials.accessKeyId},` +
-    `SignedHeaders=${signedHeaders.join(';')},Signature=${signature}`;
+    `${ACS3_ALGORITHM} Credential=${credentials.accessKeyId},` +
+    `SignedHeaders=${signedHeaders},Signature=${acs3Signature(canonicalRequest, credentials.accessKeySecret)}`;
   return headers;
 }
 
