@@ -6,13 +6,14 @@ import { eventHandler } from '#shared/lambda';
 const deps = eventsDependencies();
 
 /**
- * The calls table's DynamoDB stream → EventBridge (README "Events out"): `Voice Call Receipt` for
- * each new receipt, `Voice Call Status Changed` for each status change. Returns the records whose
- * events were not published (ReportBatchItemFailures), so the stream delivers them again.
+ * The calls table's DynamoDB stream → the call items' status and EventBridge (README "Events out"):
+ * each new receipt's status applied to its call item (forward only), `Voice Call Receipt` for each
+ * new receipt, `Voice Call Status Changed` for each status change of a call item. Returns the
+ * records not fully handled (ReportBatchItemFailures), so the stream delivers them again.
  */
 export const handler = eventHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(
   'publishEvents',
-  (event, { logger, deadline }) => publishStreamRecords(event.Records ?? [], { publisher: deps.publisher, logger, deadline }),
+  (event, { logger, deadline }) => publishStreamRecords(event.Records ?? [], { publisher: deps.publisher, projection: deps.projection, logger, deadline }),
   // Room to log the outcome and return the batch response after the last PutEvents attempt.
   { deadlineMarginMs: 1_000 },
 );

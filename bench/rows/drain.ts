@@ -5,9 +5,13 @@
  *       requests in flight) into a fresh table of the same DynamoDB Local, and
  *   (b) the official demo loop (pop-core token + @alicloud/mns receive 10 / 3 s wait, one
  *       PutItem and one DeleteMessage per message), on a smaller backlog, compared as rates;
- * plus the poller's peak RSS during the drain. Each contender gets a fresh table and a sandbox
+ * plus the poller's peak RSS during the drain, its process run with the NODE_OPTIONS serverless.yml
+ * gives pollReceipts (the heap limit it is deployed with). Each contender gets a fresh table and a sandbox
  * reset (empty queues), and runs in a process of its own; the sandbox has its own process too.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { Row } from '../lib/context.ts';
 import type { Figure } from '../lib/figures.ts';
 import { forkWorker } from '../lib/processes.ts';
@@ -82,8 +86,24 @@ interface OursResult {
   error?: string;
   peakRssMb: number;
   rssAfterLoadMb: number;
-  /** Peaks of process.memoryUsage() sampled every 50 ms during the drain, in MB. */
+  /** V8's heap size limit in the worker (what --max-old-space-size made of it), MB. */
+  heapLimitMb: number;
+  /** Peaks of process.memoryUsage() sampled every 250 ms during the drain, in MB. */
   sampledPeakMb: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+}
+
+/**
+ * The NODE_OPTIONS serverless.yml gives pollReceipts (its own environment over the provider's), so
+ * the measured process runs with the heap settings it is deployed with; undefined when it sets none.
+ */
+export function deployedNodeOptions(root: string, functionName = 'pollReceipts'): string | undefined {
+  type Environment = Record<string, unknown> | undefined;
+  const yml = parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as { provider?: { environment?: Environment }; functions?: Record<string, { environment?: Environment }> };
+  const value = yml.functions?.[functionName]?.environment?.NODE_OPTIONS ?? yml.provider?.environment?.NODE_OPTIONS;
+  if (value === undefined) return undefined;
+  // A ${...} reference is resolved by the framework at deploy time: the bench cannot know its value.
+  if (typeof value !== 'string' || value.includes('${')) throw new Error(`serverless.yml ${functionName} NODE_OPTIONS is not a plain string: ${JSON.stringify(value)}`);
+  return value;
 }
 
 async function storeWriteConcurrency(): Promise<number> {
@@ -117,9 +137,13 @@ export const drainRow: Row = {
       // both of its rounds: a steady drift then favours neither.
       const oursTable = await dynamo.freshCallsTable('drain-ours');
       const ceilingTable = await dynamo.freshCallsTable('drain-ceiling');
+      const nodeOptions = deployedNodeOptions(context.root);
       const ours = forkWorker(
         oursScript,
-        handlerEnv({ callsTable: oursTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibabaEndpoint: sandbox.url, logLevel: 'warn' }),
+        {
+          ...handlerEnv({ callsTable: oursTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibabaEndpoint: sandbox.url, logLevel: 'warn' }),
+          ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+        },
         { cwd: context.tmp },
       );
       const ceiling = forkWorker(ceilingScript, handlerEnv({ callsTable: ceilingTable, idempotencyTable: dynamo.idempotencyTable }), { cwd: context.tmp });
@@ -156,6 +180,7 @@ export const drainRow: Row = {
         // The worker's maxRSS covers its whole life: the last round's value is the peak of all.
         peakRssMb: oursRounds.at(-1)!.peakRssMb,
         rssAfterLoadMb: oursRounds.at(-1)!.rssAfterLoadMb,
+        heapLimitMb: oursRounds.at(-1)!.heapLimitMb,
         sampledPeakMb: oursRounds.at(-1)!.sampledPeakMb,
       };
       const ceilingResult = {
@@ -183,7 +208,7 @@ export const drainRow: Row = {
       await dropTable(dynamo, demoTable);
 
       const oursRate = (oursResult.stored / oursResult.elapsedMs) * 1000;
-      // The ceiling writes every item of those receipts (receipt items and call items); its rate is in receipts.
+      // The ceiling writes every item ours wrote for those receipts (receipt items, call items if any); its rate is in receipts.
       const ceilingRate = (ceilingResult.receiptItems / ceilingResult.elapsedMs) * 1000;
       const demoRate = (demoResult.processed / demoResult.elapsedMs) * 1000;
       const expected = ROUNDS * total;
@@ -192,9 +217,10 @@ export const drainRow: Row = {
         ? ''
         : ` INCOMPLETE: stored ${oursResult.stored}, deleted ${oursResult.deleted} of ${expected}, ${oursResult.left} left in the queues${oursResult.error ? `, error ${oursResult.error}` : ''}.`;
       const oursSummary =
-        `${ROUNDS} rounds of ${total.toLocaleString('en-US')} messages (VoiceReport 34%, VoiceCallReport 34%, VoiceRecordReport 32%; ${ceilingResult.callItems.toLocaleString('en-US')} calls each) ` +
+        `${ROUNDS} rounds of ${total.toLocaleString('en-US')} messages (VoiceReport 34%, VoiceCallReport 34%, VoiceRecordReport 32%; ${backlog(total, '').find((batch) => batch.messageType === 'VoiceReport')!.count.toLocaleString('en-US')} calls each) ` +
         `drained by the pollReceipts bundle in ${oursRounds.map((round) => `${(round.elapsedMs / 1000).toFixed(1)} s`).join(' and ')} ` +
-        `(${oursResult.invocations} invocations in all): receive, decode, BatchWriteItem receipts, TransactWriteItems forward-only call statuses, BatchDeleteMessage.${oursProblem}`;
+        `(${oursResult.invocations} invocations in all): receive, decode, BatchWriteItem receipts, BatchDeleteMessage ` +
+        `(a call's status is derived from its receipts when read, and projected onto the call item from the table's stream by publishEvents, off this path).${oursProblem}`;
       // A drain that did not move every message has no meaningful rate: the table shows why instead.
       const incomplete = complete ? {} : { error: oursProblem.trim() };
       const figures: Figure[] = [
@@ -208,7 +234,7 @@ export const drainRow: Row = {
           target: { of: 'ratio', op: '>=', threshold: 0.6 },
           ...incomplete,
           note:
-            `${oursSummary} Ceiling, after each of ours: the items ours wrote (${ceilingResult.items.toLocaleString('en-US')} in all, receipts and call items) written raw, ` +
+            `${oursSummary} Ceiling, after each of ours: the items ours wrote (${ceilingResult.items.toLocaleString('en-US')} in all, ${ceilingResult.callItems > 0 ? `${ceilingResult.callItems.toLocaleString('en-US')} of them call items` : 'receipt items only'}) written raw, ` +
             `25 per BatchWriteItem (${ceilingResult.requests} requests), ${concurrency} in flight (the store's DEFAULT_WRITE_CONCURRENCY), into a table of its own in the same DynamoDB Local, ` +
             `in ${ceilingRounds.map((round) => `${(round.elapsedMs / 1000).toFixed(1)} s`).join(' and ')}.`,
         },
@@ -234,14 +260,15 @@ export const drainRow: Row = {
           anchor: { name: 'demo loop process', value: demoResult.peakRssMb },
           target: { of: 'value', op: '<=', threshold: 128 },
           note:
-            `process.resourceUsage().maxRSS of the process running the pollReceipts bundle over its life (load, a ${warmup.toLocaleString('en-US')}-message warm-up drain, the ${ROUNDS} measured drains), as a warm Lambda container; ` +
+            `process.resourceUsage().maxRSS of the process running the pollReceipts bundle over its life (load, a ${warmup.toLocaleString('en-US')}-message warm-up drain, the ${ROUNDS} measured drains), as a warm Lambda container, ` +
+            `${nodeOptions === undefined ? 'with no NODE_OPTIONS (serverless.yml sets none for pollReceipts)' : `with NODE_OPTIONS=${nodeOptions} as serverless.yml deploys it`} (V8 heap limit ${oursResult.heapLimitMb.toFixed(0)} MB); ` +
             `${oursResult.rssAfterLoadMb.toFixed(1)} MB after loading. Sampled peaks during the last measured drain: V8 heap ${oursResult.sampledPeakMb.heapUsed.toFixed(1)} MB used of ${oursResult.sampledPeakMb.heapTotal.toFixed(1)} MB, ` +
             `external ${oursResult.sampledPeakMb.external.toFixed(1)} MB (array buffers ${oursResult.sampledPeakMb.arrayBuffers.toFixed(1)} MB). The backlog itself lives in the sandbox process.`,
         },
       ];
       return {
         figures,
-        data: { total, rounds: ROUNDS, warmup, demoTotal, concurrency, ours: oursResult, oursRounds, ceiling: ceilingResult, ceilingRounds, demo: demoResult },
+        data: { total, rounds: ROUNDS, warmup, demoTotal, concurrency, nodeOptions: nodeOptions ?? null, ours: oursResult, oursRounds, ceiling: ceilingResult, ceilingRounds, demo: demoResult },
       };
     } finally {
       await Promise.all(workers.map((worker) => worker.stop()));

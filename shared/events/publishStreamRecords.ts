@@ -1,23 +1,30 @@
 /**
- * The event publisher's logic (README "Events out"): the calls table's stream records in, their
- * events out on EventBridge, and the records whose events were not published reported back so the
- * stream delivers them again. Receipt storage never waits on any of this: it only wrote the table.
+ * The event publisher's logic (README "Events out"): the calls table's stream records in, the
+ * statuses of new receipts applied to their call items (the projection, projectStatuses.ts), their
+ * events out on EventBridge, and the records not fully handled reported back so the stream delivers
+ * them again. Receipt storage never waits on any of this: it only wrote the table.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { Logger } from '../logger.ts';
+import type { StatusProjection } from '../store/statusProjection.ts';
 import { EVENT_SOURCE, callEventFromRecord, detailJson } from './callEvents.ts';
 import type { EventPublisher, OutgoingEntry, PublishFailure } from './eventBridgePublisher.ts';
+import { projectReceiptStatuses } from './projectStatuses.ts';
 
 export interface PublishStreamDependencies {
   publisher: EventPublisher;
+  /** Where new receipts' statuses are applied to their call items. */
+  projection: StatusProjection;
   logger: Logger;
   /** Absolute epoch ms by which publishing must stop. */
   deadline: number;
 }
 
 /**
- * Publishes the events of `records` (one stream batch, in stream order) and returns the records to
- * deliver again as `batchItemFailures` (ReportBatchItemFailures).
+ * Applies the statuses of the new receipts among `records` (one stream batch, in stream order) to
+ * their call items, publishes the records' events, and returns the records to deliver again as
+ * `batchItemFailures` (ReportBatchItemFailures): those whose status could not be applied (their
+ * events are not sent yet: the redelivery sends them) and those whose events were not published.
  *
  * For a stream, Lambda takes the LOWEST reported sequence number as the checkpoint and delivers
  * again every record from there on, published or not ("Configuring partial batch response with
@@ -25,14 +32,17 @@ export interface PublishStreamDependencies {
  * checkpoint; the records after it that did get out are published a second time, which the
  * at-least-once contract (consumers dedupe on `detail.dedupeKey`) already allows.
  *
- * @example await publishStreamRecords(event.Records, { publisher, logger, deadline })
+ * @example await publishStreamRecords(event.Records, { publisher, projection, logger, deadline })
  *   // { batchItemFailures: [] } — or [{ itemIdentifier: '4000000000000000000123' }, ...]
  */
 export async function publishStreamRecords(records: readonly DynamoDBRecord[], deps: PublishStreamDependencies): Promise<DynamoDBBatchResponse> {
   const { publisher, logger, deadline } = deps;
-  const failed = new Map<number, PublishFailure>();
+  // Statuses first: a record is done only when its status is applied and its events are out.
+  const projection = await projectReceiptStatuses(records, { projection: deps.projection, deadline });
+  const failed = new Map<number, PublishFailure>(projection.failed);
   const entries: OutgoingEntry[] = [];
   records.forEach((record, index) => {
+    if (failed.has(index)) return;
     try {
       const event = callEventFromRecord(record);
       if (event) entries.push({ id: String(index), source: EVENT_SOURCE, detailType: event.detailType, detail: detailJson(event), time: event.time });
@@ -55,7 +65,7 @@ export async function publishStreamRecords(records: readonly DynamoDBRecord[], d
     return { itemIdentifier: sequenceNumber };
   });
 
-  const summary = { records: records.length, events: entries.length, published: result.published, failed: failed.size };
+  const summary = { records: records.length, statusesMoved: projection.moved, events: entries.length, published: result.published, failed: failed.size };
   if (failed.size === 0) {
     logger.info('stream batch published', summary);
   } else {

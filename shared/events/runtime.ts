@@ -1,11 +1,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { getConfig, type Config } from '../config.ts';
 import { logger, type Logger } from '../logger.ts';
+import { dynamoClient } from '../store/dynamoClient.ts';
+import { DynamoStatusProjection } from '../store/statusProjection.ts';
 import { EventBridgePublisher } from './eventBridgePublisher.ts';
 
 /** What the event publisher (functions/publishEvents.ts) needs, built once per container. */
 export interface EventsDependencies {
   publisher: EventBridgePublisher;
+  /** The call items' status projection (conditional UpdateItem on the calls table). */
+  projection: DynamoStatusProjection;
   logger: Logger;
 }
 
@@ -19,6 +23,7 @@ const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
 export function eventsDependencies(config: Config = getConfig()): EventsDependencies {
   cached ??= {
     publisher: new EventBridgePublisher(eventBridgeClient(config.eventBridgeEndpoint), config.eventBusName),
+    projection: new DynamoStatusProjection(dynamoClient(config.dynamodbEndpoint), config.callsTable),
     logger,
   };
   return cached;

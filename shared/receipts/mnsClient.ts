@@ -204,6 +204,10 @@ export class MnsQueueClient {
         // Our timer decides; undici's own defaults (300 s) stay out of the way of long polls.
         headersTimeout: 0,
         bodyTimeout: 0,
+        // BatchDeleteMessage is a DELETE whose body MNS reads (spec §6.4). undici closes a
+        // connection after any body sent on a DELETE unless told the server expects it, which made
+        // every delete cost the next request a new TCP (and TLS) connection to MNS.
+        ...(method === 'DELETE' && body !== undefined ? { reset: false } : {}),
       });
       const chunks: Buffer[] = [];
       let size = 0;

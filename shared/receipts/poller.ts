@@ -4,9 +4,10 @@
  * the time left cannot fit another round. Every queue is drained concurrently, and a queue with a
  * backlog by a few lanes at once (see DEFAULT_LANES_PER_QUEUE).
  *
- * Safety does not depend on timing: a message is deleted only after it is stored, keys are
- * deterministic (redelivery overwrites), and status updates are forward-only. The time budget only
- * decides how much gets done before the Lambda stops.
+ * Safety does not depend on timing: a message is deleted only after it is stored, and keys are
+ * deterministic (redelivery overwrites). A call's status is derived from its stored receipts
+ * (shared/store/callStatus.ts), so storing a receipt is all there is to do for it. The time budget
+ * only decides how much gets done before the Lambda stops.
  *
  * Wait strategy: the first receive of a queue long-polls `waitSeconds` (default 2 s), so receipts
  * arriving right then are caught without holding the Lambda for long on an idle queue; once a
@@ -17,7 +18,7 @@
  *
  * Throughput: once a queue shows a backlog (every receive of a round came back full), each round
  * takes `receivesPerRound` receives at once (64 messages), stores them together (full 25-item
- * BatchWriteItem chunks, one status transaction) and deletes them with one request per receive;
+ * BatchWriteItem chunks) and deletes them with one request per receive;
  * a second lane per queue overlaps MNS round trips with DynamoDB writes. Memory stays bounded by
  * lanes × receivesPerRound × 16 messages per queue.
  */
@@ -29,7 +30,7 @@ import { MAX_MESSAGES_PER_RECEIVE, MAX_WAIT_SECONDS, RECEIVE_HTTP_MARGIN_MS, typ
 import { receiptMessageFrom } from './receiptMessage.ts';
 import type { ReceiptToken } from './tokens.ts';
 
-/** Time kept for storing one round's messages (BatchWriteItem + status updates, with retries). */
+/** Time kept for storing one round's messages (BatchWriteItem, with retries). */
 export const STORE_BUDGET_MS = 3_000;
 /** Time kept for deleting one round's messages (one BatchDeleteMessage, with a retry). */
 export const DELETE_BUDGET_MS = 2_000;
@@ -45,7 +46,7 @@ export const DEFAULT_DRAIN_WAIT_SECONDS = 0;
 export const DEFAULT_LANES_PER_QUEUE = 2;
 /**
  * Receives per round once a queue shows a backlog: 4 × 16 = 64 messages are stored together, so
- * BatchWriteItem chunks are full (25) and status updates of one round go out together.
+ * BatchWriteItem chunks are full (25).
  */
 export const DEFAULT_RECEIVES_PER_ROUND = 4;
 
@@ -56,7 +57,7 @@ export interface QueueDrainStats {
   queue: string;
   /** Messages received (a redelivered message counts each time). */
   received: number;
-  /** Messages fully stored (receipts and status). */
+  /** Messages fully stored (every item of the message written). */
   stored: number;
   /** Messages deleted from the queue. */
   deleted: number;

@@ -6,6 +6,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { STATUS_RANK, type CallRecord, type CallStatus, type CallStore, type ReceiptRecord, type StoredCall } from './callStore.ts';
+import { deriveCallStatus, type DerivedStatus } from './callStatus.ts';
 
 /**
  * Single-table layout (README, "Table design"):
@@ -31,8 +32,9 @@ export class DynamoCallStore implements CallStore {
   ) {}
 
   /**
-   * Upserts the call's own fields. A receipt can arrive (and create a status-only item) before this
-   * write lands, so the status and its rank are only set when absent: a receipt's progress is kept.
+   * Upserts the call's own fields. A receipt's status can be projected onto the call item (and
+   * create a status-only item, statusProjection.ts) before this write lands, so the status and its
+   * rank are only set when absent: a receipt's progress is kept.
    */
   async putPlacedCall(call: CallRecord): Promise<void> {
     const { callId, status, createdAt, updatedAt, ...fields } = call;
@@ -97,10 +99,22 @@ export class DynamoCallStore implements CallStore {
       .sort((a, b) => String(a.receivedAt).localeCompare(String(b.receivedAt)));
     if (!callItem && receipts.length === 0) return undefined;
     const { pk: _pk, sk: _sk, statusRank: _rank, [TTL_ATTRIBUTE]: _ttl, ...call } = callItem ? unmarshallItem(callItem) : {};
-    if (callItem?.type) return { ...(call as unknown as CallRecord), receipts };
-    return callKnownFromReceipts(callId, call, receipts);
+    // The receipts are the source of truth for the status; the call item's own status is folded in
+    // (callStatus.ts), so a receipt counts as soon as it is stored, projected onto the call item or not.
+    const derived = deriveCallStatus(callItem ? call : undefined, receipts);
+    if (callItem?.type) {
+      const record = call as unknown as CallRecord;
+      return { ...record, status: derived?.status ?? record.status, updatedAt: derived?.updatedAt ?? record.updatedAt, receipts };
+    }
+    return callKnownFromReceipts(callId, call, receipts, derived);
   }
 
+  /**
+   * Used by cancelCall. The condition sees the call item, which follows the stored receipts by the
+   * projection's delay (seconds at most); Alibaba accepts a cancel only while the call is going on,
+   * before its final receipt (VoiceReport) is sent, so a final receipt already stored but not yet
+   * projected is not a case a successful cancel meets in practice.
+   */
   async advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean> {
     try {
       await this.client.send(
@@ -126,22 +140,24 @@ export class DynamoCallStore implements CallStore {
 }
 
 /**
- * A call placed elsewhere, known from its receipts only: the status-only item the receipt store
- * keeps (see receiptStore.ts), or no item at all when no receipt implied a status
- * (a VoiceRecordReport alone).
+ * A call placed elsewhere, known from its receipts only: with or without the status-only item the
+ * projection keeps for it (statusProjection.ts; none when no receipt implied a status, e.g. a
+ * VoiceRecordReport alone, or before the projection ran). Its `createdAt` is when it was first heard
+ * of: the earliest of the item's and the receipts' receipt times, whichever were written first.
  */
-function callKnownFromReceipts(callId: string, call: Record<string, unknown>, receipts: ReceiptRecord[]): StoredCall {
+function callKnownFromReceipts(callId: string, call: Record<string, unknown>, receipts: ReceiptRecord[], derived: DerivedStatus | undefined): StoredCall {
   const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
   const receiptTimes = receipts.map((receipt) => text(receipt.receivedAt)).filter((value): value is string => value !== undefined);
   const storedTimes = receipts.map((receipt) => text(receipt.storedAt)).filter((value): value is string => value !== undefined);
+  const firstHeard = [text(call.createdAt), ...receiptTimes].filter((value): value is string => value !== undefined).sort()[0];
   return {
     callId,
     type: null,
     outId: text(call.outId) ?? receipts.map((receipt) => text(receipt.outId)).find((value) => value !== undefined) ?? null,
     requestId: null,
-    status: (text(call.status) as CallStatus | undefined) ?? null,
-    createdAt: text(call.createdAt) ?? receiptTimes[0] ?? '',
-    updatedAt: text(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
+    status: derived?.status ?? null,
+    createdAt: firstHeard ?? '',
+    updatedAt: derived?.updatedAt ?? text(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
     receipts,
   };
 }

@@ -2,39 +2,32 @@
  * Receipts in the calls table (design.md "Receipts"; layout in dynamoCallStore.ts):
  *
  *   pk = CALL#<callId>          sk = RECEIPT#<messageType>#<naturalKey>   one receipt
- *   pk = CALL#<callId>          sk = CALL                                 the call's status (forward only)
  *   pk = INVALID#<messageType>  sk = <enqueueTime ISO>#<messageId>        a body that could not be used, raw
  *
  * Keys are deterministic: a redelivered message (same MessageId) or the same receipt in another
  * message (same natural key, spec §5.5) overwrites its item instead of adding one. Every item
- * carries `expiresAt` in epoch SECONDS. Receipts go in BatchWriteItem chunks of 25, several at once;
- * call statuses go as conditional updates (forward only), up to 100 per TransactWriteItems request
- * (its Update actions are authorised as dynamodb:UpdateItem; there is no separate IAM action).
- * A message counts as stored only when all of its items and the status updates it implies are written.
+ * carries `expiresAt` in epoch SECONDS. Items go in BatchWriteItem chunks of 25, several at once,
+ * and a message counts as stored when all of its items are written.
+ *
+ * Nothing else is written here: the receipt is the source of truth for the call's status. Reads
+ * derive the status from the stored receipts (callStatus.ts), and the call item's `status` is a
+ * projection applied behind them from the table's stream (statusProjection.ts, run by
+ * publishEvents). A conditional status write per call on this path cost the drain more than half
+ * its speed (README "Benchmarks"); storing unconditional puts only also keeps the poller's and the
+ * push route's DynamoDB permission to BatchWriteItem.
  */
-import {
-  BatchWriteItemCommand,
-  ConditionalCheckFailedException,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { NormalisedReceipt } from '../receipts/normalise.ts';
 import type { ReceiptMessage } from '../receipts/receiptMessage.ts';
-import { STATUS_RANK, type CallStatus } from './callStore.ts';
-import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
+import { RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
 
 export const INVALID_PK_PREFIX = 'INVALID#';
 /** DynamoDB's BatchWriteItem limit. */
 export const BATCH_WRITE_MAX_ITEMS = 25;
 /** BatchWriteItem requests in flight per storeBatch. */
 export const DEFAULT_WRITE_CONCURRENCY = 8;
-/** Status write requests (transactions of up to 100 calls) in flight per storeBatch. */
-export const DEFAULT_STATUS_CONCURRENCY = 4;
-/** Attempts per BatchWriteItem chunk (UnprocessedItems, throttling, 5xx) and per status update. */
+/** Attempts per BatchWriteItem chunk (UnprocessedItems, throttling, 5xx). */
 export const DEFAULT_MAX_ATTEMPTS = 6;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 1_000;
@@ -46,10 +39,6 @@ const MAX_ITEM_BYTES = 300 * 1024;
 export const MAX_RAW_BODY_CHARS = 200_000;
 /** DynamoDB nests documents at most 32 levels deep. */
 const MAX_DEPTH = 30;
-/** DynamoDB's TransactWriteItems limit. */
-export const TRANSACT_MAX_ITEMS = 100;
-/** Transaction cancellation reasons worth sending the update again for. */
-const RETRYABLE_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded', 'InternalServerError']);
 /** Errors a retry cannot fix. */
 const PERMANENT_ERRORS = new Set([
   'ValidationException',
@@ -65,7 +54,7 @@ export interface StoreBatchOptions {
 }
 
 export interface StoreBatchResult {
-  /** MessageIds whose items and status updates were all written: safe to delete from MNS. */
+  /** MessageIds whose items were all written: safe to delete from MNS. */
   stored: Set<string>;
   /** Some of the errors met (at most a few), for the log. */
   errors: unknown[];
@@ -79,7 +68,6 @@ export interface ReceiptStore {
 export interface DynamoReceiptStoreOptions {
   now?: () => number;
   writeConcurrency?: number;
-  statusConcurrency?: number;
   maxAttempts?: number;
   /** Where stored receipts are counted and their lag measured; the process-wide EMF recorder unless given. */
   metrics?: MetricsRecorder;
@@ -99,21 +87,11 @@ interface PendingItem {
   messageIds: Set<string>;
 }
 
-/** The furthest status a batch holds for one call, and the messages whose receipts imply a status for it. */
-interface StatusUpdate {
-  callId: string;
-  status: CallStatus;
-  outId?: string;
-  firstReceivedAt: string;
-  messageIds: Set<string>;
-}
-
 type WriteOutcome = 'written' | 'failed' | 'rejected';
 
 export class DynamoReceiptStore implements ReceiptStore {
   private readonly now: () => number;
   private readonly writeConcurrency: number;
-  private readonly statusConcurrency: number;
   private readonly maxAttempts: number;
   private readonly metrics: MetricsRecorder;
 
@@ -125,14 +103,12 @@ export class DynamoReceiptStore implements ReceiptStore {
   ) {
     this.now = options.now ?? Date.now;
     this.writeConcurrency = Math.max(1, options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
-    this.statusConcurrency = Math.max(1, options.statusConcurrency ?? DEFAULT_STATUS_CONCURRENCY);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.metrics = options.metrics ?? defaultMetrics;
   }
 
   /**
-   * Writes the receipts (or raw invalid bodies) of `messages` and advances their calls' statuses.
-   * Never throws for a DynamoDB failure: the messages concerned are just not in `stored`, so they
+   * Writes the receipts (or raw invalid bodies) of `messages`. Never throws for a DynamoDB failure: the messages concerned are just not in `stored`, so they
    * stay in MNS and come back (and are written again, idempotently).
    */
   async storeBatch(messages: readonly ReceiptMessage[], options: StoreBatchOptions = {}): Promise<StoreBatchResult> {
@@ -141,7 +117,6 @@ export class DynamoReceiptStore implements ReceiptStore {
     const storedAt = new Date(nowMs).toISOString();
     const stamp = { storedAt, expiresAt: expiresAtSeconds(storedAt, this.retentionDays) };
     const items = new Map<string, PendingItem>();
-    const updates = new Map<string, StatusUpdate>();
     const byId = new Map(messages.map((message) => [message.messageId, message]));
     const errors: unknown[] = [];
     const tallies = new Map<string, MessageTally>();
@@ -158,7 +133,6 @@ export class DynamoReceiptStore implements ReceiptStore {
         }
         storable.push(receipt);
         addItem(items, callPk(receipt.callId), `${RECEIPT_SK_PREFIX}${receipt.messageType}#${receipt.naturalKey}`, record, message.messageId);
-        if (receipt.status) addStatus(updates, receipt, message);
       }
       const reasons = [...(message.invalid ? [message.invalid.reason] : []), ...unstorable];
       const invalidBody = reasons.length > 0 || message.receipts.length === 0;
@@ -169,12 +143,9 @@ export class DynamoReceiptStore implements ReceiptStore {
       tallies.set(message.messageId, { messageType: message.messageType, receipts: storable, invalid: invalidBody });
     }
 
-    const [itemOutcomes, statusFailures] = await Promise.all([
-      this.writeItems([...items.values()], deadline, errors),
-      this.updateStatuses([...updates.values()], stamp.storedAt, stamp.expiresAt, deadline, errors),
-    ]);
+    const itemOutcomes = await this.writeItems([...items.values()], deadline, errors);
 
-    const failed = new Set<string>(statusFailures);
+    const failed = new Set<string>();
     const rejected = new Set<string>();
     for (const [item, outcome] of itemOutcomes) {
       for (const messageId of item.messageIds) {
@@ -282,105 +253,6 @@ export class DynamoReceiptStore implements ReceiptStore {
     return outcomes;
   }
 
-  /**
-   * Conditional status writes for the calls of a batch; returns the messageIds whose status could
-   * not be written. Calls are grouped into TransactWriteItems requests of up to 100 conditional
-   * updates: each keeps its own condition, and DynamoDB Local, like DynamoDB, answers one request
-   * of 100 far faster than 100 requests. A transaction is all-or-nothing, so when DynamoDB cancels
-   * one its CancellationReasons say which updates to send again: `ConditionalCheckFailed` means
-   * the call is already as far or further (done, success); `None` (cancelled only because of
-   * another) and conflicts or throttling are sent again; anything else fails that update.
-   */
-  private async updateStatuses(updates: StatusUpdate[], at: string, expiresAt: number, deadline: number, errors: unknown[]): Promise<string[]> {
-    const failed: string[] = [];
-    const groups: StatusUpdate[][] = [];
-    for (let start = 0; start < updates.length; start += TRANSACT_MAX_ITEMS) groups.push(updates.slice(start, start + TRANSACT_MAX_ITEMS));
-    await runLimited(groups, this.statusConcurrency, async (group) => {
-      for (const update of await this.advanceCallStatuses(group, at, expiresAt, deadline, errors)) failed.push(...update.messageIds);
-    });
-    return failed;
-  }
-
-  /** Returns the updates that could not be written. */
-  private async advanceCallStatuses(group: StatusUpdate[], at: string, expiresAt: number, deadline: number, errors: unknown[]): Promise<StatusUpdate[]> {
-    let pending = group;
-    const rejected: StatusUpdate[] = [];
-    for (let attempt = 1; pending.length > 0 && attempt <= this.maxAttempts; attempt++) {
-      if (!(await this.backoff(attempt, deadline))) break;
-      try {
-        if (pending.length === 1) {
-          await this.client.send(new UpdateItemCommand(this.statusUpdateInput(pending[0]!, at, expiresAt)), sendOptions(deadline));
-        } else {
-          await this.client.send(
-            new TransactWriteItemsCommand({ TransactItems: pending.map((update) => ({ Update: this.statusUpdateInput(update, at, expiresAt) })) }),
-            sendOptions(deadline),
-          );
-        }
-        return rejected;
-      } catch (error) {
-        // The call is already as far or further: nothing to do, and that is success.
-        if (isConditionFailure(error)) return rejected;
-        if (errorName(error) !== 'TransactionCanceledException') {
-          errors.push(error);
-          if (isPermanent(error)) break;
-          continue;
-        }
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        const next: StatusUpdate[] = [];
-        let contended = false;
-        pending.forEach((update, index) => {
-          const code = reasons[index]?.Code ?? 'None';
-          if (code === 'ConditionalCheckFailed') return;
-          if (code === 'None') next.push(update);
-          else if (RETRYABLE_CANCELLATIONS.has(code)) {
-            contended = true;
-            next.push(update);
-          } else rejected.push(update);
-        });
-        if (contended || rejected.length > 0) errors.push(error);
-        pending = next;
-      }
-    }
-    return [...rejected, ...pending];
-  }
-
-  /**
-   * Moves the call to `update.status` only if that is further than where it is (STATUS_RANK), so a
-   * late or out-of-order receipt never moves it backwards. Creates a status-only call item for a
-   * call this bundle did not place (putPlacedCall later fills in its own fields and keeps the status).
-   */
-  private statusUpdateInput(update: StatusUpdate, at: string, expiresAt: number) {
-    const values: Record<string, unknown> = {
-      ':status': update.status,
-      ':rank': STATUS_RANK[update.status],
-      ':at': at,
-      ':callId': update.callId,
-      ':firstSeen': update.firstReceivedAt,
-      ':ttl': expiresAt,
-    };
-    const assignments = [
-      '#status = :status',
-      'statusRank = :rank',
-      'updatedAt = :at',
-      'callId = if_not_exists(callId, :callId)',
-      // For a call placed elsewhere: when it was first heard of. putPlacedCall overwrites it.
-      'createdAt = if_not_exists(createdAt, :firstSeen)',
-      '#ttl = if_not_exists(#ttl, :ttl)',
-    ];
-    if (update.outId !== undefined) {
-      values[':outId'] = update.outId;
-      assignments.push('outId = if_not_exists(outId, :outId)');
-    }
-    return {
-      TableName: this.table,
-      Key: { pk: { S: callPk(update.callId) }, sk: { S: CALL_SK } },
-      UpdateExpression: `SET ${assignments.join(', ')}`,
-      ConditionExpression: 'attribute_not_exists(statusRank) OR statusRank < :rank',
-      ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-      ExpressionAttributeValues: marshallItem(values),
-    };
-  }
-
   /** Waits before attempt n (none before the first); false when the deadline leaves no room for it. */
   private async backoff(attempt: number, deadline: number): Promise<boolean> {
     const delay = attempt === 1 ? 0 : Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 2));
@@ -460,27 +332,6 @@ function addItem(items: Map<string, PendingItem>, pk: string, sk: string, record
   }
 }
 
-/** Keeps the furthest status per call; on equal rank the first one seen stays (as in the table). */
-function addStatus(updates: Map<string, StatusUpdate>, receipt: NormalisedReceipt, message: ReceiptMessage): void {
-  const status = receipt.status!;
-  const receivedAt = new Date(message.enqueueTime).toISOString();
-  const existing = updates.get(receipt.callId);
-  if (!existing) {
-    updates.set(receipt.callId, {
-      callId: receipt.callId,
-      status,
-      outId: receipt.outId,
-      firstReceivedAt: receivedAt,
-      messageIds: new Set([message.messageId]),
-    });
-    return;
-  }
-  existing.messageIds.add(message.messageId);
-  if (STATUS_RANK[status] > STATUS_RANK[existing.status]) existing.status = status;
-  existing.outId ??= receipt.outId;
-  if (receivedAt < existing.firstReceivedAt) existing.firstReceivedAt = receivedAt;
-}
-
 function putRequest(item: Record<string, AttributeValue>): WriteRequest {
   return { PutRequest: { Item: item } };
 }
@@ -534,10 +385,6 @@ function unstorableValue(value: unknown, depth: number): string | undefined {
 function errorName(error: unknown): string | undefined {
   const name = (error as { name?: unknown } | null)?.name;
   return typeof name === 'string' ? name : undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || errorName(error) === 'ConditionalCheckFailedException';
 }
 
 function isPermanent(error: unknown): boolean {

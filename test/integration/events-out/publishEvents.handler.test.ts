@@ -3,10 +3,12 @@
  * from aws-powertools/powertools-lambda-typescript), cloned into the calls table's item shapes,
  * publishing through the official EventBridge client to the local bus.
  */
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { marshallItem } from '#shared/store/dynamoCallStore';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { marshallItem, unmarshallItem } from '#shared/store/dynamoCallStore';
+import { dynamoClient } from '#shared/store/dynamoClient';
 import { startLocalEventBus, type LocalEventBus } from '../../../scripts/local/eventBus.ts';
 import baseEvent from '../../fixtures/dynamodb/base.json';
 import tumblingWindowEvent from '../../fixtures/dynamodb/tumbling-window.json';
@@ -24,12 +26,27 @@ beforeAll(async () => {
 });
 afterAll(() => bus.close());
 beforeEach(() => bus.clear());
+afterEach(() => vi.restoreAllMocks());
+
+/** The client the handler's projection writes with (dynamoClient keeps one per endpoint). */
+const client = dynamoClient(process.env.DYNAMODB_ENDPOINT);
+async function callItemOf(callId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: process.env.CALLS_TABLE, Key: { pk: { S: `CALL#${callId}` }, sk: { S: 'CALL' } }, ConsistentRead: true }));
+  return Item ? unmarshallItem(Item) : undefined;
+}
 
 const clone = <T>(value: T): T => structuredClone(value);
 const [capturedInsert, capturedModify] = baseEvent.Records as DynamoDBRecord[];
 const capturedRemove = (tumblingWindowEvent.Records as DynamoDBRecord[])[2]!;
 
-const CALL_ID = '116012354148^102813781234';
+/**
+ * The handler applies each new receipt's status to its call item in the run's calls table (the
+ * projection), so every CallId here is this file's own: other test files share the table.
+ */
+const RUN = `8${Date.now()}${Math.floor(Math.random() * 1e4)}`;
+const CALL_ID = `${RUN}116012354148^102813781234`;
+/** Another call of this file's: `n^m` → `<run>n^m`. */
+const id = (callId: string): string => `${RUN}${callId}`;
 let sequence = 1000;
 
 /** A captured record with the calls table's keys and images in place of the sample's. */
@@ -80,6 +97,12 @@ const callItem = (status: string, extra: Record<string, unknown> = {}) => ({
 
 const receiptInsert = (callId = CALL_ID) =>
   record(capturedInsert!, { pk: `CALL#${callId}`, sk: `RECEIPT#VoiceReport#${callId}` }, { newImage: receiptItem(callId) });
+/** A VoiceCallReport receipt INSERTed: `status` at `storedAt`. */
+const progressInsert = (callId: string, statusCode: string, status: string, storedAt: string) =>
+  record(capturedInsert!, { pk: `CALL#${callId}`, sk: `RECEIPT#VoiceCallReport#${callId}#${statusCode}` }, {
+    newImage: receiptItem(callId, { messageType: 'VoiceCallReport', naturalKey: `${callId}#${statusCode}`, statusCode, status, duration: undefined, raw: { call_id: callId, status_code: statusCode }, storedAt, receivedAt: storedAt }),
+  });
+const throttled = () => Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' });
 const statusModify = (from: string, to: string) =>
   record(capturedModify!, { pk: `CALL#${CALL_ID}`, sk: 'CALL' }, { oldImage: callItem(from), newImage: callItem(to) });
 
@@ -151,31 +174,31 @@ describe('publishEvents handler', () => {
 
   it('a new call item is a status change from null; a call placed elsewhere has type null', async () => {
     const placed = record(capturedInsert!, { pk: `CALL#${CALL_ID}`, sk: 'CALL' }, { newImage: callItem('placed') });
-    const elsewhere = record(capturedInsert!, { pk: 'CALL#999^888', sk: 'CALL' }, {
-      newImage: { callId: '999^888', status: 'ringing', statusRank: 1, createdAt: '2026-11-24T15:41:00.000Z', updatedAt: '2026-11-24T15:41:02.000Z' },
+    const elsewhere = record(capturedInsert!, { pk: `CALL#${id('999^888')}`, sk: 'CALL' }, {
+      newImage: { callId: id('999^888'), status: 'ringing', statusRank: 1, createdAt: '2026-11-24T15:41:00.000Z', updatedAt: '2026-11-24T15:41:02.000Z' },
     });
 
     await handler({ Records: [placed, elsewhere] });
 
     expect(bus.events().map((event) => event.detail)).toEqual([
       expect.objectContaining({ callId: CALL_ID, type: 'tts', previousStatus: null, status: 'placed' }),
-      { dedupeKey: 'status:999^888:ringing', callId: '999^888', type: null, outId: null, previousStatus: null, status: 'ringing', updatedAt: '2026-11-24T15:41:02.000Z' },
+      { dedupeKey: `status:${id('999^888')}:ringing`, callId: id('999^888'), type: null, outId: null, previousStatus: null, status: 'ringing', updatedAt: '2026-11-24T15:41:02.000Z' },
     ]);
   });
 
   it('sends at most 10 entries per PutEvents request', async () => {
-    const records = Array.from({ length: 25 }, (_, n) => receiptInsert(`${n}^1`));
+    const records = Array.from({ length: 25 }, (_, n) => receiptInsert(id(`${n}^1`)));
 
     const response = await handler({ Records: records });
 
     expect(response.batchItemFailures).toEqual([]);
     expect(bus.requests().map((request) => request.entries).sort((a, b) => b - a)).toEqual([10, 10, 5]);
-    expect(new Set(bus.events().map((event) => event.detail.callId))).toEqual(new Set(records.map((_, n) => `${n}^1`)));
+    expect(new Set(bus.events().map((event) => event.detail.callId))).toEqual(new Set(records.map((_, n) => id(`${n}^1`))));
   });
 
   it('keeps each PutEvents request within 256 KB of entries', async () => {
     const records = Array.from({ length: 5 }, (_, n) =>
-      record(capturedInsert!, { pk: `CALL#${n}^5`, sk: `RECEIPT#VoiceReport#${n}^5` }, { newImage: receiptItem(`${n}^5`, { raw: { call_id: `${n}^5`, padding: 'x'.repeat(100_000) } }) }),
+      record(capturedInsert!, { pk: `CALL#${id(`${n}^5`)}`, sk: `RECEIPT#VoiceReport#${id(`${n}^5`)}` }, { newImage: receiptItem(id(`${n}^5`), { raw: { call_id: id(`${n}^5`), padding: 'x'.repeat(100_000) } }) }),
     );
 
     const response = await handler({ Records: records });
@@ -200,32 +223,32 @@ describe('publishEvents handler', () => {
 
   it('retries only the entries PutEvents failed (retryable codes) within the invocation', async () => {
     bus.inject({ kind: 'entries', count: 1, errorCode: 'ThrottlingException' });
-    const records = [receiptInsert('1^1'), receiptInsert('2^2'), receiptInsert('3^3')];
+    const records = [receiptInsert(id('1^1')), receiptInsert(id('2^2')), receiptInsert(id('3^3'))];
 
     const response = await handler({ Records: records });
 
     expect(response.batchItemFailures).toEqual([]);
     expect(bus.requests().map((request) => request.entries)).toEqual([3, 1]);
-    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual(['1^1', '2^2', '3^3']);
+    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual([id('1^1'), id('2^2'), id('3^3')]);
   });
 
   it('reports the records whose events could not be published, lowest sequence number first', async () => {
     // AccessDeniedException is not retryable: those entries fail for good in this invocation.
-    const failing = new Set(['2^2', CALL_ID]);
+    const failing = new Set([id('2^2'), CALL_ID]);
     bus.inject({ kind: 'entries', count: 2, errorCode: 'AccessDeniedException', match: (entry) => failing.has(String(entry.detail.callId)) });
-    const records = [receiptInsert('1^1'), receiptInsert('2^2'), statusModify('placed', 'ringing'), receiptInsert('4^4')];
+    const records = [receiptInsert(id('1^1')), receiptInsert(id('2^2')), statusModify('placed', 'ringing'), receiptInsert(id('4^4'))];
 
     const response = await handler({ Records: records });
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }, { itemIdentifier: records[2]!.dynamodb!.SequenceNumber }]);
     expect(bus.requests().map((request) => request.entries)).toEqual([4]);
-    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual(['1^1', '4^4']);
+    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual([id('1^1'), id('4^4')]);
   });
 
   it('a bus failing every request: every event record is reported, and nothing else', async () => {
     bus.inject({ kind: 'requests', count: 100, status: 500, code: 'InternalException' });
     const ignored = record(capturedInsert!, { pk: 'INVALID#VoiceReport', sk: 'x#y' }, { newImage: { rawBody: 'x' } });
-    const records = [receiptInsert('1^1'), ignored, receiptInsert('2^2')];
+    const records = [receiptInsert(id('1^1')), ignored, receiptInsert(id('2^2'))];
 
     const response = await handler({ Records: records });
 
@@ -235,7 +258,7 @@ describe('publishEvents handler', () => {
   });
 
   it('with no time left, sends nothing and reports every event record', async () => {
-    const records = [receiptInsert('1^1'), receiptInsert('2^2')];
+    const records = [receiptInsert(id('1^1')), receiptInsert(id('2^2'))];
 
     const response = await handler({ Records: records }, { awsRequestId: 'r-1', getRemainingTimeInMillis: () => 1_000 });
 
@@ -243,14 +266,77 @@ describe('publishEvents handler', () => {
     expect(bus.requests()).toEqual([]);
   });
 
+  it('applies each new receipt\'s status to its call item before publishing, forward only, in stream order', async () => {
+    const callId = id('51^1');
+    const records = [
+      progressInsert(callId, '200101', 'ringing', '2026-11-24T15:41:02.000Z'),
+      receiptInsert(callId),
+      // Stored after the final record: stored and published, but the call item stays completed.
+      progressInsert(callId, '200103', 'in-progress', '2026-11-24T15:41:40.000Z'),
+    ];
+
+    const response = await handler({ Records: records });
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await callItemOf(callId)).toMatchObject({
+      callId,
+      status: 'completed',
+      statusRank: 3,
+      // The receipt's storedAt, so GET /calls/{callId} shows the same time before and after.
+      updatedAt: '2026-11-24T15:41:31.000Z',
+      // A call placed elsewhere: first heard of when its first receipt came in.
+      createdAt: '2026-11-24T15:41:02.000Z',
+      outId: 'order-001',
+      expiresAt: 1_798_000_000,
+    });
+    // The status changes themselves are published from the call item's MODIFY (streamToBus.test.ts).
+    expect(bus.events().map((event) => [event['detail-type'], event.detail.status])).toEqual([
+      ['Voice Call Receipt', 'ringing'],
+      ['Voice Call Receipt', 'completed'],
+      ['Voice Call Receipt', 'in-progress'],
+    ]);
+  });
+
+  it('a status that cannot be applied fails its record and the later ones of its call; their events wait, the rest go out', async () => {
+    const [a, b, c] = [id('61^1'), id('62^1'), id('63^1')];
+    const send = client.send.bind(client);
+    const updates: string[] = [];
+    vi.spyOn(client, 'send').mockImplementation(((command: unknown, options?: unknown) => {
+      if (command instanceof UpdateItemCommand) {
+        updates.push(String(command.input.Key?.pk?.S));
+        if (command.input.Key?.pk?.S === `CALL#${b}`) return Promise.reject(throttled());
+      }
+      return (send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+    }) as typeof client.send);
+    const records = [receiptInsert(a), progressInsert(b, '200101', 'ringing', '2026-11-24T15:41:02.000Z'), receiptInsert(c), receiptInsert(b)];
+
+    const response = await handler({ Records: records });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }, { itemIdentifier: records[3]!.dynamodb!.SequenceNumber }]);
+    // B's second status is not tried before its first is applied.
+    expect(updates.filter((pk) => pk === `CALL#${b}`)).toHaveLength(1);
+    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual([a, c]);
+    expect(await callItemOf(a)).toMatchObject({ status: 'completed' });
+    expect(await callItemOf(b)).toBeUndefined();
+
+    // Lambda delivers the batch again from the first failed record, once DynamoDB takes the writes.
+    vi.restoreAllMocks();
+    bus.clear();
+    const again = await handler({ Records: records.slice(1) });
+
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(await callItemOf(b)).toMatchObject({ status: 'completed', statusRank: 3 });
+    expect(bus.events().filter((event) => event.detail.callId === b).map((event) => event.detail.status)).toEqual(['ringing', 'completed']);
+  });
+
   it('reports a record of ours whose image cannot be read, and publishes the others', async () => {
-    const broken = receiptInsert('1^1');
+    const broken = receiptInsert(id('1^1'));
     (broken.dynamodb!.NewImage as Record<string, unknown>).raw = {};
-    const records = [receiptInsert('0^0'), broken, receiptInsert('2^2')];
+    const records = [receiptInsert(id('0^0')), broken, receiptInsert(id('2^2'))];
 
     const response = await handler({ Records: records });
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: broken.dynamodb!.SequenceNumber }]);
-    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual(['0^0', '2^2']);
+    expect(bus.events().map((event) => event.detail.callId).sort()).toEqual([id('0^0'), id('2^2')]);
   });
 });

@@ -1,14 +1,16 @@
 /**
  * Events out end to end on this machine: the real stores write DynamoDB Local, its real stream is
  * read by scripts/local/streams.ts (as Lambda's event source mapping would), functions/publishEvents
- * publishes through the official EventBridge client, and the local bus receives the events.
+ * applies each new receipt's status to its call item (the projection) and publishes through the
+ * official EventBridge client, and the local bus receives the events.
  */
 import { randomUUID } from 'node:crypto';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { receiptMessageFrom, type ReceiptMessage } from '#shared/receipts/receiptMessage';
-import { DynamoCallStore } from '#shared/store/dynamoCallStore';
+import { DynamoCallStore, unmarshallItem } from '#shared/store/dynamoCallStore';
 import { dynamoClient } from '#shared/store/dynamoClient';
 import { DynamoReceiptStore } from '#shared/store/receiptStore';
 import { startLocalEventBus, type BusEvent, type LocalEventBus } from '../../../scripts/local/eventBus.ts';
@@ -63,6 +65,13 @@ beforeEach(() => {
   bus.clear();
   deliveries.length = 0;
 });
+afterEach(() => vi.restoreAllMocks());
+
+/** The call item as stored (the projection's work), read by key. */
+async function callItemOf(callId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `CALL#${callId}` }, sk: { S: 'CALL' } }, ConsistentRead: true }));
+  return Item ? unmarshallItem(Item) : undefined;
+}
 
 let counter = 0;
 /** A CallId of Alibaba's shape, in this file's namespace. */
@@ -224,6 +233,57 @@ describe('events out: calls table stream → publishEvents → EventBridge', () 
     expect(deliveries[0]!.response.batchItemFailures).toHaveLength(deliveries[0]!.records.length);
     expect(deliveries.at(-1)!.response.batchItemFailures).toEqual([]);
     expect(eventsOf(callId).map((event) => event['detail-type']).sort()).toEqual(['Voice Call Receipt', 'Voice Call Status Changed']);
+  });
+
+  it('out-of-order receipts: the call item moves forward only, and each change is exactly one status event', async () => {
+    const callId = newCallId();
+    await calls.putPlacedCall({ callId, type: 'tts', outId: 'order-7', requestId: 'REQ-7', status: 'placed', createdAt: '2026-11-24T15:41:00.000Z', updatedAt: '2026-11-24T15:41:00.000Z' });
+    await store(message('VoiceCallReport', callReport(callId, '200101', '2026-11-24 23:41:02')));
+    // The final record overtakes the in-call state; a ringing state comes last of all.
+    await store(message('VoiceReport', voiceReport(callId, '200002')));
+    await store(message('VoiceCallReport', callReport(callId, '200103', '2026-11-24 23:41:09')), message('VoiceCallReport', callReport(callId, '200201', '2026-11-24 23:41:05')));
+    const before = await calls.getCall(callId);
+
+    await pump.drain();
+
+    expect(statusesOf(callId)).toEqual([
+      [null, 'placed'],
+      ['placed', 'ringing'],
+      ['ringing', 'busy'],
+    ]);
+    expect(new Set(eventsOf(callId, 'Voice Call Status Changed').map((event) => event.detail.dedupeKey)).size).toBe(3);
+    expect(eventsOf(callId, 'Voice Call Receipt')).toHaveLength(4);
+    expect(await callItemOf(callId)).toMatchObject({ status: 'busy', statusRank: 3, type: 'tts' });
+    // GET showed the outcome as soon as it was stored, and shows the same once projected.
+    expect(before).toMatchObject({ status: 'busy' });
+    expect(await calls.getCall(callId)).toEqual(before);
+  });
+
+  it('a failed projection update is reported, delivered again and applied once: one status event', async () => {
+    const [callId, neighbour] = [newCallId(), newCallId()];
+    const send = client.send.bind(client);
+    let refused = 0;
+    // The handler's projection shares this client (dynamoClient keeps one per endpoint): its first
+    // two updates of the call are throttled past the SDK's own retries.
+    vi.spyOn(client, 'send').mockImplementation(((command: unknown, options?: unknown) => {
+      if (command instanceof UpdateItemCommand && command.input.Key?.pk?.S === `CALL#${callId}` && refused++ < 2) {
+        return Promise.reject(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' }));
+      }
+      return (send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+    }) as typeof client.send);
+    await store(message('VoiceReport', voiceReport(callId, '200003')), message('VoiceReport', voiceReport(neighbour)));
+
+    await pump.drain();
+
+    const failedDeliveries = deliveries.filter((entry) => entry.response.batchItemFailures.length > 0);
+    expect(failedDeliveries).toHaveLength(2);
+    const failedRecord = failedDeliveries[0]!.records.find((record) => record.dynamodb?.Keys?.pk?.S === `CALL#${callId}`)!;
+    expect(failedDeliveries[0]!.response.batchItemFailures).toEqual([{ itemIdentifier: failedRecord.dynamodb!.SequenceNumber }]);
+    expect(refused).toBe(3);
+    expect(await callItemOf(callId)).toMatchObject({ status: 'no-answer' });
+    expect(statusesOf(callId)).toEqual([[null, 'no-answer']]);
+    expect(eventsOf(callId, 'Voice Call Receipt')).toHaveLength(1);
+    expect(statusesOf(neighbour)).toEqual([[null, 'completed']]);
   });
 
   it('storage never waits on EventBridge: with no bus at all receipts are stored, and published once it is back', async () => {

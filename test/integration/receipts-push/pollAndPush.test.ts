@@ -11,9 +11,9 @@ import type { PushAttempt } from '#sandbox/push/pusher';
 import { invoke, type Handler } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import {
-  callItemOf,
   callReport,
   expectAccepted,
+  getCallOf,
   loadPushHandler,
   newCallId,
   push,
@@ -106,7 +106,7 @@ describe('a receipt both polled and pushed', () => {
     const items = await receiptItemsOf(callId);
     expect(items.map((item) => item.sk).sort()).toEqual(polled.map((item) => item.sk).sort());
     expect(items.map((item) => item.raw)).toEqual(expect.arrayContaining(Object.values(receipts)));
-    expect((await callItemOf(callId))?.status).toBe('completed');
+    expect((await getCallOf(callId)).status).toBe('completed');
   });
 
   it('is stored once when pushed first, then polled', async () => {
@@ -120,7 +120,7 @@ describe('a receipt both polled and pushed', () => {
     const items = await receiptItemsOf(callId);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ sk: `RECEIPT#VoiceReport#${callId}`, raw: receipt });
-    expect((await callItemOf(callId))?.status).toBe('no-answer');
+    expect((await getCallOf(callId)).status).toBe('no-answer');
     // The poller deleted its copy: nothing left to redeliver.
     expect((await control('GET', 'queues')).queues.every((queue: { visible: number; inFlight: number }) => queue.visible + queue.inFlight === 0)).toBe(true);
   });
@@ -153,7 +153,7 @@ describe('the sandbox in push mode', () => {
       'VoiceCallReport 200201',
       'VoiceReport 200000',
     ]);
-    expect((await callItemOf(callId))?.status).toBe('completed');
+    expect((await getCallOf(callId)).status).toBe('completed');
     expect((await control('GET', 'queues')).queues.reduce((sum: number, queue: { deletedTotal: number }) => sum + queue.deletedTotal, 0)).toBe(4);
   });
 
@@ -166,7 +166,7 @@ describe('the sandbox in push mode', () => {
     const { queues } = await control('GET', 'queues');
     expect(queues.map((queue: { visible: number }) => queue.visible)).toEqual([0, 0, 0]);
     expect((await receiptItemsOf(callId)).map((item) => item.statusCode).sort()).toEqual(['200002', '200101']);
-    expect((await callItemOf(callId))?.status).toBe('busy');
+    expect((await getCallOf(callId)).status).toBe('busy');
   });
 
   it('redelivers a push refused with 401 and stores the redelivery once', async () => {
@@ -185,7 +185,7 @@ describe('the sandbox in push mode', () => {
     ]);
     expect(pushes.filter((attempt) => attempt.outcome === 'delivered').every((attempt) => attempt.attempt === 2)).toBe(true);
     expect((await receiptItemsOf(callId)).map((item) => item.statusCode).sort()).toEqual(['200004', '200101']);
-    expect((await callItemOf(callId))?.status).toBe('failed');
+    expect((await getCallOf(callId)).status).toBe('failed');
   });
 
   it('redelivers a push answered too late (spec §5.1: 700 ms); the duplicate is stored once', async () => {

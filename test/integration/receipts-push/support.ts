@@ -162,6 +162,19 @@ export async function itemsOf(pk: string): Promise<Item[]> {
 export const receiptItemsOf = async (callId: string): Promise<Item[]> =>
   (await itemsOf(`CALL#${callId}`)).filter((item) => String(item.sk).startsWith('RECEIPT#'));
 
+/**
+ * The call as GET /calls/{callId} (the getCall handler, in process) shows it: its status derived from
+ * the stored receipts. Rejects unless the answer is 200.
+ */
+export async function getCallOf(callId: string): Promise<Item> {
+  const { handler } = await import('../../../functions/getCall.ts');
+  const path = `/calls/${encodeURIComponent(callId)}`;
+  const response = await handler(httpEvent({ method: 'GET', route: '/calls/{callId}', path, pathParameters: { callId: encodeURIComponent(callId) } }), lambdaContext());
+  expect(response.statusCode, String(response.body)).toBe(200);
+  return JSON.parse(response.body as string) as Item;
+}
+
+/** The raw call item (pk CALL#<callId>, sk CALL), when there is one. */
 export async function callItemOf(callId: string): Promise<Item | undefined> {
   const { Item } = await client().send(
     new GetItemCommand({ TableName: process.env.CALLS_TABLE, Key: { pk: { S: `CALL#${callId}` }, sk: { S: 'CALL' } }, ConsistentRead: true }),

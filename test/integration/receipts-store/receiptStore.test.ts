@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BatchWriteItemCommand,
-  DynamoDBClient,
-  QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { receiptMessageFrom, type ReceiptMessage } from '#shared/receipts/receiptMessage';
 import { DynamoCallStore, unmarshallItem } from '#shared/store/dynamoCallStore';
 import { dynamoClient } from '#shared/store/dynamoClient';
 import { DynamoReceiptStore } from '#shared/store/receiptStore';
+import { DynamoStatusProjection } from '#shared/store/statusProjection';
+import { handler as getCallHandler } from '../../../functions/getCall.ts';
+import { httpEvent, lambdaContext } from '../../support/apiGatewayEvents.ts';
 
 // test/setup/env.ts points these at the run's DynamoDB Local and its calls table (TTL on).
 const TABLE = process.env.CALLS_TABLE!;
@@ -47,6 +44,34 @@ async function itemsOf(pk: string): Promise<Record<string, unknown>[]> {
 
 const receiptItems = async (callId: string) => (await itemsOf(`CALL#${callId}`)).filter((item) => String(item.sk).startsWith('RECEIPT#'));
 const callItem = async (callId: string) => (await itemsOf(`CALL#${callId}`)).find((item) => item.sk === 'CALL');
+
+/** GET /calls/{callId} through the getCall handler: the status a caller sees. */
+async function getCall(callId: string): Promise<Record<string, any>> {
+  const response = await getCallHandler(
+    httpEvent({ method: 'GET', route: '/calls/{callId}', path: `/calls/${encodeURIComponent(callId)}`, pathParameters: { callId: encodeURIComponent(callId) } }),
+    lambdaContext(),
+  );
+  expect(response.statusCode, String(response.body)).toBe(200);
+  return JSON.parse(response.body as string) as Record<string, any>;
+}
+const statusOf = async (callId: string) => (await getCall(callId)).status as string | null;
+
+/** What publishEvents does for each new receipt item it reads from the stream (shared/events/projectStatuses.ts). */
+const projection = new DynamoStatusProjection(client, TABLE);
+async function project(callId: string): Promise<void> {
+  const stored = (await receiptItems(callId)).sort((a, b) => String(a.storedAt).localeCompare(String(b.storedAt)));
+  for (const item of stored) {
+    if (typeof item.status !== 'string') continue;
+    await projection.apply({
+      callId,
+      status: item.status as never,
+      outId: item.outId as string | undefined,
+      receivedAt: item.receivedAt as string,
+      storedAt: item.storedAt as string,
+      expiresAt: item.expiresAt as number,
+    });
+  }
+}
 
 const voiceReport = (callId: string, extra: Record<string, unknown> = {}) => ({
   call_id: callId,
@@ -172,49 +197,114 @@ describe('DynamoReceiptStore: items', () => {
     const counts = await Promise.all(callIds.map(async (callId) => (await receiptItems(callId)).length));
     expect(counts.slice(0, 30).every((count) => count === 3)).toBe(true);
     expect(counts.slice(30).every((count) => count === 1)).toBe(true);
-    const statuses = await Promise.all(callIds.map(async (callId) => (await callItem(callId))?.status));
+    const statuses = await Promise.all(callIds.map(statusOf));
     expect(new Set(statuses)).toEqual(new Set(['busy']));
+  });
+
+  it('writes receipt items only, with BatchWriteItem: no call item, no conditional write on this path', async () => {
+    const callId = newCallId();
+    const sent: string[] = [];
+    const recording = {
+      send: (command: { constructor: { name: string } }, options?: unknown) => {
+        sent.push(command.constructor.name);
+        return (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+      },
+    } as unknown as DynamoDBClient;
+
+    const { stored } = await new DynamoReceiptStore(recording, TABLE, TTL_DAYS).storeBatch([
+      message('VoiceCallReport', callReport(callId, '200101', '2024-01-15 16:30:01')),
+      message('VoiceReport', voiceReport(callId)),
+    ]);
+
+    expect(stored.size).toBe(2);
+    expect(new Set(sent)).toEqual(new Set(['BatchWriteItemCommand']));
+    expect(await callItem(callId)).toBeUndefined();
+    expect(await receiptItems(callId)).toHaveLength(2);
   });
 });
 
-describe('DynamoReceiptStore: call status (forward only)', () => {
+describe('call status: derived from the stored receipts (GET /calls/{callId}), forward only', () => {
   it('a late ringing receipt does not move a completed call back', async () => {
     const callId = newCallId();
     await store.storeBatch([message('VoiceReport', voiceReport(callId))]);
-    expect(await callItem(callId)).toMatchObject({ status: 'completed', statusRank: 3 });
+    expect(await statusOf(callId)).toBe('completed');
     await store.storeBatch([message('VoiceCallReport', callReport(callId, '200101', '2024-01-15 16:30:01'))]);
-    expect(await callItem(callId)).toMatchObject({ status: 'completed' });
+    expect(await statusOf(callId)).toBe('completed');
     expect(await receiptItems(callId)).toHaveLength(2);
   });
 
   it('out-of-order intermediate states keep the furthest one, within a batch and across batches', async () => {
     const callId = newCallId();
     await store.storeBatch([message('VoiceCallReport', [callReport(callId, '200103', '2024-01-15 16:30:05'), callReport(callId, '200101', '2024-01-15 16:30:01')])]);
-    expect((await callItem(callId))?.status).toBe('in-progress');
+    expect(await statusOf(callId)).toBe('in-progress');
     await store.storeBatch([message('VoiceCallReport', callReport(callId, '200201', '2024-01-15 16:30:03'))]);
-    expect((await callItem(callId))?.status).toBe('in-progress');
+    expect(await statusOf(callId)).toBe('in-progress');
     await store.storeBatch([message('VoiceReport', voiceReport(callId, { status_code: '200003', smart_status_code: 'NO_ANSWER', duration: '0' }))]);
-    expect((await callItem(callId))?.status).toBe('no-answer');
+    expect(await statusOf(callId)).toBe('no-answer');
   });
 
-  it('in one batch, a call that is already further does not hold back the others (transaction cancellation reasons)', async () => {
-    const [done, fresh, ringing] = [newCallId(), newCallId(), newCallId()];
-    await store.storeBatch([message('VoiceReport', voiceReport(done))]);
-    const late = message('VoiceCallReport', callReport(done, '200101', '2024-01-15 16:30:01'));
-    const finished = message('VoiceReport', voiceReport(fresh, { status_code: '200003', duration: '0' }));
-    const started = message('VoiceCallReport', callReport(ringing, '200201', '2024-01-15 16:30:02'));
-    const { stored } = await store.storeBatch([late, finished, started]);
-    expect(stored).toEqual(new Set([late.messageId, finished.messageId, started.messageId]));
-    expect((await callItem(done))?.status).toBe('completed');
-    expect((await callItem(fresh))?.status).toBe('no-answer');
-    expect((await callItem(ringing))?.status).toBe('ringing');
+  it('any order of a call\'s receipts, in any batches, reads back as the same status (property, DynamoDB Local)', async () => {
+    const receiptsOf = (callId: string): Array<[string, Record<string, unknown>]> => [
+      ['VoiceCallReport', callReport(callId, '200101', '2024-01-15 16:30:01')],
+      ['VoiceCallReport', callReport(callId, '200201', '2024-01-15 16:30:03')],
+      ['VoiceCallReport', callReport(callId, '200103', '2024-01-15 16:30:09')],
+      ['VoiceCallReport', callReport(callId, '300000', '2024-01-15 16:30:12', { dtmf: '1' })],
+      ['VoiceReport', voiceReport(callId, { status_code: '200001', smart_status_code: 'ANSWERED' })],
+      ['VoiceRecordReport', { call_id: callId, duration: 22, record_file: 'https://example.invalid/r.wav' }],
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray([0, 1, 2, 3, 4, 5], { minLength: 6, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 6, maxLength: 6 }),
+        async (order, batchSizes) => {
+          const callId = newCallId();
+          const all = receiptsOf(callId);
+          const seen: string[] = [];
+          // The permuted receipts, cut into batches (one poll round, or one push, each).
+          for (let start = 0, cut = 0; start < order.length; start += batchSizes[cut++]!) {
+            const batch = order.slice(start, start + batchSizes[cut]!).map((index) => message(all[index]![0], all[index]![1]));
+            expect((await store.storeBatch(batch)).stored.size).toBe(batch.length);
+            seen.push(String(await statusOf(callId)));
+          }
+          expect(seen.at(-1)).toBe('completed');
+          // Read after every batch: never back once finished.
+          expect(seen.slice(seen.indexOf('completed'))).toEqual(seen.slice(seen.indexOf('completed')).map(() => 'completed'));
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 
-  it('the first final status stays: a second, different final receipt does not replace it', async () => {
+  it('the call item\'s projected status moves forward only, and a final status it holds stays', async () => {
     const callId = newCallId();
     await store.storeBatch([message('VoiceReport', voiceReport(callId, { status_code: '200002' }))]);
+    await project(callId);
+    expect(await callItem(callId)).toMatchObject({ status: 'busy', statusRank: 3, updatedAt: (await receiptItems(callId))[0]!.storedAt });
+    await store.storeBatch([message('VoiceCallReport', callReport(callId, '200101', '2024-01-15 16:30:01'))]);
+    await project(callId);
+    expect(await callItem(callId)).toMatchObject({ status: 'busy' });
+    expect(await statusOf(callId)).toBe('busy');
+  });
+
+  it('the first final status stays once applied to the call item: a second, different final receipt does not replace it', async () => {
+    const callId = newCallId();
+    await store.storeBatch([message('VoiceReport', voiceReport(callId, { status_code: '200002' }))]);
+    await project(callId);
+    // Alibaba sends one VoiceReport per call; one with other content rewrites the same item.
     await store.storeBatch([message('VoiceReport', voiceReport(callId, { status_code: '200000' }))]);
+    await project(callId);
+    expect(await statusOf(callId)).toBe('busy');
     expect((await callItem(callId))?.status).toBe('busy');
+  });
+
+  it('a cancel recorded on the call item stays when the final receipt comes afterwards', async () => {
+    const callId = newCallId();
+    await calls.putPlacedCall({ callId, type: 'clickToDial', outId: 'order-3', requestId: 'REQ-3', status: 'placed', createdAt: '2024-01-15T08:30:00.000Z', updatedAt: '2024-01-15T08:30:00.000Z' });
+    expect(await calls.advanceStatus(callId, 'cancelled', '2024-01-15T08:30:05.000Z')).toBe(true);
+    await store.storeBatch([message('VoiceReport', voiceReport(callId, { status_code: '200005', smart_status_code: 'CALL_REJECTED', duration: '0' }))]);
+    expect(await getCall(callId)).toMatchObject({ status: 'cancelled', updatedAt: '2024-01-15T08:30:05.000Z' });
+    await project(callId);
+    expect(await getCall(callId)).toMatchObject({ status: 'cancelled', updatedAt: '2024-01-15T08:30:05.000Z' });
   });
 
   it('advances a call this bundle placed, and a placing write landing after a receipt keeps the receipt status', async () => {
@@ -226,11 +316,13 @@ describe('DynamoReceiptStore: call status (forward only)', () => {
 
     const late = newCallId();
     await store.storeBatch([message('VoiceReport', voiceReport(late))]);
+    await project(late);
     await calls.putPlacedCall({ ...record, callId: late });
     expect(await calls.getCall(late)).toMatchObject({ type: 'tts', outId: 'order-9', requestId: 'REQ-1', status: 'completed', createdAt: record.createdAt });
+    expect(await callItem(late)).toMatchObject({ status: 'completed', type: 'tts' });
   });
 
-  it('calls placed elsewhere are stored and readable, with type null', async () => {
+  it('calls placed elsewhere are stored and readable, with type null; the projection keeps a status-only call item for them', async () => {
     const elsewhere = newCallId();
     const delivery = message('VoiceReport', voiceReport(elsewhere, { out_id: 'theirs-1' }));
     await store.storeBatch([delivery]);
@@ -239,8 +331,13 @@ describe('DynamoReceiptStore: call status (forward only)', () => {
     // Known since its first receipt was enqueued.
     expect(call?.createdAt).toBe(new Date(delivery.enqueueTime).toISOString());
     expect(call?.receipts).toHaveLength(1);
+    expect(await callItem(elsewhere)).toBeUndefined();
+
+    await project(elsewhere);
     const item = await callItem(elsewhere);
+    expect(item).toMatchObject({ callId: elsewhere, status: 'completed', outId: 'theirs-1', createdAt: new Date(delivery.enqueueTime).toISOString() });
     expect(Math.abs((item!.expiresAt as number) - (Math.floor(Date.now() / 1000) + TTL_DAYS * 86_400))).toBeLessThan(60);
+    expect(await calls.getCall(elsewhere)).toEqual(call);
 
     // Only a recording: no status, still readable.
     const recordedOnly = newCallId();
@@ -281,27 +378,6 @@ describe('DynamoReceiptStore: DynamoDB failing', () => {
     expect(await receiptItems(callId)).toHaveLength(1);
   });
 
-  it('a message whose status update fails is not stored (so it is not deleted), its receipt item notwithstanding', async () => {
-    const [ok, blocked] = [newCallId(), newCallId()];
-    const failing = faulty((command) => {
-      const keys = command instanceof UpdateItemCommand ? [command.input.Key] : command instanceof TransactWriteItemsCommand ? (command.input.TransactItems ?? []).map((item) => item.Update?.Key) : [];
-      return keys.some((key) => key?.pk?.S === `CALL#${blocked}`) ? throttled() : undefined;
-    });
-    const good = message('VoiceReport', voiceReport(ok));
-    const bad = message('VoiceReport', voiceReport(blocked));
-    const failingStore = new DynamoReceiptStore(failing, TABLE, TTL_DAYS, { maxAttempts: 2 });
-    const { stored, errors } = await failingStore.storeBatch([bad]);
-    expect(stored.size).toBe(0);
-    expect(errors[0]).toMatchObject({ name: 'ThrottlingException' });
-    expect(await receiptItems(blocked)).toHaveLength(1);
-    expect(await callItem(blocked)).toBeUndefined();
-    expect((await failingStore.storeBatch([good])).stored).toEqual(new Set([good.messageId]));
-    // Redelivered once DynamoDB is back: the same item, the status now set.
-    expect((await store.storeBatch([bad])).stored).toEqual(new Set([bad.messageId]));
-    expect(await receiptItems(blocked)).toHaveLength(1);
-    expect((await callItem(blocked))?.status).toBe('completed');
-  });
-
   it('an item DynamoDB refuses outright is isolated; its message is kept raw as invalid, the others are written', async () => {
     const [poisoned, healthy] = [newCallId(), newCallId()];
     const refusing = faulty((command) => {
@@ -319,26 +395,6 @@ describe('DynamoReceiptStore: DynamoDB failing', () => {
     const invalid = (await itemsOf('INVALID#VoiceReport')).find((item) => item.messageId === bad.messageId);
     expect(invalid).toMatchObject({ reason: expect.stringContaining('ValidationException') });
     expect(JSON.parse(invalid!.rawBody as string)).toEqual([expect.objectContaining({ call_id: poisoned })]);
-  });
-
-  it('a status transaction cancelled by a conflict is sent again', async () => {
-    const [a, b] = [newCallId(), newCallId()];
-    let conflicts = 0;
-    const contended = faulty((command) => {
-      if (command instanceof TransactWriteItemsCommand && conflicts++ === 0) {
-        return Object.assign(new Error('Transaction cancelled'), {
-          name: 'TransactionCanceledException',
-          CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
-        });
-      }
-      return undefined;
-    });
-    const messages = [message('VoiceReport', voiceReport(a)), message('VoiceReport', voiceReport(b, { status_code: '200002' }))];
-    const { stored } = await new DynamoReceiptStore(contended, TABLE, TTL_DAYS).storeBatch(messages);
-    expect(stored.size).toBe(2);
-    expect(conflicts).toBe(2);
-    expect((await callItem(a))?.status).toBe('completed');
-    expect((await callItem(b))?.status).toBe('busy');
   });
 
   it('throttled BatchWriteItem past its attempts: nothing counts as stored', async () => {
@@ -363,8 +419,7 @@ describe('DynamoReceiptStore: DynamoDB failing', () => {
 
 describe('GET /calls/{callId} (getCall handler)', () => {
   it('returns the call with its receipts: normalised fields and the raw body', async () => {
-    const { handler } = await import('../../../functions/getCall.ts');
-    const { httpEvent, lambdaContext } = await import('../../support/apiGatewayEvents.ts');
+    const handler = getCallHandler;
     const callId = newCallId();
     const raw = voiceReport(callId, { out_id: 'theirs-7' });
     await store.storeBatch([
@@ -389,8 +444,7 @@ describe('GET /calls/{callId} (getCall handler)', () => {
   });
 
   it('an unknown call is still 404', async () => {
-    const { handler } = await import('../../../functions/getCall.ts');
-    const { httpEvent, lambdaContext } = await import('../../support/apiGatewayEvents.ts');
+    const handler = getCallHandler;
     const callId = newCallId();
     const response = await handler(httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId } }), lambdaContext());
     expect(response.statusCode).toBe(404);

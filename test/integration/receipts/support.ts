@@ -10,7 +10,8 @@
  * The invariants every scenario checks (design.md "Receipts"):
  * - zero loss: every enqueued receipt is an item in DynamoDB (or, for a poison body, an INVALID# item);
  * - zero duplicates: exactly one item per natural key (spec §5.5 dedup keys);
- * - no status regression: a finished call stays finished;
+ * - no status regression: a finished call stays finished (as GET /calls/{callId} shows it: the status
+ *   is derived from the stored receipts; the poller writes receipt items only);
  * - a delete goes out only for a message whose item is already in DynamoDB (DeleteAudit);
  * - the queues end empty once a final clean poll ran.
  */
@@ -138,6 +139,25 @@ export function getCall(bundle: ReceiptsBundle, callId: string): Promise<HttpRes
     path: `/calls/${encodeURIComponent(callId)}`,
     pathParameters: { callId: encodeURIComponent(callId) },
   });
+}
+
+/**
+ * The status GET /calls/{callId} shows for each of `callIds`, `concurrency` requests at a time
+ * (the handler in process, its DynamoDB Query against DynamoDB Local).
+ */
+export async function statusesViaGet(bundle: ReceiptsBundle, callIds: readonly string[], concurrency = 8): Promise<Map<string, unknown>> {
+  const statuses = new Map<string, unknown>();
+  let next = 0;
+  const lane = async () => {
+    while (next < callIds.length) {
+      const callId = callIds[next++]!;
+      const response = await getCall(bundle, callId);
+      expect(response.status, `${callId}: ${response.text}`).toBe(200);
+      statuses.set(callId, response.body.status);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, callIds.length) }, lane));
+  return statuses;
 }
 
 /** POST /calls/{callId}/cancel through the cancelCall handler. */

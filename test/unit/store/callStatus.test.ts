@@ -1,0 +1,130 @@
+/**
+ * The status a call shows (GET /calls/{callId}) is a fold of its call item's status and its stored
+ * receipts' statuses (shared/store/callStatus.ts). These properties pin down that it is the same
+ * rule the forward-only conditional updates apply, and that it does not depend on order.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { deriveCallStatus, type ReceiptStatusSource } from '#shared/store/callStatus';
+import { STATUS_RANK, type CallStatus } from '#shared/store/callStore';
+
+const STATUSES = Object.keys(STATUS_RANK) as CallStatus[];
+const RECEIPT_STATUSES: CallStatus[] = ['ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'];
+
+/** Seconds of one minute as ISO times: collisions (the same storedAt) are likely, on purpose. */
+const iso = fc.integer({ min: 0, max: 59 }).map((second) => `2026-11-24T15:41:${String(second).padStart(2, '0')}.000Z`);
+
+const receipt: fc.Arbitrary<ReceiptStatusSource> = fc.record({
+  status: fc.option(fc.constantFrom(...RECEIPT_STATUSES), { nil: undefined }),
+  storedAt: iso,
+  messageType: fc.constantFrom('VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'),
+  naturalKey: fc.stringMatching(/^[a-z0-9]{1,6}$/),
+});
+/** A call's receipts: one item per natural key, as in the table. */
+const receipts = fc.uniqueArray(receipt, { maxLength: 8, selector: (entry) => `${entry.messageType}#${entry.naturalKey}` });
+const callItem = fc.option(fc.record({ status: fc.constantFrom(...STATUSES), updatedAt: iso }), { nil: undefined });
+
+/**
+ * What the conditional updates did before the fold existed: start from the call item's status and
+ * apply each receipt in the order it was stored, only when it ranks strictly higher
+ * (`attribute_not_exists(statusRank) OR statusRank < :rank`). Same-instant receipts go in key order.
+ */
+function sequentialConditionalUpdates(call: { status: CallStatus } | undefined, stored: readonly ReceiptStatusSource[]): CallStatus | undefined {
+  let status = call?.status;
+  const ordered = [...stored].sort((a, b) =>
+    a.storedAt !== b.storedAt ? String(a.storedAt).localeCompare(String(b.storedAt)) : `${a.messageType}#${a.naturalKey}` < `${b.messageType}#${b.naturalKey}` ? -1 : 1,
+  );
+  for (const entry of ordered) {
+    const next = entry.status as CallStatus | undefined;
+    if (next !== undefined && (status === undefined || STATUS_RANK[next] > STATUS_RANK[status])) status = next;
+  }
+  return status;
+}
+
+describe('deriveCallStatus', () => {
+  it('is the forward-only conditional update rule, applied in the order the receipts were stored', () => {
+    fc.assert(
+      fc.property(callItem, receipts, (call, stored) => {
+        expect(deriveCallStatus(call, stored)?.status).toBe(sequentialConditionalUpdates(call, stored));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('gives the same status and time whatever order the receipts are read in', () => {
+    fc.assert(
+      fc.property(
+        callItem,
+        receipts.chain((stored) => fc.tuple(fc.constant(stored), fc.shuffledSubarray(stored, { minLength: stored.length, maxLength: stored.length }))),
+        (call, [stored, permuted]) => {
+          expect(deriveCallStatus(call, permuted)).toEqual(deriveCallStatus(call, stored));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('never moves backwards: a late receipt (stored after the others) keeps the status or moves it to a higher rank; a final status stays', () => {
+    fc.assert(
+      fc.property(callItem, receipts, receipt, (call, stored, extra) => {
+        fc.pre(!stored.some((entry) => entry.messageType === extra.messageType && entry.naturalKey === extra.naturalKey));
+        // After every generated time (they are all within 15:41).
+        const late = { ...extra, storedAt: '2026-11-24T15:42:00.000Z' };
+        const before = deriveCallStatus(call, stored)?.status;
+        const after = deriveCallStatus(call, [...stored, late])?.status;
+        if (before === undefined) return;
+        expect(STATUS_RANK[after!]).toBeGreaterThanOrEqual(STATUS_RANK[before]);
+        if (STATUS_RANK[before] === STATUS_RANK.completed) expect(after).toBe(before);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('whatever the order receipts arrive in, the status read after each one never goes down in rank', () => {
+    fc.assert(
+      fc.property(callItem, receipts, (call, stored) => {
+        const ranks = stored.map((_, count) => deriveCallStatus(call, stored.slice(0, count + 1))?.status).map((status) => (status === undefined ? -1 : STATUS_RANK[status]));
+        expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('a late ringing receipt does not move a completed call back', () => {
+    const derived = deriveCallStatus({ status: 'placed', updatedAt: '2026-11-24T15:41:00.000Z' }, [
+      { status: 'completed', storedAt: '2026-11-24T15:41:31.000Z', messageType: 'VoiceReport', naturalKey: 'c' },
+      { status: 'ringing', storedAt: '2026-11-24T15:41:40.000Z', messageType: 'VoiceCallReport', naturalKey: 'c#200101' },
+    ]);
+    expect(derived).toEqual({ status: 'completed', updatedAt: '2026-11-24T15:41:31.000Z' });
+  });
+
+  it('a cancel recorded on the call item stays against a final receipt stored after it; a final receipt stored first is not replaced by it', () => {
+    const voiceReport = { status: 'failed', storedAt: '2026-11-24T15:41:31.000Z', messageType: 'VoiceReport', naturalKey: 'c' };
+    // cancelCall's conditional update landed first: the projection would refuse the receipt too.
+    expect(deriveCallStatus({ status: 'cancelled', updatedAt: '2026-11-24T15:41:20.000Z' }, [voiceReport])).toEqual({
+      status: 'cancelled',
+      updatedAt: '2026-11-24T15:41:20.000Z',
+    });
+    // The receipt was projected first: cancelCall's update was refused, the call item holds the receipt's status.
+    expect(deriveCallStatus({ status: 'failed', updatedAt: voiceReport.storedAt }, [voiceReport])?.status).toBe('failed');
+  });
+
+  it('updatedAt: the receipt that set the status, never before the call item was written; unchanged once projected', () => {
+    const call = { status: 'placed', updatedAt: '2026-11-24T15:41:00.000Z' };
+    const ringing = { status: 'ringing', storedAt: '2026-11-24T15:41:05.000Z', messageType: 'VoiceCallReport', naturalKey: 'a' };
+    const busy = { status: 'busy', storedAt: '2026-11-24T15:41:20.000Z', messageType: 'VoiceReport', naturalKey: 'b' };
+    expect(deriveCallStatus(call, [busy, ringing])).toEqual({ status: 'busy', updatedAt: busy.storedAt });
+    // The projection writes the receipt's storedAt as the call item's updatedAt.
+    expect(deriveCallStatus({ status: 'busy', updatedAt: busy.storedAt }, [busy, ringing])).toEqual({ status: 'busy', updatedAt: busy.storedAt });
+    // A receipt stored before the placing write landed (a race): not before the call item's own time.
+    expect(deriveCallStatus({ status: 'placed', updatedAt: '2026-11-24T15:41:30.000Z' }, [busy])).toEqual({ status: 'busy', updatedAt: '2026-11-24T15:41:30.000Z' });
+  });
+
+  it('no status at all: a call known only from a recording', () => {
+    expect(deriveCallStatus(undefined, [{ storedAt: '2026-11-24T15:41:05.000Z', messageType: 'VoiceRecordReport', naturalKey: 'a' }])).toBeUndefined();
+  });
+
+  it('ignores what is not a status (own keys only, never the prototype\'s)', () => {
+    expect(deriveCallStatus({ status: 'constructor', updatedAt: 'x' }, [{ status: 'toString', storedAt: 'y' }, { status: 42, storedAt: 'z' }])).toBeUndefined();
+  });
+});
