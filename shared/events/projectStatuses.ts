@@ -91,7 +91,7 @@ export async function projectReceiptStatuses(
       // by the condition anyway, so it costs no request.
       let known = -1;
       for (let position = 0; position < chain.length; position++) {
-        const { index, update } = chain[position]!;
+        const { update } = chain[position]!;
         const rank = STATUS_RANK[update.status];
         if (rank <= known) continue;
         let failure: PublishFailure | undefined;

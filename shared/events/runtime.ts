@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { localEndpointOptions } from '../awsEndpoint.ts';
 import { getConfig, type Config } from '../config.ts';
 import { logger, type Logger } from '../logger.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
@@ -37,13 +38,5 @@ let cached: EventsDependencies | undefined;
  * scripts/local/eventBus.ts) any static key works.
  */
 function eventBridgeClient(endpoint: string | undefined): EventBridgeClient {
-  return endpoint
-    ? new EventBridgeClient({
-        endpoint,
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        maxAttempts: 1,
-        requestHandler: REQUEST_TIMEOUTS,
-      })
-    : new EventBridgeClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
+  return new EventBridgeClient({ ...localEndpointOptions(endpoint), maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
 }

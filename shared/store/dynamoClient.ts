@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localEndpointOptions } from '../awsEndpoint.ts';
 
 const clients = new Map<string, DynamoDBClient>();
 
@@ -17,15 +18,7 @@ export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
   const key = endpoint ?? 'aws';
   let client = clients.get(key);
   if (!client) {
-    client = endpoint
-      ? new DynamoDBClient({
-          endpoint,
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          maxAttempts: 3,
-          requestHandler: REQUEST_TIMEOUTS,
-        })
-      : new DynamoDBClient({ maxAttempts: 3, requestHandler: REQUEST_TIMEOUTS });
+    client = new DynamoDBClient({ ...localEndpointOptions(endpoint), maxAttempts: 3, requestHandler: REQUEST_TIMEOUTS });
     clients.set(key, client);
   }
   return client;

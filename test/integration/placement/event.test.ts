@@ -3,23 +3,13 @@
  * against the sandbox, DynamoDB Local's calls table (REJECTED items) and its idempotency table.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlibabaError } from '#shared/errors';
 import { eventBridgeEvent, sqsEvent } from '../../support/triggerEvents.ts';
 import { freshNumber } from '../handlers/harness.ts';
-import { readRejected, startPlacementHandlers, type PlacementHarness } from './harness.ts';
+import { readRejected, usePlacementHandlers } from './harness.ts';
 
-let harness: PlacementHarness;
-
-beforeAll(async () => {
-  harness = await startPlacementHandlers();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-beforeEach(() => {
-  harness.sandbox.control.reset();
-});
+const harness = usePlacementHandlers();
 
 function voice(calledNumber = freshNumber()): Record<string, unknown> {
   return { type: 'voice', calledNumber, voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav', playTimes: 2, outId: 'ev-1' };

@@ -4,8 +4,10 @@
  * table. Like test/integration/handlers/harness.ts, the sandbox is started and the bundle pointed at
  * it BEFORE the handler modules are imported (their cold start reads the configuration).
  */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { testDynamo } from '../../support/callsTable.ts';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
@@ -17,6 +19,24 @@ export interface PlacementHarness {
   placeCallsFromQueue: (event: SQSEvent, context?: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
   placeCallFromEvent: (event: EventBridgeEvent<string, unknown>, context?: ReturnType<typeof lambdaContext>) => Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The harness for one test file: started before its tests, stopped after them, the sandbox reset
+ * before each test. The object is filled in by `beforeAll`, so use it inside tests only.
+ */
+export function usePlacementHandlers(): PlacementHarness {
+  const harness = {} as PlacementHarness;
+  beforeAll(async () => {
+    Object.assign(harness, await startPlacementHandlers());
+  });
+  afterAll(async () => {
+    await harness.stop?.();
+  });
+  beforeEach(() => {
+    harness.sandbox.control.reset();
+  });
+  return harness;
 }
 
 /** Starts a sandbox (flow control on unless told), points the bundle at it, loads the handlers. */
@@ -44,17 +64,7 @@ export async function startPlacementHandlers(options: { flowControl?: boolean } 
   };
 }
 
-let dynamo: DynamoDBClient | undefined;
-
-/** DynamoDB Local, as the tests read it (not through the bundle's code). */
-export function testDynamo(): DynamoDBClient {
-  dynamo ??= new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return dynamo;
-}
+export { testDynamo } from '../../support/callsTable.ts';
 
 /** The REJECTED items of `source` for these message or event ids (README: how operators query them). */
 export async function readRejected(source: 'sqs' | 'eventbridge', messageIds: readonly string[]): Promise<Record<string, any>[]> {

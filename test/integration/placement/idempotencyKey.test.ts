@@ -4,7 +4,7 @@
  * idempotency table.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   IDEMPOTENCY_KEY_NAMESPACE,
   idempotencyKeys,
@@ -15,19 +15,9 @@ import {
 import { createIdempotencyStore } from '#shared/store/idempotencyStore';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { eventually, expectNoInternalDetail, expectProblem, expectValidationProblem, freshNumber, invoke, type HttpResponse } from '../handlers/harness.ts';
-import { startPlacementHandlers, testDynamo, type PlacementHarness } from './harness.ts';
+import { usePlacementHandlers, testDynamo } from './harness.ts';
 
-let harness: PlacementHarness;
-
-beforeAll(async () => {
-  harness = await startPlacementHandlers();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-beforeEach(() => {
-  harness.sandbox.control.reset();
-});
+const harness = usePlacementHandlers();
 
 function ttsBody(calledNumber = freshNumber()): Record<string, unknown> {
   return { type: 'tts', calledNumber, ttsCode: 'TTS_123456789', ttsParam: { code: '1234' }, outId: 'order-17' };

@@ -3,26 +3,16 @@
  * sandbox, DynamoDB Local's calls table (REJECTED items) and its idempotency table.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
 import { placementDependencies } from '#shared/placementRuntime';
 import { logger } from '#shared/logger';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { redelivered, sqsEvent, type QueuedMessage } from '../../support/triggerEvents.ts';
 import { freshNumber, invoke } from '../handlers/harness.ts';
-import { readRejected, startPlacementHandlers, type PlacementHarness } from './harness.ts';
+import { readRejected, usePlacementHandlers } from './harness.ts';
 
-let harness: PlacementHarness;
-
-beforeAll(async () => {
-  harness = await startPlacementHandlers();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-beforeEach(() => {
-  harness.sandbox.control.reset();
-});
+const harness = usePlacementHandlers();
 
 const THROTTLED_NUMBER = '13900000006'; // sandbox: isv.BUSINESS_LIMIT_CONTROL every time
 const ILLEGAL_NUMBER = '13900000001'; // sandbox: isv.MOBILE_NUMBER_ILLEGAL

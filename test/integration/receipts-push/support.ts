@@ -6,12 +6,10 @@
  * RECEIPT_PUSH_TOKEN (and any endpoint a test file changes) must be set before `loadPushHandler()`.
  */
 import { randomBytes } from 'node:crypto';
-import { GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { expect } from 'vitest';
-import { unmarshallItem } from '#shared/store/dynamoCallStore';
-import { dynamoClient } from '#shared/store/dynamoClient';
 import { httpEvent, lambdaContext } from '../../support/apiGatewayEvents.ts';
+import { callItemOf, itemsOf, receiptItemsOf, type Item } from '../../support/callsTable.ts';
 
 /** The token the tests configure (RECEIPT_PUSH_TOKEN): 32 URL-safe characters. */
 export const TEST_PUSH_TOKEN = 'push-test-token-7c1f0e9ad24b53e8';
@@ -136,31 +134,7 @@ export const callReport = (callId: string, statusCode: string, statusTime: strin
   ...extra,
 });
 
-export type Item = Record<string, any>;
-
-const client = () => dynamoClient(process.env.DYNAMODB_ENDPOINT);
-
-export async function itemsOf(pk: string): Promise<Item[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client().send(
-      new QueryCommand({
-        TableName: process.env.CALLS_TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items.map(unmarshallItem);
-}
-
-export const receiptItemsOf = async (callId: string): Promise<Item[]> =>
-  (await itemsOf(`CALL#${callId}`)).filter((item) => String(item.sk).startsWith('RECEIPT#'));
+export { callItemOf, itemsOf, receiptItemsOf, type Item };
 
 /**
  * The call as GET /calls/{callId} (the getCall handler, in process) shows it: its status derived from
@@ -172,14 +146,6 @@ export async function getCallOf(callId: string): Promise<Item> {
   const response = await handler(httpEvent({ method: 'GET', route: '/calls/{callId}', path, pathParameters: { callId: encodeURIComponent(callId) } }), lambdaContext());
   expect(response.statusCode, String(response.body)).toBe(200);
   return JSON.parse(response.body as string) as Item;
-}
-
-/** The raw call item (pk CALL#<callId>, sk CALL), when there is one. */
-export async function callItemOf(callId: string): Promise<Item | undefined> {
-  const { Item } = await client().send(
-    new GetItemCommand({ TableName: process.env.CALLS_TABLE, Key: { pk: { S: `CALL#${callId}` }, sk: { S: 'CALL' } }, ConsistentRead: true }),
-  );
-  return Item ? unmarshallItem(Item) : undefined;
 }
 
 /** The INVALID# items a push produced (their messageId is `push-<requestId>` or `push-<requestId>-<index>`). */

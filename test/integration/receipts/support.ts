@@ -17,13 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  ScanCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
@@ -33,6 +27,7 @@ import type { ReceiptsDependencies } from '#shared/receiptsRuntime';
 import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
+import { callItemOf, getItem, itemsOf, receiptItemsOf, testDynamo, type Item } from '../../support/callsTable.ts';
 
 export const MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -241,48 +236,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Re
 // ---------------------------------------------------------------------------------------------
 // DynamoDB Local, read back by key (or by a scan filtered on this test's prefix)
 
-let dynamo: DynamoDBClient | undefined;
-
-export function testDynamo(): DynamoDBClient {
-  dynamo ??= new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return dynamo;
-}
-
-export type Item = Record<string, any>;
-
-export async function itemsOf(pk: string): Promise<Item[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await testDynamo().send(
-      new QueryCommand({
-        TableName: process.env.CALLS_TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items.map(unmarshallItem);
-}
-
-export async function getItem(pk: string, sk: string): Promise<Item | undefined> {
-  const { Item } = await testDynamo().send(
-    new GetItemCommand({ TableName: process.env.CALLS_TABLE, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
-  );
-  return Item ? unmarshallItem(Item) : undefined;
-}
-
-export const receiptItemsOf = async (callId: string): Promise<Item[]> =>
-  (await itemsOf(`CALL#${callId}`)).filter((item) => String(item.sk).startsWith('RECEIPT#'));
-export const callItemOf = async (callId: string): Promise<Item | undefined> => getItem(`CALL#${callId}`, 'CALL');
+export { callItemOf, getItem, itemsOf, receiptItemsOf, testDynamo, type Item };
 
 /** Every item whose pk starts with `CALL#<prefix>` (a parallel, filtered scan of the shared table). */
 export async function itemsWithPrefix(prefix: string): Promise<Item[]> {
