@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDeleteBody, escapeXml, parseDeleteFailures, parseErrorDocument, parseReceiveResponse, MnsXmlError } from '#shared/receipts/mnsXml';
+import { buildDeleteBody, escapeXml, parseDeleteFailures, parseErrorDocument, parseReceiveResponse, parseReceiveResponseGeneral, scanReceiveResponse, MnsXmlError } from '#shared/receipts/mnsXml';
 import { classifyMnsFailure } from '#shared/receipts/mnsErrors';
 
 const NS = 'http://mns.aliyuncs.com/doc/v1/';
@@ -65,6 +66,72 @@ describe('parseReceiveResponse (spec §6.3)', () => {
     ['broken XML', '<Messages><Message>'],
   ])('rejects %s', (_label, xml) => {
     expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+});
+
+describe('parseReceiveResponse: the direct scan reads every document as the general XML parser does', () => {
+  const FIELDS = ['MessageId', 'ReceiptHandle', 'MessageBodyMD5', 'MessageBody', 'EnqueueTime', 'NextVisibleTime', 'FirstDequeueTime', 'DequeueCount', 'Priority'] as const;
+  const space = fc.stringMatching(/^[ \t\r\n]{0,3}$/);
+  // Text as an XML writer escapes it, sometimes with character references instead (`&#13;`, `&#x26;`).
+  const escapedText = fc
+    .array(
+      fc.oneof(
+        fc.string({ unit: 'grapheme', maxLength: 12 }).map((text) => escapeXml(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''))),
+        fc.constantFrom('&#13;', '&#10;', '&#x26;', '&#60;', '&#x1F600;', '&amp;lt;', ' ', '\r\n', '\t'),
+        fc.base64String({ maxLength: 40 }),
+      ),
+      { maxLength: 6 },
+    )
+    .map((parts) => parts.join(''));
+  const field = (name: string) => fc.tuple(space, fc.oneof({ weight: 5, arbitrary: escapedText }, { weight: 1, arbitrary: fc.constant(null) })).map(([before, text]) => (text === null ? `${before}<${name}/>` : `${before}<${name}>${text}</${name}>`));
+  const messageXml = fc.tuple(fc.subarray([...FIELDS], { minLength: 2 }), space).chain(([names, after]) =>
+    fc.tuple(...names.map(field)).map((parts) => `<Message>${parts.join('')}${after}</Message>`),
+  );
+  const document = fc
+    .tuple(fc.boolean(), space, fc.array(fc.tuple(space, messageXml), { maxLength: 5 }), space, fc.boolean())
+    .map(([declaration, before, messages, after, selfClose]) => {
+      const head = `${declaration ? '<?xml version="1.0" encoding="UTF-8"?>' : ''}${before}`;
+      if (selfClose && messages.length === 0) return `${head}<Messages xmlns="${NS}"/>${after}`;
+      return `${head}<Messages xmlns="${NS}">${messages.map(([gap, xml]) => gap + xml).join('')}${after}</Messages>${after}`;
+    });
+
+  const outcome = (read: (xml: string) => unknown, xml: string): unknown => {
+    try {
+      return { messages: read(xml) };
+    } catch (error) {
+      return { error: (error as Error).name };
+    }
+  };
+
+  it('on 1,000 generated documents of the documented shape', () => {
+    fc.assert(
+      fc.property(document, (xml) => {
+        // The scan reads each of them itself (none is left to the general parser)...
+        expect(scanReceiveResponse(xml)).toBeDefined();
+        // ...and reads it as the general parser does.
+        expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it.each([
+    ['a namespace prefix', `<m:Messages xmlns:m="${NS}"><m:Message><m:MessageId>M</m:MessageId><m:ReceiptHandle>H</m:ReceiptHandle></m:Message></m:Messages>`],
+    ['a comment', `<Messages><!-- x --><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a CDATA body', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody><![CDATA[a<b]]></MessageBody></Message></Messages>`],
+    ['an HTML entity', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&nbsp;b&copy;</MessageBody></Message></Messages>`],
+    ['a repeated field', `<Messages><Message><MessageId>M</MessageId><MessageId>N</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a nested element', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody><b>x</b></MessageBody></Message></Messages>`],
+    ['attributes on Message', `<Messages><Message id="1"><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['an unknown element', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Other/></Messages>`],
+    ['a longer root name', `<MessagesList><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></MessagesList>`],
+    ['trailing text', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>tail`],
+    ['an unterminated entity', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&amp b</MessageBody></Message></Messages>`],
+    ['a mismatched closing tag', `<Messages><Message><MessageId>M</MessageBody><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a truncated document', `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</Rece`],
+  ])('on %s: leaves it to the general parser, with the same result', (_label, xml) => {
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
   });
 });
 
