@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -20,6 +21,14 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 export const callPk = (callId: string): string => `CALL#${callId}`;
 
+/**
+ * A conditional write refused because its condition did not hold. By name too: an error that
+ * crossed a bundle boundary (or a test double) is not an instance of this bundle's class.
+ */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
 export function expiresAtSeconds(fromIso: string, retentionDays: number): number {
   return Math.floor(Date.parse(fromIso) / 1000) + retentionDays * 86_400;
 }
@@ -32,19 +41,46 @@ export class DynamoCallStore implements CallStore {
   ) {}
 
   /**
-   * Upserts the call's own fields. A receipt's status can be projected onto the call item (and
-   * create a status-only item, statusProjection.ts) before this write lands, so the status and its
-   * rank are only set when absent: a receipt's progress is kept.
+   * Stores the call's own fields. Nearly always the call item does not exist yet, and one PutItem
+   * (conditional on that) writes it: the cheapest write there is, and what every placement pays.
+   * A receipt's status can be projected onto the call item first, creating a status-only item
+   * (statusProjection.ts), when the receipt was stored and streamed before this write landed; then
+   * the condition fails and an UpdateItem merges the call's fields in, setting the status and its
+   * rank only where absent, so the receipt's progress is kept.
    */
   async putPlacedCall(call: CallRecord): Promise<void> {
     const { callId, status, createdAt, updatedAt, ...fields } = call;
+    const expiresAt = expiresAtSeconds(createdAt, this.retentionDays);
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: marshallItem({
+            pk: callPk(callId),
+            sk: CALL_SK,
+            ...defined,
+            callId,
+            status,
+            statusRank: STATUS_RANK[status],
+            createdAt,
+            updatedAt,
+            [TTL_ATTRIBUTE]: expiresAt,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
     const values: Record<string, unknown> = {
       ':callId': callId,
       ':status': status,
       ':rank': STATUS_RANK[status],
       ':createdAt': createdAt,
       ':updatedAt': updatedAt,
-      ':expiresAt': expiresAtSeconds(createdAt, this.retentionDays),
+      ':expiresAt': expiresAt,
     };
     const names: Record<string, string> = { '#status': 'status', '#ttl': TTL_ATTRIBUTE };
     const assignments = [
@@ -55,8 +91,7 @@ export class DynamoCallStore implements CallStore {
       'statusRank = if_not_exists(statusRank, :rank)',
       'updatedAt = if_not_exists(updatedAt, :updatedAt)',
     ];
-    for (const [field, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
+    for (const [field, value] of Object.entries(defined)) {
       names[`#${field}`] = field;
       values[`:${field}`] = value;
       assignments.push(`#${field} = :${field}`);
@@ -133,7 +168,7 @@ export class DynamoCallStore implements CallStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -10,9 +10,9 @@
  *   pk = CALL#<callId>   sk = CALL   status, statusRank, updatedAt (and, for a call placed elsewhere,
  *                                    callId, createdAt, outId, expiresAt: a status-only item)
  */
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { STATUS_RANK, type CallStatus } from './callStore.ts';
-import { CALL_SK, TTL_ATTRIBUTE, callPk, marshallItem } from './dynamoCallStore.ts';
+import { CALL_SK, TTL_ATTRIBUTE, callPk, isConditionalCheckFailed, marshallItem } from './dynamoCallStore.ts';
 
 /** The status a stored receipt implies for its call, with what the call item takes from the receipt. */
 export interface ReceiptStatus {
@@ -52,7 +52,7 @@ export class DynamoStatusProjection implements StatusProjection {
       return true;
     } catch (error) {
       // The call is already as far or further: nothing to do, and that is success.
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -311,15 +311,25 @@ describe('call status: derived from the stored receipts (GET /calls/{callId}), f
     const placed = newCallId();
     const record = { callId: placed, type: 'tts' as const, outId: 'order-9', requestId: 'REQ-1', status: 'placed' as const, createdAt: '2024-01-15T08:30:00.000Z', updatedAt: '2024-01-15T08:30:00.000Z' };
     await calls.putPlacedCall(record);
+    // A new call: one conditional PutItem writes the whole item.
+    expect(await callItem(placed)).toEqual({
+      pk: `CALL#${placed}`,
+      sk: 'CALL',
+      ...record,
+      statusRank: 0,
+      expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + TTL_DAYS * 86_400,
+    });
     await store.storeBatch([message('VoiceCallReport', callReport(placed, '200201', '2024-01-15 16:30:03'))]);
     expect(await calls.getCall(placed)).toMatchObject({ callId: placed, type: 'tts', outId: 'order-9', status: 'ringing' });
 
     const late = newCallId();
     await store.storeBatch([message('VoiceReport', voiceReport(late))]);
     await project(late);
+    const projected = await callItem(late);
     await calls.putPlacedCall({ ...record, callId: late });
     expect(await calls.getCall(late)).toMatchObject({ type: 'tts', outId: 'order-9', requestId: 'REQ-1', status: 'completed', createdAt: record.createdAt });
-    expect(await callItem(late)).toMatchObject({ status: 'completed', type: 'tts' });
+    // The item existed: the call's fields were merged in, the projected status and its time kept.
+    expect(await callItem(late)).toMatchObject({ status: 'completed', statusRank: projected!.statusRank, updatedAt: projected!.updatedAt, type: 'tts', requestId: 'REQ-1', createdAt: record.createdAt });
   });
 
   it('calls placed elsewhere are stored and readable, with type null; the projection keeps a status-only call item for them', async () => {

@@ -423,7 +423,7 @@ describe('serverless package --stage test (offline)', () => {
 
     /** Exactly what each function may do (README "Security"), and nothing else. */
     const EXPECTED: Record<FunctionName, string[]> = {
-      placeCall: [logs('placeCall'), statement(['dynamodb:UpdateItem'], calls), idempotencyAccess, readCredentials],
+      placeCall: [logs('placeCall'), statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls), idempotencyAccess, readCredentials],
       placeCallsFromQueue: [
         logs('placeCallsFromQueue'),
         statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls),
