@@ -97,7 +97,10 @@ export function timeNodeProcess(args: readonly string[], options: SpawnOptions &
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // Without a listener an IPC 'error' (EPIPE after the worker died) would crash the bench and leave
+  // its other processes running; the send callback and 'exit' below report it instead.
+  child.on('error', () => undefined);
+  child.once('exit', (code, signal) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       clearTimeout(timer);
       if (code === 0) resolve({ wallMs, stdout });
@@ -135,6 +138,9 @@ export function forkWorker(script: string, env: NodeJS.ProcessEnv, options: { cw
     if (message.ok) waiting.resolve(message.result);
     else waiting.reject(new Error(message.error ?? 'worker failed'));
   });
+  // Without a listener an IPC 'error' (EPIPE after the worker died) would crash the bench and leave
+  // its other processes running; the send callback and 'exit' below report it instead.
+  child.on('error', () => undefined);
   child.once('exit', (code, signal) => {
     for (const [id, waiting] of pending) {
       clearTimeout(waiting.timer);
@@ -156,7 +162,14 @@ export function forkWorker(script: string, env: NodeJS.ProcessEnv, options: { cw
           reject(new Error(`worker ${script} did not answer ${type} within ${timeoutMs} ms`));
         }, timeoutMs);
         pending.set(id, { resolve, reject, timer });
-        child.send({ id, type, payload });
+        // A worker that died between the check above and this send (EPIPE) fails this request,
+        // not the whole run: the caller's row reports it and the run still cleans up.
+        child.send({ id, type, payload }, (error) => {
+          if (!error || !pending.has(id)) return;
+          pending.delete(id);
+          clearTimeout(timer);
+          reject(new Error(`worker ${script} could not be sent ${type}: ${error.message}; ${stderr.trim().slice(-600)}`));
+        });
       });
     },
     stop: () => stopChild(child),
