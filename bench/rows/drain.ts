@@ -88,7 +88,7 @@ interface OursResult {
   error?: string;
   peakRssMb: number;
   rssAfterLoadMb: number;
-  /** V8's heap size limit in the worker (what --max-old-space-size made of it), MB. */
+  /** V8's heap size limit in the worker (what NODE_OPTIONS made of it), MB. */
   heapLimitMb: number;
   /** Peaks of process.memoryUsage() sampled every 250 ms during the drain, in MB. */
   sampledPeakMb: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
