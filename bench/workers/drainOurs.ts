@@ -8,18 +8,12 @@
 import { createRequire } from 'node:module';
 import { getHeapStatistics } from 'node:v8';
 import type { Context } from 'aws-lambda';
+import type { QueueDrainStats } from '../../shared/receipts/poller.ts';
 import { lambdaContext } from '../../test/support/apiGatewayEvents.ts';
 import { serveWorker } from '../lib/workerProtocol.ts';
 
-interface QueueCounts {
-  received: number;
-  stored: number;
-  deleted: number;
-  invalid: number;
-  deleteFailures: number;
-  notStored: number;
-  stoppedBecause: string;
-}
+/** The counters of the poller's per-queue stats this worker adds up. */
+type QueueCounts = Pick<QueueDrainStats, 'received' | 'stored' | 'deleted' | 'invalid' | 'deleteFailures' | 'notStored' | 'stoppedBecause'>;
 type Handler = (event: unknown, context: Context) => Promise<{ queues: QueueCounts[] }>;
 
 let handler: Handler | undefined;

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { expect } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 import { httpEvent, lambdaContext, type HttpEventInput } from '../../support/apiGatewayEvents.ts';
+import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 
 export type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -37,7 +38,7 @@ const CHANGED_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_SIGNATURE_VERSION'] 
 
 /** Starts a sandbox, points the bundle at it, then loads the handlers (their cold start). */
 export async function startHandlers(options: { signatureVersion?: 'v1' | 'v3'; flowControl?: boolean } = {}): Promise<Harness> {
-  const saved = Object.fromEntries(CHANGED_VARIABLES.map((name) => [name, process.env[name]]));
+  const saved = saveEnvironment(CHANGED_VARIABLES);
   const sandbox = await startSandbox({ port: 0, ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}) });
   process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
   if (options.signatureVersion) process.env.ALIYUN_SIGNATURE_VERSION = options.signatureVersion;
@@ -55,12 +56,7 @@ export async function startHandlers(options: { signatureVersion?: 'v1' | 'v3'; f
     getCall: get.handler as Handler,
     async stop() {
       await sandbox.close();
-      const { destroyPools } = await import('#shared/alibaba/pool');
-      await destroyPools();
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      await releaseBundle(saved);
     },
   };
 }

@@ -4,12 +4,10 @@
  * table. Like test/integration/handlers/harness.ts, the sandbox is started and the bundle pointed at
  * it BEFORE the handler modules are imported (their cold start reads the configuration).
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { testDynamo } from '../../support/callsTable.ts';
+import { itemsOf } from '../../support/callsTable.ts';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
-import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import type { Handler } from '../handlers/harness.ts';
 
@@ -68,20 +66,5 @@ export { testDynamo } from '../../support/callsTable.ts';
 
 /** The REJECTED items of `source` for these message or event ids (README: how operators query them). */
 export async function readRejected(source: 'sqs' | 'eventbridge', messageIds: readonly string[]): Promise<Record<string, any>[]> {
-  const items: Record<string, any>[] = [];
-  let startKey: Record<string, any> | undefined;
-  do {
-    const page = await testDynamo().send(
-      new QueryCommand({
-        TableName: process.env.CALLS_TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `REJECTED#${source}` } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []).map(unmarshallItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items.filter((item) => messageIds.includes(item.messageId));
+  return (await itemsOf(`REJECTED#${source}`)).filter((item) => messageIds.includes(item.messageId));
 }

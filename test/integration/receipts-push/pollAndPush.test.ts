@@ -23,11 +23,12 @@ import {
   voiceReport,
   type PushHandler,
 } from './support.ts';
+import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 
 type PollHandler = (event: unknown, context: Context) => Promise<{ queues: Array<{ messageType: string; stored: number; stoppedBecause: string }> }>;
 
 const CHANGED = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT', 'RECEIPT_QUEUES', 'LOG_LEVEL'] as const;
-const saved = Object.fromEntries(CHANGED.map((name) => [name, process.env[name]]));
+const saved = saveEnvironment(CHANGED);
 
 let sandbox: Sandbox;
 let pushHandler: PushHandler;
@@ -52,12 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pushServer.close();
   await sandbox.close();
-  const { destroyPools } = await import('#shared/alibaba/pool');
-  await destroyPools();
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  await releaseBundle(saved);
 });
 
 beforeEach(async () => {

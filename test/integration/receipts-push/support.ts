@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { expect } from 'vitest';
 import { httpEvent, lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { callItemOf, itemsOf, receiptItemsOf, type Item } from '../../support/callsTable.ts';
+import { callReport, voiceReport } from '../../support/receiptBodies.ts';
 
 /** The token the tests configure (RECEIPT_PUSH_TOKEN): 32 URL-safe characters. */
 export const TEST_PUSH_TOKEN = 'push-test-token-7c1f0e9ad24b53e8';
@@ -107,32 +108,7 @@ export function newCallId(): string {
   return `${Date.now()}${randomBytes(3).readUIntBE(0, 3)}^${randomBytes(5).readUIntBE(0, 5)}`;
 }
 
-export const voiceReport = (callId: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  call_id: callId,
-  out_id: 'order-001',
-  status_code: '200000',
-  smart_status_code: 'ANSWERED',
-  status_msg: '执行完成',
-  caller: '057100000000',
-  callee: '13800138000',
-  originate_time: '2024-01-15 16:30:01',
-  ring_time: '2024-01-15 16:30:04',
-  start_time: '2024-01-15 16:30:09',
-  end_time: '2024-01-15 16:30:31',
-  duration: '22',
-  hangup_direction: '用户',
-  voice_type: 'voice',
-  toll_type: 'UNKNOWN',
-  ...extra,
-});
-
-export const callReport = (callId: string, statusCode: string, statusTime: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  call_id: callId,
-  out_id: 'order-001',
-  status_code: statusCode,
-  status_time: statusTime,
-  ...extra,
-});
+export { callReport, voiceReport };
 
 export { callItemOf, itemsOf, receiptItemsOf, type Item };
 

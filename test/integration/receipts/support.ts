@@ -28,6 +28,7 @@ import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { callItemOf, getItem, itemsOf, receiptItemsOf, testDynamo, type Item } from '../../support/callsTable.ts';
+import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 
 export const MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -76,7 +77,7 @@ export const CLEAN_POLL_MS = 30_000;
  * the defaults are the sandbox's queues), then loads the handlers: their cold start.
  */
 export async function startReceiptsBundle(options: SandboxOptions = {}): Promise<ReceiptsBundle> {
-  const saved = Object.fromEntries(CHANGED_VARIABLES.map((name) => [name, process.env[name]]));
+  const saved = saveEnvironment(CHANGED_VARIABLES);
   const sandbox = await startSandbox({ port: 0, flowControl: false, ...options });
   process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
   process.env.ALIYUN_DYBASE_ENDPOINT = sandbox.url;
@@ -111,12 +112,7 @@ export async function startReceiptsBundle(options: SandboxOptions = {}): Promise
     async stop() {
       vi.restoreAllMocks();
       await sandbox.close();
-      const { destroyPools } = await import('#shared/alibaba/pool');
-      await destroyPools();
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      await releaseBundle(saved);
     },
   };
 }

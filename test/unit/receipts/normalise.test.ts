@@ -3,6 +3,7 @@ import { normaliseReceipt, chinaTimeToIso } from '#shared/receipts/normalise';
 import { receiptMessageFrom } from '#shared/receipts/receiptMessage';
 import { STATUS_BY_CODE, STATUS_BY_SMART_CODE, statusForReceipt } from '#shared/receipts/statusCodes';
 import type { CallStatus } from '#shared/store/callStore';
+import { voiceReport } from '../../support/receiptBodies.ts';
 
 const CALL_ID = '116012354148^102813781234';
 
@@ -15,23 +16,7 @@ function normalised(messageType: string, raw: Record<string, unknown>) {
 describe('normaliseReceipt per message type (spec §5.5)', () => {
   it('VoiceReport: normalised fields beside the raw object; key = call_id', () => {
     // spec §5.5 first illustrative body.
-    const raw = {
-      call_id: CALL_ID,
-      out_id: 'order-001',
-      status_code: '200000',
-      smart_status_code: 'ANSWERED',
-      status_msg: '执行完成',
-      caller: '057100000000',
-      callee: '13800138000',
-      originate_time: '2024-01-15 16:30:01',
-      ring_time: '2024-01-15 16:30:04',
-      start_time: '2024-01-15 16:30:09',
-      end_time: '2024-01-15 16:30:31',
-      duration: '22',
-      hangup_direction: '用户',
-      voice_type: 'voice',
-      toll_type: 'UNKNOWN',
-    };
+    const raw = voiceReport(CALL_ID);
     expect(normalised('VoiceReport', raw)).toEqual({
       messageType: 'VoiceReport',
       callId: CALL_ID,
