@@ -97,10 +97,7 @@ export function timeNodeProcess(args: readonly string[], options: SpawnOptions &
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.once('error', reject);
-    // Without a listener an IPC 'error' (EPIPE after the worker died) would crash the bench and leave
-  // its other processes running; the send callback and 'exit' below report it instead.
-  child.on('error', () => undefined);
-  child.once('exit', (code, signal) => {
+    child.once('exit', (code, signal) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       clearTimeout(timer);
       if (code === 0) resolve({ wallMs, stdout });

@@ -130,14 +130,27 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
-/** Element names the scan accepts: ASCII letters and digits (every MNS field name is one). */
-const SIMPLE_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+/**
+ * The `<Message>` fields the scan accepts (spec §6.3). Any other element, a field MNS may add one
+ * day as much as a name the general parser refuses (`constructor`), leaves the document to it.
+ */
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set([
+  'MessageId',
+  'ReceiptHandle',
+  'MessageBodyMD5',
+  'MessageBody',
+  'EnqueueTime',
+  'NextVisibleTime',
+  'FirstDequeueTime',
+  'DequeueCount',
+  'Priority',
+]);
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /**
  * The documented `<Messages>` document read directly: each `<Message>`'s fields as text, entities
  * decoded. Undefined for anything outside that shape (a namespace prefix, comments, CDATA, other
- * entities, attributes on `<Message>`, nested or repeated fields, trailing content): the general
+ * entities, attributes on `<Message>`, other, nested or repeated fields, trailing content): the general
  * parser then reads it, so nothing it accepts is refused here and nothing is read differently.
  */
 export function scanReceiveResponse(xml: string): Record<string, string>[] | undefined {
@@ -214,7 +227,7 @@ export function scanReceiveResponse(xml: string): Record<string, string>[] | und
           if (!xml.startsWith(closing, textEnd)) return undefined;
           at = textEnd + closing.length;
         }
-        if (!SIMPLE_NAME.test(name) || Object.hasOwn(fields, name)) return undefined;
+        if (!MESSAGE_FIELDS.has(name) || Object.hasOwn(fields, name)) return undefined;
         fields[name] = value;
       }
       messages.push(fields);

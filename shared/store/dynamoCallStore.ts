@@ -145,12 +145,16 @@ export class DynamoCallStore implements CallStore {
   }
 
   /**
-   * Used by cancelCall. The condition sees the call item, which follows the stored receipts by the
-   * projection's delay (seconds at most); Alibaba accepts a cancel only while the call is going on,
-   * before its final receipt (VoiceReport) is sent, so a final receipt already stored but not yet
-   * projected is not a case a successful cancel meets in practice.
+   * Used by cancelCall. The update's condition sees the call item only, which follows the stored
+   * receipts by the projection's delay; so the status the call has by its receipts (what GET shows,
+   * callStatus.ts) is read first, and a call already as far (a final receipt stored, not yet
+   * projected) is left as it is: a cancel never replaces an outcome a reader has already seen.
+   * A final receipt stored between that read and the update is the one case left, and Alibaba
+   * accepts a cancel only while the call is still going on, before it sends that receipt.
    */
   async advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean> {
+    const current = (await this.getCall(callId))?.status;
+    if (current && STATUS_RANK[current] >= STATUS_RANK[status]) return false;
     try {
       await this.client.send(
         new UpdateItemCommand({

@@ -307,6 +307,17 @@ describe('call status: derived from the stored receipts (GET /calls/{callId}), f
     expect(await getCall(callId)).toMatchObject({ status: 'cancelled', updatedAt: '2024-01-15T08:30:05.000Z' });
   });
 
+  it('a cancel after the final receipt was stored (not yet projected) changes nothing: the outcome stays', async () => {
+    const callId = newCallId();
+    await calls.putPlacedCall({ callId, type: 'clickToDial', outId: 'order-4', requestId: 'REQ-4', status: 'placed', createdAt: '2024-01-15T08:30:00.000Z', updatedAt: '2024-01-15T08:30:00.000Z' });
+    await store.storeBatch([message('VoiceReport', voiceReport(callId))]);
+    expect(await getCall(callId)).toMatchObject({ status: 'completed' });
+    expect(await calls.advanceStatus(callId, 'cancelled', '2024-01-15T08:31:00.000Z')).toBe(false);
+    expect(await getCall(callId)).toMatchObject({ status: 'completed' });
+    await project(callId);
+    expect(await callItem(callId)).toMatchObject({ status: 'completed' });
+  });
+
   it('advances a call this bundle placed, and a placing write landing after a receipt keeps the receipt status', async () => {
     const placed = newCallId();
     const record = { callId: placed, type: 'tts' as const, outId: 'order-9', requestId: 'REQ-1', status: 'placed' as const, createdAt: '2024-01-15T08:30:00.000Z', updatedAt: '2024-01-15T08:30:00.000Z' };

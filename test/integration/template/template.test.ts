@@ -438,7 +438,7 @@ describe('serverless package --stage test (offline)', () => {
         readCredentials,
         statement(['sqs:SendMessage'], '${PlaceCallEventsDLQ.Arn}'),
       ],
-      cancelCall: [logs('cancelCall'), statement(['dynamodb:UpdateItem'], calls), readCredentials],
+      cancelCall: [logs('cancelCall'), statement(['dynamodb:Query', 'dynamodb:UpdateItem'], calls), readCredentials],
       getCall: [logs('getCall'), statement(['dynamodb:Query'], calls), readCredentials],
       openApi: [logs('openApi')],
       // Receipt writers put items only: a call's status is derived from its receipts, and projected

@@ -123,6 +123,8 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
     ['a repeated field', `<Messages><Message><MessageId>M</MessageId><MessageId>N</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
     ['a nested element', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody><b>x</b></MessageBody></Message></Messages>`],
     ['attributes on Message', `<Messages><Message id="1"><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a field name the general parser refuses', `<Messages><Message><MessageId>a</MessageId><ReceiptHandle>b</ReceiptHandle><constructor>x</constructor></Message></Messages>`],
+    ['a field MNS does not document', `<Messages><Message><MessageId>a</MessageId><ReceiptHandle>b</ReceiptHandle><MessageTag>x</MessageTag></Message></Messages>`],
     ['an unknown element', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Other/></Messages>`],
     ['a longer root name', `<MessagesList><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></MessagesList>`],
     ['trailing text', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>tail`],
