@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startSandbox } from '../sandbox/server.ts';
-import { localEndpointOptions } from '../shared/awsEndpoint.ts';
+import { localEndpointOptions } from '../shared/awsSdk.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { startLocalEventBus } from './local/eventBus.ts';

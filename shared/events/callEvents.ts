@@ -15,6 +15,7 @@ import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { CallType } from '../calls/schemas.ts';
 import type { CallStatus } from '../store/callStore.ts';
 import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE } from '../store/dynamoCallStore.ts';
+import { nonEmptyText } from '../text.ts';
 
 /** EventBridge `source` of every event this bundle publishes. */
 export const EVENT_SOURCE = 'aliyun-voice';
@@ -98,18 +99,18 @@ export function callEventFromRecord(record: DynamoDBRecord): CallEvent | undefin
 
   if (sk === CALL_SK && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
     const item = image(record.dynamodb?.NewImage);
-    const status = text(item.status) as CallStatus | undefined;
+    const status = nonEmptyText(item.status) as CallStatus | undefined;
     if (status === undefined) return undefined;
-    const previousStatus = record.eventName === 'MODIFY' ? ((text(image(record.dynamodb?.OldImage).status) as CallStatus | undefined) ?? null) : null;
+    const previousStatus = record.eventName === 'MODIFY' ? ((nonEmptyText(image(record.dynamodb?.OldImage).status) as CallStatus | undefined) ?? null) : null;
     if (previousStatus === status) return undefined;
     const detail: StatusChangedEventDetail = {
       dedupeKey: `status:${callId}:${status}`,
       callId,
-      type: (text(item.type) as CallType | undefined) ?? null,
-      outId: text(item.outId) ?? null,
+      type: (nonEmptyText(item.type) as CallType | undefined) ?? null,
+      outId: nonEmptyText(item.outId) ?? null,
       previousStatus,
       status,
-      updatedAt: text(item.updatedAt) ?? null,
+      updatedAt: nonEmptyText(item.updatedAt) ?? null,
     };
     return { detailType: STATUS_CHANGED_DETAIL_TYPE, detail, time: eventTime(detail.updatedAt, record) };
   }
@@ -136,7 +137,7 @@ function receiptDetail(callId: string, sk: string, item: Record<string, unknown>
     ...receipt,
     dedupeKey: `receipt:${callId}:${typeAndKey}`,
     callId,
-    messageType: text(receipt.messageType) ?? typeAndKey.split('#')[0]!,
+    messageType: nonEmptyText(receipt.messageType) ?? typeAndKey.split('#')[0]!,
   };
 }
 
@@ -160,8 +161,4 @@ function eventTime(itemTime: unknown, record: DynamoDBRecord): Date | undefined 
   if (Number.isFinite(stored)) return new Date(stored);
   const seconds = record.dynamodb?.ApproximateCreationDateTime;
   return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -5,6 +5,8 @@
  * exactly those records (functions/publishEvents.ts: ReportBatchItemFailures).
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { errorName, untilDeadline } from '../awsSdk.ts';
+import { runLimited } from '../concurrency.ts';
 
 /** PutEvents accepts 1-10 entries a request (EventBridge quotas). */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -116,7 +118,7 @@ export class EventBridgePublisher implements EventPublisher {
       if (!(await backoff(attempt, deadline))) break;
       let results;
       try {
-        const output = await this.client.send(new PutEventsCommand({ Entries: pending.map((entry) => this.requestEntry(entry)) }), sendOptions(deadline));
+        const output = await this.client.send(new PutEventsCommand({ Entries: pending.map((entry) => this.requestEntry(entry)) }), untilDeadline(deadline));
         results = output.Entries ?? [];
       } catch (error) {
         lastFailure = { code: errorName(error), message: errorMessage(error) };
@@ -181,25 +183,6 @@ async function backoff(attempt: number, deadline: number): Promise<boolean> {
   return true;
 }
 
-/** Bounds one request by the deadline: an aborted request leaves its entries failed, to be retried by the stream. */
-function sendOptions(deadline: number): { abortSignal?: AbortSignal } {
-  return Number.isFinite(deadline) ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - Date.now()))) } : {};
-}
-
-function errorName(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name !== '' ? name : 'Error';
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
-}
-
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -13,6 +13,8 @@ import { STATUS_RANK } from '../store/callStore.ts';
 import { RECEIPT_SK_PREFIX } from '../store/dynamoCallStore.ts';
 import type { ReceiptStatus, StatusProjection } from '../store/statusProjection.ts';
 import type { PublishFailure } from './eventBridgePublisher.ts';
+import { errorName } from '../awsSdk.ts';
+import { runLimited } from '../concurrency.ts';
 
 const CALL_PK_PREFIX = 'CALL#';
 /** Calls whose updates are in flight at once (one UpdateItem each): a batch of 100 records goes in a few rounds. */
@@ -82,45 +84,34 @@ export async function projectReceiptStatuses(
   });
 
   let moved = 0;
-  const chains = [...byCall.values()];
-  let next = 0;
-  const worker = async () => {
-    while (next < chains.length) {
-      const chain = chains[next++]!;
-      // The lowest rank the call item is known to hold: a receipt at or below it would be refused
-      // by the condition anyway, so it costs no request.
-      let known = -1;
-      for (let position = 0; position < chain.length; position++) {
-        const { update } = chain[position]!;
-        const rank = STATUS_RANK[update.status];
-        if (rank <= known) continue;
-        let failure: PublishFailure | undefined;
-        if (Date.now() + MIN_REQUEST_MS > deps.deadline) {
-          failure = { code: 'DeadlineExceeded', message: 'no time left to apply the status' };
-        } else {
-          try {
-            if (await deps.projection.apply(update, { deadline: deps.deadline })) moved += 1;
-            known = rank;
-          } catch (error) {
-            failure = { code: errorName(error), message: `status not applied: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) };
-          }
-        }
-        if (failure) {
-          for (const rest of chain.slice(position)) failed.set(rest.index, failure);
-          break;
+  await runLimited([...byCall.values()], deps.concurrency ?? DEFAULT_PROJECTION_CONCURRENCY, async (chain) => {
+    // The lowest rank the call item is known to hold: a receipt at or below it would be refused
+    // by the condition anyway, so it costs no request.
+    let known = -1;
+    for (let position = 0; position < chain.length; position++) {
+      const { update } = chain[position]!;
+      const rank = STATUS_RANK[update.status];
+      if (rank <= known) continue;
+      let failure: PublishFailure | undefined;
+      if (Date.now() + MIN_REQUEST_MS > deps.deadline) {
+        failure = { code: 'DeadlineExceeded', message: 'no time left to apply the status' };
+      } else {
+        try {
+          if (await deps.projection.apply(update, { deadline: deps.deadline })) moved += 1;
+          known = rank;
+        } catch (error) {
+          failure = { code: errorName(error), message: `status not applied: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) };
         }
       }
+      if (failure) {
+        for (const rest of chain.slice(position)) failed.set(rest.index, failure);
+        break;
+      }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? DEFAULT_PROJECTION_CONCURRENCY, chains.length) }, worker));
+  });
   return { moved, failed };
 }
 
 function text(value: AttributeValue | undefined): string | undefined {
   return typeof value?.S === 'string' && value.S !== '' ? value.S : undefined;
-}
-
-function errorName(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name !== '' ? name : 'Error';
 }

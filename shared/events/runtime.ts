@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { localEndpointOptions } from '../awsEndpoint.ts';
+import { localEndpointOptions } from '../awsSdk.ts';
 import { getConfig, type Config } from '../config.ts';
 import { logger, type Logger } from '../logger.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';

@@ -23,6 +23,7 @@
  * final statuses never replace each other (a call has one VoiceReport, its only final receipt).
  */
 import { STATUS_RANK, type CallStatus } from './callStore.ts';
+import { nonEmptyText } from '../text.ts';
 
 /** The call item's fields the fold reads (absent for a call known only from its receipts). */
 export interface CallStatusSource {
@@ -74,7 +75,7 @@ export function isCallStatus(value: unknown): value is CallStatus {
  *   // { status: 'completed', updatedAt: 't1' }: a late receipt changes nothing
  */
 export function deriveCallStatus(call: CallStatusSource | undefined, receipts: readonly ReceiptStatusSource[]): DerivedStatus | undefined {
-  const callUpdatedAt = text(call?.updatedAt);
+  const callUpdatedAt = nonEmptyText(call?.updatedAt);
   let best: Candidate | undefined;
   if (call && isCallStatus(call.status)) {
     best = { status: call.status, rank: STATUS_RANK[call.status], origin: 0, at: callUpdatedAt ?? '', key: '' };
@@ -85,8 +86,8 @@ export function deriveCallStatus(call: CallStatusSource | undefined, receipts: r
       status: receipt.status,
       rank: STATUS_RANK[receipt.status],
       origin: 1,
-      at: text(receipt.storedAt) ?? '',
-      key: `${text(receipt.messageType) ?? ''}#${text(receipt.naturalKey) ?? ''}`,
+      at: nonEmptyText(receipt.storedAt) ?? '',
+      key: `${nonEmptyText(receipt.messageType) ?? ''}#${nonEmptyText(receipt.naturalKey) ?? ''}`,
     };
     if (!best || precedes(candidate, best)) best = candidate;
   }
@@ -109,8 +110,4 @@ function laterThan(x: string, y: string): boolean {
   if (x === '') return y !== '';
   if (y === '') return false;
   return x > y;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { STATUS_RANK, type CallRecord, type CallStatus, type CallStore, type ReceiptRecord, type StoredCall } from './callStore.ts';
 import { deriveCallStatus, type DerivedStatus } from './callStatus.ts';
+import { nonEmptyText } from '../text.ts';
 
 /**
  * Single-table layout (README, "Table design"):
@@ -185,18 +186,17 @@ export class DynamoCallStore implements CallStore {
  * of: the earliest of the item's and the receipts' receipt times, whichever were written first.
  */
 function callKnownFromReceipts(callId: string, call: Record<string, unknown>, receipts: ReceiptRecord[], derived: DerivedStatus | undefined): StoredCall {
-  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-  const receiptTimes = receipts.map((receipt) => text(receipt.receivedAt)).filter((value): value is string => value !== undefined);
-  const storedTimes = receipts.map((receipt) => text(receipt.storedAt)).filter((value): value is string => value !== undefined);
-  const firstHeard = [text(call.createdAt), ...receiptTimes].filter((value): value is string => value !== undefined).sort()[0];
+  const receiptTimes = receipts.map((receipt) => nonEmptyText(receipt.receivedAt)).filter((value): value is string => value !== undefined);
+  const storedTimes = receipts.map((receipt) => nonEmptyText(receipt.storedAt)).filter((value): value is string => value !== undefined);
+  const firstHeard = [nonEmptyText(call.createdAt), ...receiptTimes].filter((value): value is string => value !== undefined).sort()[0];
   return {
     callId,
     type: null,
-    outId: text(call.outId) ?? receipts.map((receipt) => text(receipt.outId)).find((value) => value !== undefined) ?? null,
+    outId: nonEmptyText(call.outId) ?? receipts.map((receipt) => nonEmptyText(receipt.outId)).find((value) => value !== undefined) ?? null,
     requestId: null,
     status: derived?.status ?? null,
     createdAt: firstHeard ?? '',
-    updatedAt: derived?.updatedAt ?? text(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
+    updatedAt: derived?.updatedAt ?? nonEmptyText(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
     receipts,
   };
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localEndpointOptions } from '../awsEndpoint.ts';
+import { localEndpointOptions } from '../awsSdk.ts';
 
 const clients = new Map<string, DynamoDBClient>();
 

@@ -21,6 +21,8 @@ import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { NormalisedReceipt } from '../receipts/normalise.ts';
 import type { ReceiptMessage } from '../receipts/receiptMessage.ts';
 import { RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
+import { errorName, untilDeadline } from '../awsSdk.ts';
+import { runLimited } from '../concurrency.ts';
 
 export const INVALID_PK_PREFIX = 'INVALID#';
 /** DynamoDB's BatchWriteItem limit. */
@@ -229,7 +231,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       try {
         const output = await this.client.send(
           new BatchWriteItemCommand({ RequestItems: { [this.table]: remaining.map((pending) => putRequest(pending.item)) } }),
-          sendOptions(deadline),
+          untilDeadline(deadline),
         );
         const unprocessed = new Set((output.UnprocessedItems?.[this.table] ?? []).map((request) => keyOf(request)));
         for (const pending of remaining) if (!unprocessed.has(pending.key)) outcomes.set(pending, 'written');
@@ -382,13 +384,8 @@ function unstorableValue(value: unknown, depth: number): string | undefined {
   return undefined;
 }
 
-function errorName(error: unknown): string | undefined {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
 function isPermanent(error: unknown): boolean {
-  return PERMANENT_ERRORS.has(errorName(error) ?? '');
+  return PERMANENT_ERRORS.has(errorName(error));
 }
 
 /** DynamoDB refused the content of an item (size, type, number range): that item can never be written. */
@@ -396,21 +393,7 @@ function isItemRejection(error: unknown): boolean {
   return errorName(error) === 'ValidationException';
 }
 
-/** Bounds one request by the deadline (aborting it leaves its messages unstored, never half-counted). */
-function sendOptions(deadline: number): { abortSignal?: AbortSignal } {
-  return Number.isFinite(deadline) ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - Date.now()))) } : {};
-}
-
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
   return 'unknown error';
-}
-
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

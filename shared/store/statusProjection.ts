@@ -13,6 +13,7 @@
 import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { STATUS_RANK, type CallStatus } from './callStore.ts';
 import { CALL_SK, TTL_ATTRIBUTE, callPk, isConditionalCheckFailed, marshallItem } from './dynamoCallStore.ts';
+import { untilDeadline } from '../awsSdk.ts';
 
 /** The status a stored receipt implies for its call, with what the call item takes from the receipt. */
 export interface ReceiptStatus {
@@ -45,10 +46,7 @@ export class DynamoStatusProjection implements StatusProjection {
   async apply(update: ReceiptStatus, options: { deadline?: number } = {}): Promise<boolean> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     try {
-      await this.client.send(
-        new UpdateItemCommand(statusUpdateInput(this.table, update)),
-        Number.isFinite(deadline) ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - Date.now()))) } : {},
-      );
+      await this.client.send(new UpdateItemCommand(statusUpdateInput(this.table, update)), untilDeadline(deadline));
       return true;
     } catch (error) {
       // The call is already as far or further: nothing to do, and that is success.

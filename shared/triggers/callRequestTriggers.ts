@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { handleCallRequest, type CallRequestDependencies, type CallRequestMessage, type RequestVerdict } from '../calls/callRequests.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
+import { runLimited } from '../concurrency.ts';
 
 /** The EventBridge detail-type of a call request (the rule matches it; anything else is refused). */
 export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
@@ -113,16 +114,4 @@ function countVerdicts(verdicts: readonly RequestVerdict[]): VerdictCounts {
     else counts.unknown += 1;
   }
   return counts;
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function runLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,22 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_BODY_CHARS, decodeMessageBody } from '#shared/receipts/decode';
+import { voiceReport } from '../../support/receiptBodies.ts';
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
 // spec §5.5 illustrative VoiceReport body.
-const VOICE_REPORT = {
-  call_id: '116012354148^102813781234',
-  out_id: 'order-001',
-  status_code: '200000',
-  smart_status_code: 'ANSWERED',
-  status_msg: '执行完成',
-  caller: '057100000000',
-  callee: '13800138000',
-  start_time: '2024-01-15 16:30:09',
-  duration: '22',
-  hangup_direction: '用户',
-};
+const VOICE_REPORT = voiceReport('116012354148^102813781234');
 
 describe('decodeMessageBody: what Alibaba sends (spec §5.4)', () => {
   it('decodes a Base64 UTF-8 JSON object into one receipt', () => {
