@@ -1,7 +1,7 @@
 import { cancelCall } from '#shared/calls/service';
 import { callIdSchema } from '#shared/calls/schemas';
 import { httpHandler, pathParameter } from '#shared/http/apiGateway';
-import { callsDependencies } from '#shared/runtime';
+import { callsDependencies } from '#shared/runtime/calls';
 
 const deps = callsDependencies();
 

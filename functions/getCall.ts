@@ -2,7 +2,7 @@ import { getCall } from '#shared/calls/service';
 import { getCallQuerySchema } from '#shared/calls/getCallQuery';
 import { callIdSchema } from '#shared/calls/schemas';
 import { httpHandler, pathParameter } from '#shared/http/apiGateway';
-import { callsDependencies } from '#shared/runtime';
+import { callsDependencies } from '#shared/runtime/calls';
 import { parseOrThrow } from '#shared/validation';
 
 const deps = callsDependencies();

@@ -1,6 +1,6 @@
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
 import { header, httpHandler, jsonBody } from '#shared/http/apiGateway';
-import { placementDependencies } from '#shared/placementRuntime';
+import { placementDependencies } from '#shared/runtime/placement';
 
 const deps = placementDependencies();
 

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
-import { eventHandler } from '#shared/lambda';
-import { placementDependencies } from '#shared/placementRuntime';
+import { eventHandler } from '#shared/triggers/eventHandler';
+import { placementDependencies } from '#shared/runtime/placement';
 
 const deps = placementDependencies();
 

@@ -1,8 +1,8 @@
 import { ReceiptPollError } from '#shared/errors';
-import { eventHandler } from '#shared/lambda';
+import { eventHandler } from '#shared/triggers/eventHandler';
 import { metrics } from '#shared/metrics';
 import { drainReceiptQueues, type QueueDrainStats } from '#shared/receipts/poller';
-import { receiptsDependencies } from '#shared/receiptsRuntime';
+import { receiptsDependencies } from '#shared/runtime/receipts';
 
 const deps = receiptsDependencies();
 

@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { publishStreamRecords } from '#shared/events/publishStreamRecords';
-import { eventsDependencies } from '#shared/events/runtime';
-import { eventHandler } from '#shared/lambda';
+import { eventsDependencies } from '#shared/runtime/stream';
+import { eventHandler } from '#shared/triggers/eventHandler';
 
 const deps = eventsDependencies();
 

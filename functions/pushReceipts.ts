@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpHandler } from '#shared/http/apiGateway';
-import { pushDependencies } from '#shared/pushRuntime';
+import { pushDependencies } from '#shared/runtime/push';
 import { acceptReceiptPush, PUSH_ACCEPTED, PUSH_STORE_BUDGET_MS, PUSH_TOKEN_PARAMETER } from '#shared/receipts/push';
 
 const deps = pushDependencies();

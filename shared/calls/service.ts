@@ -4,7 +4,7 @@ import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { AlibabaError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
-import type { CallRecord, CallStore, StoredCall } from '../store/callStore.ts';
+import type { CallRecord, CallStore, StoredCall } from './callStore.ts';
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 import { ACTION_BY_CALL_TYPE, PROD_ID_BY_CALL_TYPE, toWireParams } from './wire.ts';
 

@@ -13,7 +13,7 @@ import type { AttributeValue as StoreAttributeValue } from '@aws-sdk/client-dyna
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { CallType } from '../calls/schemas.ts';
-import type { CallStatus } from '../store/callStore.ts';
+import type { CallStatus } from '../calls/status.ts';
 import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE } from '../store/dynamoCallStore.ts';
 import { nonEmptyText } from '../text.ts';
 

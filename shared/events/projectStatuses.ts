@@ -8,8 +8,7 @@
  * batch the calls are independent: their updates go out side by side, each call's one at a time.
  */
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { isCallStatus } from '../store/callStatus.ts';
-import { STATUS_RANK } from '../store/callStore.ts';
+import { isCallStatus, movesForward, type CallStatus } from '../calls/status.ts';
 import { RECEIPT_SK_PREFIX } from '../store/dynamoCallStore.ts';
 import type { ReceiptStatus, StatusProjection } from '../store/statusProjection.ts';
 import type { PublishFailure } from './eventBridgePublisher.ts';
@@ -85,20 +84,19 @@ export async function projectReceiptStatuses(
 
   let moved = 0;
   await runLimited([...byCall.values()], deps.concurrency ?? DEFAULT_PROJECTION_CONCURRENCY, async (chain) => {
-    // The lowest rank the call item is known to hold: a receipt at or below it would be refused
-    // by the condition anyway, so it costs no request.
-    let known = -1;
+    // The least the call item is known to hold: a receipt that does not move past it would be
+    // refused by the condition anyway, so it costs no request.
+    let known: CallStatus | undefined;
     for (let position = 0; position < chain.length; position++) {
       const { update } = chain[position]!;
-      const rank = STATUS_RANK[update.status];
-      if (rank <= known) continue;
+      if (!movesForward(known, update.status)) continue;
       let failure: PublishFailure | undefined;
       if (Date.now() + MIN_REQUEST_MS > deps.deadline) {
         failure = { code: 'DeadlineExceeded', message: 'no time left to apply the status' };
       } else {
         try {
           if (await deps.projection.apply(update, { deadline: deps.deadline })) moved += 1;
-          known = rank;
+          known = update.status;
         } catch (error) {
           failure = { code: errorName(error), message: `status not applied: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) };
         }

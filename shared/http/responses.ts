@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { CALL_TYPES } from '../calls/schemas.ts';
+import { CALL_STATUSES } from '../calls/status.ts';
 
 /**
  * The HTTP response bodies (design.md "HTTP API", "Errors"), written once as schemas for the OpenAPI
@@ -7,8 +8,6 @@ import { CALL_TYPES } from '../calls/schemas.ts';
  * checked against them at compile time in test/unit/openapi/document.test.ts, and the contract test
  * validates real handler responses against the generated document.
  */
-
-const CALL_STATUSES = ['placed', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'] as const;
 
 const callType = z.enum(CALL_TYPES as ['tts', 'voice', 'ivr', 'clickToDial', 'smart']).check(z.describe('The call type given when it was placed.'));
 const isoTime = (description: string) => z.string().check(z.describe(`${description} ISO-8601 UTC.`));

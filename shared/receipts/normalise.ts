@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { CallStatus } from '../store/callStore.ts';
-import { statusForReceipt } from './statusCodes.ts';
+import { statusForReceipt, type CallStatus } from '../calls/status.ts';
 
 /** A receipt ready to store. Times are as Alibaba sent them, tagged as China time when they have its shape. */
 export interface NormalisedReceipt {

@@ -6,8 +6,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { STATUS_RANK, type CallRecord, type CallStatus, type CallStore, type ReceiptRecord, type StoredCall } from './callStore.ts';
-import { deriveCallStatus, type DerivedStatus } from './callStatus.ts';
+import type { CallRecord, CallStore, ReceiptRecord, StoredCall } from '../calls/callStore.ts';
+import { deriveCallStatus, movesForward, STATUS_RANK, type CallStatus, type DerivedStatus } from '../calls/status.ts';
 import { nonEmptyText } from '../text.ts';
 
 /**
@@ -155,7 +155,7 @@ export class DynamoCallStore implements CallStore {
    */
   async advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean> {
     const current = (await this.getCall(callId))?.status;
-    if (current && STATUS_RANK[current] >= STATUS_RANK[status]) return false;
+    if (!movesForward(current ?? undefined, status)) return false;
     try {
       await this.client.send(
         new UpdateItemCommand({

@@ -11,7 +11,7 @@
  *                                    callId, createdAt, outId, expiresAt: a status-only item)
  */
 import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { STATUS_RANK, type CallStatus } from './callStore.ts';
+import { STATUS_RANK, type CallStatus } from '../calls/status.ts';
 import { CALL_SK, TTL_ATTRIBUTE, callPk, isConditionalCheckFailed, marshallItem } from './dynamoCallStore.ts';
 import { untilDeadline } from '../awsSdk.ts';
 

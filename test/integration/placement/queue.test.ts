@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
-import { placementDependencies } from '#shared/placementRuntime';
+import { placementDependencies } from '#shared/runtime/placement';
 import { logger } from '#shared/logger';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { redelivered, sqsEvent, type QueuedMessage } from '../../support/triggerEvents.ts';

@@ -10,7 +10,7 @@ import { VOICE_API_VERSION, VoiceApi } from '#shared/alibaba/voiceApi';
 import { getCall, placeCall, type CallsDependencies } from '#shared/calls/service';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import { createLogger } from '#shared/logger';
-import type { CallRecord, StoredCall } from '#shared/store/callStore';
+import type { CallRecord, StoredCall } from '#shared/calls/callStore';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 
 /** The sandbox (and Alibaba) receive the call here: 2024-01-14 23:59:59.500 China time. */

@@ -6,7 +6,7 @@
  * raw body, once. Receipt items expire RECEIPT_TTL_DAYS (30) after storage, in epoch seconds.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { STATUS_RANK, type CallStatus } from '#shared/store/callStore';
+import { STATUS_RANK, type CallStatus } from '#shared/calls/status';
 import { freshNumber } from '../handlers/harness.ts';
 import {
   auditDeletes,

@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
 import type { MnsMessage } from '#shared/receipts/mnsClient';
 import type { QueueDrainStats } from '#shared/receipts/poller';
-import type { ReceiptsDependencies } from '#shared/receiptsRuntime';
+import type { ReceiptsDependencies } from '#shared/runtime/receipts';
 import { unmarshallItem } from '#shared/store/dynamoCallStore';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
@@ -93,7 +93,7 @@ export async function startReceiptsBundle(options: SandboxOptions = {}): Promise
     import('../../../functions/placeCall.ts'),
     import('../../../functions/cancelCall.ts'),
     import('../../../functions/getCall.ts'),
-    import('#shared/receiptsRuntime'),
+    import('#shared/runtime/receipts'),
   ]);
   const deps = runtime.receiptsDependencies();
   const pollReceipts = poll.handler as unknown as PollHandler;

@@ -20,7 +20,7 @@ import {
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError } from '#shared/errors';
 import { toProblem } from '#shared/http/problem';
 import { createLogger } from '#shared/logger';
-import type { CallStore } from '#shared/store/callStore';
+import type { CallStore } from '#shared/calls/callStore';
 import { MINIMAL } from './requests.ts';
 
 const REQUEST = MINIMAL.tts;

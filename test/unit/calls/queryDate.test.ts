@@ -9,7 +9,7 @@ import type { CallDetail, CallOptions, VoiceApi } from '#shared/alibaba/voiceApi
 import { chinaDayStart, getCall, QUERY_DATE_MARGIN_MS, queryDatesFor, type CallsDependencies } from '#shared/calls/service';
 import { AlibabaError } from '#shared/errors';
 import { createLogger } from '#shared/logger';
-import type { StoredCall } from '#shared/store/callStore';
+import type { StoredCall } from '#shared/calls/callStore';
 
 const DAY_MS = 86_400_000;
 /** 2024-01-15 00:00 China time (UTC+8). */

@@ -9,7 +9,8 @@ import { CALL_TYPES, placeCallRequestSchema, type CallType } from '#shared/calls
 import { cancelCall, chinaDayStart, generateOutId, getCall, placeCall, type CallsDependencies } from '#shared/calls/service';
 import { AlibabaError, NotFoundError, ValidationError } from '#shared/errors';
 import type { Logger } from '#shared/logger';
-import type { CallRecord, CallStatus, CallStore, StoredCall } from '#shared/store/callStore';
+import type { CallRecord, CallStore, StoredCall } from '#shared/calls/callStore';
+import type { CallStatus } from '#shared/calls/status';
 import { MINIMAL } from './requests.ts';
 
 const CALL_ID = '116012354148^102813781234';

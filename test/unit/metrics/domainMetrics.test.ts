@@ -10,7 +10,7 @@ import { AlibabaError, type AlibabaErrorKind } from '#shared/errors';
 import type { Logger } from '#shared/logger';
 import type { MetricDimensions, MetricName, MetricsRecorder } from '#shared/metrics';
 import { normaliseReceipt, type NormalisedReceipt } from '#shared/receipts/normalise';
-import type { CallStore } from '#shared/store/callStore';
+import type { CallStore } from '#shared/calls/callStore';
 import { receiptEventTime } from '#shared/store/receiptStore';
 import { MINIMAL } from '../calls/requests.ts';
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseReceipt, chinaTimeToIso } from '#shared/receipts/normalise';
 import { receiptMessageFrom } from '#shared/receipts/receiptMessage';
-import { STATUS_BY_CODE, STATUS_BY_SMART_CODE, statusForReceipt } from '#shared/receipts/statusCodes';
-import type { CallStatus } from '#shared/store/callStore';
+import { STATUS_BY_CODE, STATUS_BY_SMART_CODE, statusForReceipt, type CallStatus } from '#shared/calls/status';
 import { voiceReport } from '../../support/receiptBodies.ts';
 
 const CALL_ID = '116012354148^102813781234';

@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveCallStatus, type ReceiptStatusSource } from '#shared/store/callStatus';
-import { STATUS_RANK, type CallStatus } from '#shared/store/callStore';
+import { deriveCallStatus, STATUS_RANK, type CallStatus, type ReceiptStatusSource } from '#shared/calls/status';
 
 const STATUSES = Object.keys(STATUS_RANK) as CallStatus[];
 const RECEIPT_STATUSES: CallStatus[] = ['ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'];

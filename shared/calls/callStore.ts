@@ -1,23 +1,5 @@
-import type { CallType } from '../calls/schemas.ts';
-
-/** Normalised call status (design.md, GET /calls/{callId}). */
-export type CallStatus = 'placed' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'cancelled';
-
-/**
- * Progress rank of each status: a status update applies only when it moves the call forward, so a
- * late or out-of-order receipt never moves a finished call backwards (design.md, "Receipts").
- */
-export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
-  placed: 0,
-  ringing: 1,
-  'in-progress': 2,
-  completed: 3,
-  busy: 3,
-  'no-answer': 3,
-  failed: 3,
-  cancelled: 3,
-};
-
+import type { CallType } from './schemas.ts';
+import type { CallStatus } from './status.ts';
 
 /** A call as this bundle recorded it when placing it. */
 export interface CallRecord {

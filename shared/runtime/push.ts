@@ -1,8 +1,8 @@
-import { getConfig, type Config } from './config.ts';
-import { logger } from './logger.ts';
-import { createPushTokenProvider, type ReceiptPushDependencies } from './receipts/push.ts';
-import { dynamoClient } from './store/dynamoClient.ts';
-import { DynamoReceiptStore } from './store/receiptStore.ts';
+import { getConfig, type Config } from '../config.ts';
+import { logger } from '../logger.ts';
+import { createPushTokenProvider, type ReceiptPushDependencies } from '../receipts/push.ts';
+import { dynamoClient } from '../store/dynamoClient.ts';
+import { DynamoReceiptStore } from '../store/receiptStore.ts';
 
 /**
  * The composition root of the receipt push route (functions/pushReceipts.ts): the accepted message

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { logger as rootLogger, withLogContext, type Logger } from './logger.ts';
-import { publishMetrics } from './metrics.ts';
+import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
+import { publishMetrics } from '../metrics.ts';
 
 /** What every non-HTTP handler's logic receives from its trigger wrapper. */
 export interface Invocation {

@@ -4,7 +4,7 @@ import { getConfig, type Config } from '../config.ts';
 import { logger, type Logger } from '../logger.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { DynamoStatusProjection } from '../store/statusProjection.ts';
-import { EventBridgePublisher } from './eventBridgePublisher.ts';
+import { EventBridgePublisher } from '../events/eventBridgePublisher.ts';
 
 /** What the event publisher (functions/publishEvents.ts) needs, built once per container. */
 export interface EventsDependencies {

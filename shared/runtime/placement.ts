@@ -1,10 +1,10 @@
-import type { PlacementDependencies } from './calls/placement.ts';
-import { ConfigError } from './errors.ts';
-import { getConfig, type Config } from './config.ts';
-import { callsDependencies } from './runtime.ts';
-import { dynamoClient } from './store/dynamoClient.ts';
-import { createIdempotencyStore } from './store/idempotencyStore.ts';
-import { DynamoRejectedRequestStore, type RejectedRequestStore } from './store/rejectedRequests.ts';
+import type { PlacementDependencies } from '../calls/placement.ts';
+import { ConfigError } from '../errors.ts';
+import { getConfig, type Config } from '../config.ts';
+import { callsDependencies } from './calls.ts';
+import { dynamoClient } from '../store/dynamoClient.ts';
+import { createIdempotencyStore } from '../store/idempotencyStore.ts';
+import { DynamoRejectedRequestStore, type RejectedRequestStore } from '../store/rejectedRequests.ts';
 
 /** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */
 export interface PlacementRuntime extends PlacementDependencies {

@@ -1,11 +1,11 @@
-import { AlibabaRpcClient } from './alibaba/rpcClient.ts';
-import { assertReceiptQueuesConfigured, getConfig, type Config } from './config.ts';
-import { createCredentialsProvider } from './credentials.ts';
-import { logger, type Logger } from './logger.ts';
-import { MnsQueueClient } from './receipts/mnsClient.ts';
-import { DYBASE_API_VERSION, ReceiptTokenProvider } from './receipts/tokens.ts';
-import { dynamoClient } from './store/dynamoClient.ts';
-import { DynamoReceiptStore } from './store/receiptStore.ts';
+import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
+import { assertReceiptQueuesConfigured, getConfig, type Config } from '../config.ts';
+import { createCredentialsProvider } from '../credentials.ts';
+import { logger, type Logger } from '../logger.ts';
+import { MnsQueueClient } from '../receipts/mnsClient.ts';
+import { DYBASE_API_VERSION, ReceiptTokenProvider } from '../receipts/tokens.ts';
+import { dynamoClient } from '../store/dynamoClient.ts';
+import { DynamoReceiptStore } from '../store/receiptStore.ts';
 
 /** What the receipt poller needs (shared/receipts/poller.ts), built once per container. */
 export interface ReceiptsDependencies {

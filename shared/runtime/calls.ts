@@ -1,11 +1,11 @@
-import { AlibabaRpcClient } from './alibaba/rpcClient.ts';
-import { VOICE_API_VERSION, VoiceApi } from './alibaba/voiceApi.ts';
-import type { CallsDependencies } from './calls/service.ts';
-import { getConfig, type Config } from './config.ts';
-import { createCredentialsProvider } from './credentials.ts';
-import { logger } from './logger.ts';
-import { DynamoCallStore } from './store/dynamoCallStore.ts';
-import { dynamoClient } from './store/dynamoClient.ts';
+import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
+import { VOICE_API_VERSION, VoiceApi } from '../alibaba/voiceApi.ts';
+import type { CallsDependencies } from '../calls/service.ts';
+import { getConfig, type Config } from '../config.ts';
+import { createCredentialsProvider } from '../credentials.ts';
+import { logger } from '../logger.ts';
+import { DynamoCallStore } from '../store/dynamoCallStore.ts';
+import { dynamoClient } from '../store/dynamoClient.ts';
 
 /**
  * The composition root of the call functions: configuration, credentials, Alibaba and DynamoDB
