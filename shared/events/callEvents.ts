@@ -10,19 +10,17 @@
  * change, and TTL expiry (REMOVE). Delivery is at least once: consumers dedupe on `detail.dedupeKey`.
  */
 import type { AttributeValue as StoreAttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { CallType } from '../calls/schemas.ts';
 import type { CallStatus } from '../calls/status.ts';
-import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE } from '../store/dynamoCallStore.ts';
+import { unmarshallItem } from '../store/items.ts';
+import { TTL_ATTRIBUTE, parseKey } from '../store/keys.ts';
 import { nonEmptyText } from '../text.ts';
 
 /** EventBridge `source` of every event this bundle publishes. */
 export const EVENT_SOURCE = 'aliyun-voice';
 export const RECEIPT_DETAIL_TYPE = 'Voice Call Receipt';
 export const STATUS_CHANGED_DETAIL_TYPE = 'Voice Call Status Changed';
-
-const CALL_PK_PREFIX = 'CALL#';
 
 /**
  * EventBridge counts an entry's Time (14 bytes), Source, DetailType and Detail against the 256 KB
@@ -84,20 +82,16 @@ export type CallEvent =
  *   // { detailType: 'Voice Call Receipt', detail: { dedupeKey: 'receipt:1^2:VoiceReport#1^2', callId: '1^2', ... } }
  */
 export function callEventFromRecord(record: DynamoDBRecord): CallEvent | undefined {
-  const keys = record.dynamodb?.Keys;
-  const pk = keys?.pk?.S;
-  const sk = keys?.sk?.S;
-  if (pk === undefined || sk === undefined || !pk.startsWith(CALL_PK_PREFIX)) return undefined;
-  const callId = pk.slice(CALL_PK_PREFIX.length);
-
-  if (sk.startsWith(RECEIPT_SK_PREFIX)) {
+  const key = parseKey(record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S);
+  if (key.kind === 'receipt') {
     // A receipt is new only once: a redelivery rewrites the same item (MODIFY), TTL removes it (REMOVE).
     if (record.eventName !== 'INSERT') return undefined;
-    const detail = receiptDetail(callId, sk, image(record.dynamodb?.NewImage));
+    const detail = receiptDetail(key.callId, key.typeAndKey, image(record.dynamodb?.NewImage));
     return { detailType: RECEIPT_DETAIL_TYPE, detail, time: eventTime(detail.storedAt, record) };
   }
 
-  if (sk === CALL_SK && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
+  if (key.kind === 'call' && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
+    const { callId } = key;
     const item = image(record.dynamodb?.NewImage);
     const status = nonEmptyText(item.status) as CallStatus | undefined;
     if (status === undefined) return undefined;
@@ -130,9 +124,8 @@ export function detailJson(event: CallEvent): string {
 }
 
 /** The receipt item without its keys and TTL: the fields GET /calls/{callId} lists, plus dedupeKey. */
-function receiptDetail(callId: string, sk: string, item: Record<string, unknown>): ReceiptEventDetail {
+function receiptDetail(callId: string, typeAndKey: string, item: Record<string, unknown>): ReceiptEventDetail {
   const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...receipt } = item;
-  const typeAndKey = sk.slice(RECEIPT_SK_PREFIX.length);
   return {
     ...receipt,
     dedupeKey: `receipt:${callId}:${typeAndKey}`,
@@ -141,14 +134,10 @@ function receiptDetail(callId: string, sk: string, item: Record<string, unknown>
   };
 }
 
-/**
- * A stream image as plain values. Numbers become JS numbers, as the stores read them back
- * (dynamoCallStore.ts unmarshallItem): the SDK default would throw on, or make a BigInt of, an
- * integer beyond 2^53 inside a raw receipt, and a BigInt cannot be sent as JSON.
- */
+/** A stream image as plain values, read as the stores read their items (store/items.ts). */
 function image(attributes: Record<string, AttributeValue> | undefined): Record<string, unknown> {
   if (!attributes) return {};
-  return unmarshall(attributes as Record<string, StoreAttributeValue>, { wrapNumbers: (value: string) => Number(value) });
+  return unmarshallItem(attributes as Record<string, StoreAttributeValue>);
 }
 
 /**

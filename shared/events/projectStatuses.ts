@@ -9,13 +9,12 @@
  */
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { isCallStatus, movesForward, type CallStatus } from '../calls/status.ts';
-import { RECEIPT_SK_PREFIX } from '../store/dynamoCallStore.ts';
+import { parseKey } from '../store/keys.ts';
 import type { ReceiptStatus, StatusProjection } from '../store/statusProjection.ts';
 import type { PublishFailure } from './eventBridgePublisher.ts';
 import { errorName } from '../awsSdk.ts';
 import { runLimited } from '../concurrency.ts';
 
-const CALL_PK_PREFIX = 'CALL#';
 /** Calls whose updates are in flight at once (one UpdateItem each): a batch of 100 records goes in a few rounds. */
 export const DEFAULT_PROJECTION_CONCURRENCY = 8;
 /** No update is started with less time than this before the deadline (the SDK's request timeout is 2 s, dynamoClient.ts). */
@@ -34,9 +33,9 @@ export interface ProjectionOutcome {
  * Throws when a receipt of ours carries a status that is not one (a defect: reported, not skipped).
  */
 export function receiptStatusFromRecord(record: DynamoDBRecord): ReceiptStatus | undefined {
-  const pk = record.dynamodb?.Keys?.pk?.S;
-  const sk = record.dynamodb?.Keys?.sk?.S;
-  if (record.eventName !== 'INSERT' || !pk?.startsWith(CALL_PK_PREFIX) || !sk?.startsWith(RECEIPT_SK_PREFIX)) return undefined;
+  const key = parseKey(record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S);
+  if (record.eventName !== 'INSERT' || key.kind !== 'receipt') return undefined;
+  const sk = record.dynamodb!.Keys!.sk!.S!;
   const image = record.dynamodb?.NewImage ?? {};
   const status = image.status?.S;
   if (status === undefined) return undefined;
@@ -49,7 +48,7 @@ export function receiptStatusFromRecord(record: DynamoDBRecord): ReceiptStatus |
   if (storedAt === undefined || receivedAt === undefined) throw new Error(`receipt ${sk} has no time to project its status with`);
   const expiresAt = Number(image.expiresAt?.N);
   return {
-    callId: pk.slice(CALL_PK_PREFIX.length),
+    callId: key.callId,
     status,
     outId: text(image.outId),
     receivedAt,

@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
@@ -9,30 +8,8 @@ import {
 import type { CallRecord, CallStore, ReceiptRecord, StoredCall } from '../calls/callStore.ts';
 import { deriveCallStatus, movesForward, STATUS_RANK, type CallStatus, type DerivedStatus } from '../calls/status.ts';
 import { nonEmptyText } from '../text.ts';
-
-/**
- * Single-table layout (README, "Table design"):
- *   pk = CALL#<callId>, sk = CALL                    the call
- *   pk = CALL#<callId>, sk = RECEIPT#<type>#<key>    its receipts
- * Every item carries `expiresAt`, the TTL attribute, in epoch SECONDS (a millisecond value never expires).
- */
-export const CALL_SK = 'CALL';
-export const RECEIPT_SK_PREFIX = 'RECEIPT#';
-export const TTL_ATTRIBUTE = 'expiresAt';
-
-export const callPk = (callId: string): string => `CALL#${callId}`;
-
-/**
- * A conditional write refused because its condition did not hold. By name too: an error that
- * crossed a bundle boundary (or a test double) is not an instance of this bundle's class.
- */
-export function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
-}
-
-export function expiresAtSeconds(fromIso: string, retentionDays: number): number {
-  return Math.floor(Date.parse(fromIso) / 1000) + retentionDays * 86_400;
-}
+import { expiresAtSeconds, isConditionalCheckFailed, marshallItem, unmarshallItem } from './items.ts';
+import { CALL_SK, RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callKey, callPk } from './keys.ts';
 
 export class DynamoCallStore implements CallStore {
   constructor(
@@ -58,8 +35,7 @@ export class DynamoCallStore implements CallStore {
         new PutItemCommand({
           TableName: this.table,
           Item: marshallItem({
-            pk: callPk(callId),
-            sk: CALL_SK,
+            ...callKey(callId),
             ...defined,
             callId,
             status,
@@ -100,7 +76,7 @@ export class DynamoCallStore implements CallStore {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: { pk: { S: callPk(callId) }, sk: { S: CALL_SK } },
+        Key: marshallItem(callKey(callId)),
         UpdateExpression: `SET ${assignments.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: marshallItem(values),
@@ -160,15 +136,11 @@ export class DynamoCallStore implements CallStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: { pk: { S: callPk(callId) }, sk: { S: CALL_SK } },
+          Key: marshallItem(callKey(callId)),
           UpdateExpression: 'SET #status = :status, statusRank = :rank, updatedAt = :at',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(statusRank) OR statusRank < :rank)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': { S: status },
-            ':rank': { N: String(STATUS_RANK[status]) },
-            ':at': { S: at },
-          },
+          ExpressionAttributeValues: marshallItem({ ':status': status, ':rank': STATUS_RANK[status], ':at': at }),
         }),
       );
       return true;
@@ -199,39 +171,4 @@ function callKnownFromReceipts(callId: string, call: Record<string, unknown>, re
     updatedAt: derived?.updatedAt ?? nonEmptyText(call.updatedAt) ?? storedTimes.sort().at(-1) ?? receiptTimes.at(-1) ?? '',
     receipts,
   };
-}
-
-/** Plain JSON values to DynamoDB attribute values; undefined fields are left out. */
-export function marshallItem(record: Record<string, unknown>): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== undefined) item[key] = marshallValue(value);
-  }
-  return item;
-}
-
-function marshallValue(value: unknown): AttributeValue {
-  if (value === null) return { NULL: true };
-  if (typeof value === 'string') return { S: value };
-  if (typeof value === 'number') return { N: String(value) };
-  if (typeof value === 'boolean') return { BOOL: value };
-  if (Array.isArray(value)) return { L: value.map(marshallValue) };
-  if (typeof value === 'object') return { M: marshallItem(value as Record<string, unknown>) };
-  throw new TypeError(`cannot store a ${typeof value}`);
-}
-
-export function unmarshallItem(item: Record<string, AttributeValue>): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) record[key] = unmarshallValue(value);
-  return record;
-}
-
-function unmarshallValue(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL) return null;
-  if (value.L) return value.L.map(unmarshallValue);
-  if (value.M) return unmarshallItem(value.M);
-  return undefined;
 }

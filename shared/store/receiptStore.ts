@@ -20,11 +20,11 @@ import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type W
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { NormalisedReceipt } from '../receipts/normalise.ts';
 import type { ReceiptMessage } from '../receipts/receiptMessage.ts';
-import { RECEIPT_SK_PREFIX, TTL_ATTRIBUTE, callPk, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
+import { expiresAtSeconds, marshallItem } from './items.ts';
+import { TTL_ATTRIBUTE, invalidReceiptKey, receiptKey, type ItemKey } from './keys.ts';
 import { errorName, untilDeadline } from '../awsSdk.ts';
 import { runLimited } from '../concurrency.ts';
 
-export const INVALID_PK_PREFIX = 'INVALID#';
 /** DynamoDB's BatchWriteItem limit. */
 export const BATCH_WRITE_MAX_ITEMS = 25;
 /** BatchWriteItem requests in flight per storeBatch. */
@@ -134,13 +134,13 @@ export class DynamoReceiptStore implements ReceiptStore {
           continue;
         }
         storable.push(receipt);
-        addItem(items, callPk(receipt.callId), `${RECEIPT_SK_PREFIX}${receipt.messageType}#${receipt.naturalKey}`, record, message.messageId);
+        addItem(items, receiptKey(receipt.callId, receipt.messageType, receipt.naturalKey), record, message.messageId);
       }
       const reasons = [...(message.invalid ? [message.invalid.reason] : []), ...unstorable];
       const invalidBody = reasons.length > 0 || message.receipts.length === 0;
       if (invalidBody) {
         const invalid = invalidRecord(message, reasons.length > 0 ? reasons.join('; ') : 'no receipts in the body', stamp);
-        addItem(items, invalid.pk, invalid.sk, invalid.record, message.messageId);
+        addItem(items, invalid.key, invalid.record, message.messageId);
       }
       tallies.set(message.messageId, { messageType: message.messageType, receipts: storable, invalid: invalidBody });
     }
@@ -165,7 +165,7 @@ export class DynamoReceiptStore implements ReceiptStore {
         // A message that already was an invalid body has nothing simpler to fall back to.
         if (!message || message.invalid || message.receipts.length === 0) return [];
         const fallback = invalidRecord(message, reason, stamp);
-        return [pendingItem(fallback.pk, fallback.sk, fallback.record, messageId)];
+        return [pendingItem(fallback.key, fallback.record, messageId)];
       });
       const outcomes = await this.writeItems(demoted, deadline, errors);
       const written = new Set([...outcomes].filter(([, outcome]) => outcome === 'written').flatMap(([item]) => [...item.messageIds]));
@@ -303,8 +303,7 @@ function invalidRecord(message: ReceiptMessage, reason: string, stamp: { storedA
   const rawBody = message.invalid?.rawBody ?? JSON.stringify(message.receipts.map((receipt) => receipt.raw));
   const truncated = rawBody.length > MAX_RAW_BODY_CHARS;
   return {
-    pk: `${INVALID_PK_PREFIX}${message.messageType}`,
-    sk: `${receivedAt}#${message.messageId}`,
+    key: invalidReceiptKey(message.messageType, receivedAt, message.messageId),
     record: {
       messageId: message.messageId,
       messageType: message.messageType,
@@ -318,13 +317,13 @@ function invalidRecord(message: ReceiptMessage, reason: string, stamp: { storedA
   };
 }
 
-function pendingItem(pk: string, sk: string, record: Record<string, unknown>, messageId: string): PendingItem {
-  return { key: itemKey(pk, sk), item: marshallItem({ pk, sk, ...record }), messageIds: new Set([messageId]) };
+function pendingItem(key: ItemKey, record: Record<string, unknown>, messageId: string): PendingItem {
+  return { key: itemKey(key.pk, key.sk), item: marshallItem({ ...key, ...record }), messageIds: new Set([messageId]) };
 }
 
 /** Same key twice in one batch (a duplicate receipt): one item, needed by both messages (last content wins). */
-function addItem(items: Map<string, PendingItem>, pk: string, sk: string, record: Record<string, unknown>, messageId: string): void {
-  const next = pendingItem(pk, sk, record, messageId);
+function addItem(items: Map<string, PendingItem>, key: ItemKey, record: Record<string, unknown>, messageId: string): void {
+  const next = pendingItem(key, record, messageId);
   const existing = items.get(next.key);
   if (existing) {
     existing.item = next.item;

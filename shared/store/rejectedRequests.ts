@@ -12,9 +12,8 @@
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FieldIssue } from '../errors.ts';
-import { TTL_ATTRIBUTE, expiresAtSeconds, marshallItem } from './dynamoCallStore.ts';
-
-export const REJECTED_PK_PREFIX = 'REJECTED#';
+import { expiresAtSeconds, marshallItem } from './items.ts';
+import { TTL_ATTRIBUTE, rejectedRequestKey } from './keys.ts';
 /** A stored body is cut to this many characters (like the receipts' invalid raw bodies). */
 export const MAX_REJECTED_BODY_CHARS = 200_000;
 /** ...and to this many UTF-8 bytes, so the item stays under DynamoDB's 400 KB whatever the script. */
@@ -44,9 +43,6 @@ export interface RejectedRequestStore {
   record(rejection: RejectedRequest): Promise<void>;
 }
 
-export const rejectedPk = (source: RequestSource): string => `${REJECTED_PK_PREFIX}${source}`;
-export const rejectedSk = (receivedAt: string, messageId: string): string => `${receivedAt}#${messageId}`;
-
 export class DynamoRejectedRequestStore implements RejectedRequestStore {
   constructor(
     private readonly client: DynamoDBClient,
@@ -67,8 +63,7 @@ export class DynamoRejectedRequestStore implements RejectedRequestStore {
       new PutItemCommand({
         TableName: this.table,
         Item: marshallItem({
-          pk: rejectedPk(source),
-          sk: rejectedSk(receivedAt, messageId),
+          ...rejectedRequestKey(source, receivedAt, messageId),
           source,
           messageId,
           receivedAt,

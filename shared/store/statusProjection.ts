@@ -12,7 +12,8 @@
  */
 import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { STATUS_RANK, type CallStatus } from '../calls/status.ts';
-import { CALL_SK, TTL_ATTRIBUTE, callPk, isConditionalCheckFailed, marshallItem } from './dynamoCallStore.ts';
+import { isConditionalCheckFailed, marshallItem } from './items.ts';
+import { TTL_ATTRIBUTE, callKey } from './keys.ts';
 import { untilDeadline } from '../awsSdk.ts';
 
 /** The status a stored receipt implies for its call, with what the call item takes from the receipt. */
@@ -93,7 +94,7 @@ export function statusUpdateInput(table: string, update: ReceiptStatus): UpdateI
   }
   return {
     TableName: table,
-    Key: { pk: { S: callPk(update.callId) }, sk: { S: CALL_SK } },
+    Key: marshallItem(callKey(update.callId)),
     UpdateExpression: `SET ${assignments.join(', ')}`,
     ConditionExpression: 'attribute_not_exists(statusRank) OR statusRank < :rank',
     ExpressionAttributeNames: names,

@@ -3,7 +3,7 @@
  * through the bundle's store code, so a store bug cannot hide itself. Strongly consistent reads.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshallItem } from '#shared/store/dynamoCallStore';
+import { unmarshallItem } from '#shared/store/items';
 
 export type Item = Record<string, any>;
 

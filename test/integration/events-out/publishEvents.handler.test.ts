@@ -7,7 +7,7 @@ import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { marshallItem, unmarshallItem } from '#shared/store/dynamoCallStore';
+import { marshallItem, unmarshallItem } from '#shared/store/items';
 import { dynamoClient } from '#shared/store/dynamoClient';
 import { startLocalEventBus, type LocalEventBus } from '../../../scripts/local/eventBus.ts';
 import baseEvent from '../../fixtures/dynamodb/base.json';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { unmarshallItem } from '#shared/store/dynamoCallStore';
+import { unmarshallItem } from '#shared/store/items';
 import { dynamoClient } from '#shared/store/dynamoClient';
 import { httpEvent, lambdaContext } from '../../support/apiGatewayEvents.ts';
 

@@ -3,7 +3,8 @@ import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValu
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { receiptMessageFrom, type ReceiptMessage } from '#shared/receipts/receiptMessage';
-import { DynamoCallStore, unmarshallItem } from '#shared/store/dynamoCallStore';
+import { DynamoCallStore } from '#shared/store/dynamoCallStore';
+import { unmarshallItem } from '#shared/store/items';
 import { dynamoClient } from '#shared/store/dynamoClient';
 import { DynamoReceiptStore } from '#shared/store/receiptStore';
 import { DynamoStatusProjection } from '#shared/store/statusProjection';

@@ -24,7 +24,7 @@ import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from
 import type { MnsMessage } from '#shared/receipts/mnsClient';
 import type { QueueDrainStats } from '#shared/receipts/poller';
 import type { ReceiptsDependencies } from '#shared/runtime/receipts';
-import { unmarshallItem } from '#shared/store/dynamoCallStore';
+import { unmarshallItem } from '#shared/store/items';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { callItemOf, getItem, itemsOf, receiptItemsOf, testDynamo, type Item } from '../../support/callsTable.ts';

@@ -1,0 +1,71 @@
+/**
+ * The calls table's key layout, in one place (docs/receipts.md#table-design). Every item of the
+ * table is addressed here; nothing else in the bundle spells a key prefix.
+ *
+ *   pk = CALL#<callId>             sk = CALL                               the call
+ *   pk = CALL#<callId>             sk = RECEIPT#<messageType>#<naturalKey> one of its receipts
+ *   pk = INVALID#<messageType>     sk = <receivedAt ISO>#<messageId>       a receipt body that could not be used, raw
+ *   pk = REJECTED#<source>         sk = <receivedAt ISO>#<messageId>       a queued or event request refused for good
+ *
+ * Keys are deterministic, so a redelivery overwrites its item instead of adding one. Every item
+ * carries TTL_ATTRIBUTE in epoch SECONDS.
+ */
+
+/** The table's TTL attribute (epoch seconds; a millisecond value would never expire). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+const CALL_PK_PREFIX = 'CALL#';
+export const CALL_SK = 'CALL';
+export const RECEIPT_SK_PREFIX = 'RECEIPT#';
+const INVALID_PK_PREFIX = 'INVALID#';
+const REJECTED_PK_PREFIX = 'REJECTED#';
+
+/** A table key. */
+export type ItemKey = {
+  pk: string;
+  sk: string;
+};
+
+/** The partition of one call: its call item and its receipts. */
+export const callPk = (callId: string): string => `${CALL_PK_PREFIX}${callId}`;
+
+export const callKey = (callId: string): ItemKey => ({ pk: callPk(callId), sk: CALL_SK });
+
+export const receiptKey = (callId: string, messageType: string, naturalKey: string): ItemKey => ({
+  pk: callPk(callId),
+  sk: `${RECEIPT_SK_PREFIX}${messageType}#${naturalKey}`,
+});
+
+export const invalidReceiptKey = (messageType: string, receivedAt: string, messageId: string): ItemKey => ({
+  pk: `${INVALID_PK_PREFIX}${messageType}`,
+  sk: `${receivedAt}#${messageId}`,
+});
+
+export const rejectedRequestPk = (source: string): string => `${REJECTED_PK_PREFIX}${source}`;
+
+export const rejectedRequestKey = (source: string, receivedAt: string, messageId: string): ItemKey => ({
+  pk: rejectedRequestPk(source),
+  sk: `${receivedAt}#${messageId}`,
+});
+
+/** What a key of the calls partition names: the call item, one receipt, or nothing of a call. */
+export type CallItemKind =
+  | { kind: 'call'; callId: string }
+  | { kind: 'receipt'; callId: string; messageType: string; /** `<messageType>#<naturalKey>`. */ typeAndKey: string }
+  | { kind: 'other' };
+
+/**
+ * Reads a key back (stream records, query results).
+ *
+ * @example parseKey('CALL#1^2', 'RECEIPT#VoiceReport#1^2') // { kind: 'receipt', callId: '1^2', messageType: 'VoiceReport', typeAndKey: 'VoiceReport#1^2' }
+ */
+export function parseKey(pk: string | undefined, sk: string | undefined): CallItemKind {
+  if (pk === undefined || sk === undefined || !pk.startsWith(CALL_PK_PREFIX)) return { kind: 'other' };
+  const callId = pk.slice(CALL_PK_PREFIX.length);
+  if (sk === CALL_SK) return { kind: 'call', callId };
+  if (sk.startsWith(RECEIPT_SK_PREFIX)) {
+    const typeAndKey = sk.slice(RECEIPT_SK_PREFIX.length);
+    return { kind: 'receipt', callId, messageType: typeAndKey.split('#')[0]!, typeAndKey };
+  }
+  return { kind: 'other' };
+}
