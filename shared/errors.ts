@@ -61,6 +61,19 @@ export class IdempotencyInProgressError extends Error {
  */
 export type AlibabaErrorKind = 'rejected' | 'throttled' | 'account' | 'transient' | 'ambiguous';
 
+/**
+ * The codes this bundle itself puts in `AlibabaError.code` when Alibaba gave no code of its own
+ * (besides Node's and undici's transport error codes).
+ */
+export const TRANSPORT_CODES = {
+  /** A call-placing request may have reached Alibaba but no readable answer came back. */
+  outcomeUnknown: 'RequestOutcomeUnknown',
+  /** The attempt's own timer (attemptTimeoutMs or the deadline) fired. */
+  attemptTimeout: 'RequestTimeout',
+  /** The deadline left no time to start a (further) attempt. */
+  deadlineExceeded: 'DeadlineExceeded',
+} as const;
+
 export class AlibabaError extends Error {
   override readonly name = 'AlibabaError';
   constructor(

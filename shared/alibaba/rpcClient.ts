@@ -3,14 +3,16 @@
  * failures and retries what is safe to retry. Request format: spec §1; signatures: spec §2;
  * error classes and retry rules: spec §4 and ./classify.ts.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { AlibabaError, type AlibabaErrorKind } from '../errors.ts';
+import type { AlibabaError, AlibabaErrorKind } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logger.ts';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
+import { retryWithBackoff, hasAttemptsLeft, type BackoffPolicy } from '../retry.ts';
 import { canonicalQuery, signRpcV1, signRpcV3, type AlibabaCredentials } from '../signing/index.ts';
-import { classifyAlibabaFailure, isResendSafeCode, retryAfterSecondsFor } from './classify.ts';
+import { deadlineError, judge, type RpcResult } from './answers.ts';
+import { dispatchOnce, type AttemptOutcome } from './dispatch.ts';
 import { poolFor } from './pool.ts';
+
+export type { RpcResult } from './answers.ts';
 
 /** Per-attempt budget for headers and body unless configured. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
@@ -24,19 +26,7 @@ export const DEFAULT_BACKOFF_CAP_MS = 1_000;
 export const MIN_ATTEMPT_MS = 100;
 /** Old SDKs send it and it is harmless for VMS (spec §1.2). */
 export const DEFAULT_REGION_ID = 'cn-hangzhou';
-/** RPC envelopes are small; a larger body is not one of Alibaba's and is treated as unreadable. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-
-/** Transport codes this client puts in `AlibabaError.code` (besides Node/undici error codes). */
-export const TRANSPORT_CODES = {
-  /** A call-placing request may have reached Alibaba but no readable answer came back. */
-  outcomeUnknown: 'RequestOutcomeUnknown',
-  /** The attempt's own timer (attemptTimeoutMs or the deadline) fired. */
-  attemptTimeout: 'RequestTimeout',
-  /** The deadline left no time to start a (further) attempt. */
-  deadlineExceeded: 'DeadlineExceeded',
-} as const;
 
 /** How to reach and sign for one Alibaba RPC product (one endpoint, one API version). */
 export interface RpcClientOptions {
@@ -97,22 +87,6 @@ export interface AttemptInfo {
   requestId?: string;
 }
 
-/** A successful answer: HTTP 2xx with `Code === "OK"` (spec §1.5). */
-export interface RpcResult {
-  requestId: string;
-  /** The whole JSON envelope, `Code`/`Message`/`RequestId` included. */
-  body: Record<string, unknown>;
-}
-
-/** What one attempt produced at the HTTP level. */
-type AttemptOutcome =
-  | { type: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer; truncated: boolean }
-  /** `sent`: undici had started writing the request when it failed, so it may have reached Alibaba. */
-  | { type: 'transport'; error: Error; sent: boolean; timedOut: boolean };
-
-/** An attempt's verdict: a result, or an error plus whether sending the request again is allowed. */
-type AttemptVerdict = { ok: true; result: RpcResult } | { ok: false; error: AlibabaError; retryable: boolean };
-
 /**
  * Calls Alibaba RPC actions over a shared keep-alive pool.
  *
@@ -125,10 +99,10 @@ export class AlibabaRpcClient {
   /** The endpoint's origin; also the key of the shared Pool (see poolFor). */
   readonly origin: string;
   private readonly host: string;
-  private readonly attemptTimeoutMs: number;
+  /** The longest one attempt may take (callers budget a placement with it). */
+  readonly attemptTimeoutMs: number;
   private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
+  private readonly backoff: BackoffPolicy;
   private readonly logger: Logger;
   private readonly metrics: MetricsRecorder;
 
@@ -141,8 +115,10 @@ export class AlibabaRpcClient {
     this.host = url.host;
     this.attemptTimeoutMs = positive(options.attemptTimeoutMs, DEFAULT_ATTEMPT_TIMEOUT_MS);
     this.maxAttempts = Math.max(1, Math.floor(positive(options.maxAttempts, DEFAULT_MAX_ATTEMPTS)));
-    this.backoffBaseMs = nonNegative(options.backoffBaseMs, DEFAULT_BACKOFF_BASE_MS);
-    this.backoffCapMs = nonNegative(options.backoffCapMs, DEFAULT_BACKOFF_CAP_MS);
+    this.backoff = {
+      baseMs: nonNegative(options.backoffBaseMs, DEFAULT_BACKOFF_BASE_MS),
+      capMs: nonNegative(options.backoffCapMs, DEFAULT_BACKOFF_CAP_MS),
+    };
     this.logger = options.logger ?? rootLogger;
     this.metrics = options.metrics ?? defaultMetrics;
   }
@@ -168,43 +144,42 @@ export class AlibabaRpcClient {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     // A remote credentials read waits no longer than the call may (shared/secrets.ts).
     const credentials = await this.options.credentials({ deadline: options.deadline });
-    let last: AlibabaError | undefined;
+    const safety = { placesCall: options.placesCall === true, changesState: options.placesCall === true || options.changesCallState === true };
 
-    for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - Date.now();
-      if (remaining < MIN_ATTEMPT_MS) {
-        const error = deadlineError(action, attempt - 1, last);
-        // Counted only when no attempt was made: otherwise the last attempt's failure already was.
-        if (!last) this.observeFailure(error, attempt, 0, false);
-        throw error;
-      }
-
-      const startedAt = Date.now();
-      const outcome = await this.send(action, params, credentials, Math.min(this.attemptTimeoutMs, remaining));
-      const verdict = judge(action, outcome, options, this.origin);
-      const durationMs = Date.now() - startedAt;
-      report(options.onAttempt, {
-        action,
-        attempt,
-        durationMs,
-        outcome: verdict.ok ? 'ok' : verdict.error.kind,
-        code: verdict.ok ? undefined : verdict.error.code,
-        requestId: verdict.ok ? verdict.result.requestId : verdict.error.requestId,
-      });
-      if (verdict.ok) {
-        this.logger.debug('Alibaba request succeeded', { action, attempt, durationMs, alibabaRequestId: verdict.result.requestId });
-        return verdict.result;
-      }
-      const willRetry = verdict.retryable && attempt < this.maxAttempts;
-      this.observeFailure(verdict.error, attempt, durationMs, willRetry);
-      if (!willRetry) throw verdict.error;
-
-      last = verdict.error;
-      const backoff = Math.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
-      // The backoff plus the shortest useful attempt must fit before the deadline.
-      if (Date.now() + backoff + MIN_ATTEMPT_MS > deadline) throw deadlineError(action, attempt, last);
-      await sleep(backoff);
-    }
+    return retryWithBackoff(
+      async (attempt) => {
+        const startedAt = Date.now();
+        const outcome = await this.send(action, params, credentials, Math.min(this.attemptTimeoutMs, deadline - Date.now()));
+        const verdict = judge(action, outcome, safety, this.origin);
+        const durationMs = Date.now() - startedAt;
+        report(options.onAttempt, {
+          action,
+          attempt,
+          durationMs,
+          outcome: verdict.ok ? 'ok' : verdict.error.kind,
+          code: verdict.ok ? undefined : verdict.error.code,
+          requestId: verdict.ok ? verdict.result.requestId : verdict.error.requestId,
+        });
+        if (verdict.ok) {
+          this.logger.debug('Alibaba request succeeded', { action, attempt, durationMs, alibabaRequestId: verdict.result.requestId });
+          return { ok: true, value: verdict.result };
+        }
+        this.observeFailure(verdict.error, attempt, durationMs, verdict.retryable && hasAttemptsLeft(attempt, this.maxAttempts));
+        return verdict;
+      },
+      {
+        maxAttempts: this.maxAttempts,
+        backoff: this.backoff,
+        deadline,
+        minAttemptMs: MIN_ATTEMPT_MS,
+        deadlineError: (attempts, last) => {
+          const error = deadlineError(action, attempts, last);
+          // Counted only when no attempt was made: otherwise the last attempt's failure already was.
+          if (!last) this.observeFailure(error, attempts + 1, 0, false);
+          return error;
+        },
+      },
+    );
   }
 
   /**
@@ -266,249 +241,6 @@ export class AlibabaRpcClient {
   }
 }
 
-/**
- * Dispatches one request and never rejects. `sent` is decided by undici's onRequestStart, which runs
- * right before the request is written to a connected socket: a failure before it (DNS, refused,
- * connect timeout, TLS) certainly sent nothing. A request our timer abandoned before that point is
- * aborted inside onRequestStart, which makes undici skip writing it, so it can never be sent late.
- */
-function dispatchOnce(
-  dispatcher: Dispatcher,
-  options: Pick<Dispatcher.DispatchOptions, 'path' | 'method' | 'headers' | 'body'>,
-  timeoutMs: number,
-): Promise<AttemptOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
-    let headers: IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-
-    const finish = (outcome: AttemptOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-
-    const timer = setTimeout(() => {
-      const error = new AttemptTimeoutError(timeoutMs);
-      finish({ type: 'transport', error, sent: controller !== undefined, timedOut: true });
-      controller?.abort(error);
-    }, timeoutMs);
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        if (settled) {
-          started.abort(new AttemptTimeoutError(timeoutMs));
-          return;
-        }
-        controller = started;
-      },
-      onResponseStart(_controller, statusCode, responseHeaders) {
-        status = statusCode;
-        headers = responseHeaders;
-      },
-      onResponseData(_controller, chunk) {
-        if (truncated || size + chunk.length > MAX_RESPONSE_BYTES) {
-          truncated = true;
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      },
-      onResponseEnd() {
-        finish({ type: 'response', status, headers, body: Buffer.concat(chunks), truncated });
-      },
-      onResponseError(_controller, error) {
-        finish({ type: 'transport', error, sent: controller !== undefined, timedOut: isTimeoutError(error) });
-      },
-    };
-
-    try {
-      dispatcher.dispatch(
-        { ...options, headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 },
-        handler,
-      );
-    } catch (error) {
-      finish({ type: 'transport', error: asError(error), sent: false, timedOut: false });
-    }
-  });
-}
-
-/**
- * A state-changing request that may have taken effect: never sent again (spec §4.2), reported as
- * `ambiguous` so the caller checks before retrying.
- */
-function outcomeUnknown(reason: string, details: ConstructorParameters<typeof AlibabaError>[3]): AttemptVerdict {
-  return {
-    ok: false,
-    retryable: false,
-    error: new AlibabaError('ambiguous', TRANSPORT_CODES.outcomeUnknown, `${reason}; whether it took effect (a call placed or cancelled) is unknown`, details),
-  };
-}
-
-/** Turns one attempt's outcome into a result or a classified error (spec §1.5, §4). */
-function judge(action: string, outcome: AttemptOutcome, options: RpcCallOptions, origin: string): AttemptVerdict {
-  const placesCall = options.placesCall === true;
-  // A lost answer hides the effect of any state-changing request; an explicit error answer only
-  // makes a call-placing one unsafe to repeat (see the transient rule below).
-  if (outcome.type === 'transport') return judgeTransport(action, outcome, placesCall || options.changesCallState === true, origin);
-
-  const { status } = outcome;
-  const envelope = outcome.truncated ? undefined : parseEnvelope(outcome.body);
-  const headerRequestId = firstHeader(outcome.headers['x-acs-request-id']);
-  const requestId = stringField(envelope, 'RequestId') ?? headerRequestId;
-  const rawCode = envelope?.Code;
-  const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : undefined;
-  const is2xx = status >= 200 && status < 300;
-
-  if (is2xx && envelope && code === 'OK') {
-    return { ok: true, result: { requestId: requestId ?? '', body: envelope } };
-  }
-
-  const details = { action, requestId, httpStatus: status };
-  if (code === undefined) {
-    // No Alibaba envelope (HTML from a proxy, XML, truncated). For a call-placing request a 2xx or
-    // 5xx answer leaves its fate unknown: the call may have been accepted (2xx) or the upstream may
-    // have timed out while processing it (502/504).
-    if (placesCall && (is2xx || status >= 500)) {
-      return outcomeUnknown(`${action}: Alibaba answered HTTP ${status} without a readable envelope`, details);
-    }
-    // The remaining transient case is 408: the server gave up reading the request, so it did not
-    // act on it and even a call-placing request may be sent again.
-    const kind = classifyAlibabaFailure(undefined, status);
-    return {
-      ok: false,
-      retryable: kind === 'transient',
-      error: new AlibabaError(kind, `HTTP_${status}`, `${action}: Alibaba answered HTTP ${status} without a JSON envelope`, {
-        ...details,
-        ...throttleHint(kind, undefined, status, outcome.headers),
-      }),
-    };
-  }
-
-  const kind = classifyAlibabaFailure(code, status);
-  const message = stringField(envelope, 'Message') ?? `${action} failed with ${code} (HTTP ${status})`;
-  return {
-    ok: false,
-    // A call-placing request that Alibaba answered has reached it: only codes proving the action
-    // never ran allow sending it again (classify.ts RESEND_SAFE_CODES).
-    retryable: kind === 'transient' && (!placesCall || isResendSafeCode(code)),
-    error: new AlibabaError(kind, code, message, { ...details, ...throttleHint(kind, code, status, outcome.headers) }),
-  };
-}
-
-function judgeTransport(
-  action: string,
-  outcome: Extract<AttemptOutcome, { type: 'transport' }>,
-  /** The request must not be sent again once it may have arrived. */
-  placesCall: boolean,
-  origin: string,
-): AttemptVerdict {
-  const cause = outcome.error;
-  const code = outcome.error instanceof AttemptTimeoutError ? TRANSPORT_CODES.attemptTimeout : errorCode(cause);
-  const timedOut = outcome.timedOut;
-  if (!outcome.sent) {
-    // Nothing was written: safe to retry, even for a call-placing action.
-    return {
-      ok: false,
-      retryable: true,
-      error: new AlibabaError('transient', code, `${action}: the request could not be sent to ${origin} (${code})`, {
-        action,
-        timedOut,
-        cause,
-      }),
-    };
-  }
-  if (placesCall) {
-    // spec §4.2: a blind retry after a timeout or a dropped connection can place a second call.
-    return outcomeUnknown(`${action}: the request may have reached Alibaba but no answer was received (${code})`, { action, timedOut, cause });
-  }
-  return {
-    ok: false,
-    retryable: true,
-    error: new AlibabaError('transient', code, `${action}: no answer from ${origin} (${code})`, { action, timedOut, cause }),
-  };
-}
-
-/** The error thrown when the deadline leaves no room for another attempt. */
-function deadlineError(action: string, attempts: number, last: AlibabaError | undefined): AlibabaError {
-  if (!last) {
-    return new AlibabaError(
-      'transient',
-      TRANSPORT_CODES.deadlineExceeded,
-      `${action}: no time left before the deadline to send the request`,
-      { action, timedOut: true },
-    );
-  }
-  return new AlibabaError(
-    'transient',
-    last.code,
-    `${last.message} (gave up at the deadline after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
-    { ...last.details, timedOut: true, cause: last },
-  );
-}
-
-function throttleHint(
-  kind: AlibabaErrorKind,
-  code: string | undefined,
-  status: number,
-  headers: IncomingHttpHeaders,
-): { retryAfterSeconds?: number } {
-  if (kind !== 'throttled') return {};
-  const seconds = retryAfterSecondsFor(code, status, firstHeader(headers['retry-after']));
-  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
-}
-
-/** The JSON object in a body, or undefined when it is not one (spec §1.5: parse on any status). */
-function parseEnvelope(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stringField(object: Record<string, unknown> | undefined, name: string): string | undefined {
-  const value = object?.[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
-function isTimeoutError(error: Error): boolean {
-  return error instanceof AttemptTimeoutError || TIMEOUT_CODES.has(errorCode(error));
-}
-
-/** Node's / undici's error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== '' ? code : 'TransportError';
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
-
-/** Our own per-attempt timer fired (attemptTimeoutMs, or the time left before the deadline). */
-class AttemptTimeoutError extends Error {
-  override readonly name = 'AttemptTimeoutError';
-  readonly code = TRANSPORT_CODES.attemptTimeout;
-  constructor(timeoutMs: number) {
-    super(`no complete answer within ${Math.round(timeoutMs)} ms`);
-  }
-}
-
 function report(onAttempt: RpcCallOptions['onAttempt'], info: AttemptInfo): void {
   if (!onAttempt) return;
   try {
@@ -516,10 +248,6 @@ function report(onAttempt: RpcCallOptions['onAttempt'], info: AttemptInfo): void
   } catch {
     // An observer must not change the outcome of a call.
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function positive(value: number | undefined, fallback: number): number {

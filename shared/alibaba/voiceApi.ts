@@ -5,6 +5,8 @@ export const VOICE_API_VERSION = '2017-05-25';
 
 /** What the typed actions need of an RPC client (implemented by AlibabaRpcClient). */
 export interface RpcCaller {
+  /** The longest one attempt may take. */
+  readonly attemptTimeoutMs: number;
   call(
     action: string,
     params: Readonly<Record<string, string>>,
@@ -35,6 +37,11 @@ export interface CallDetail {
 /** The dyvmsapi actions this bundle uses, typed (spec §3). */
 export class VoiceApi {
   constructor(private readonly rpc: RpcCaller) {}
+
+  /** The longest one request may take once sent: what a caller must leave itself to place a call safely. */
+  get attemptTimeoutMs(): number {
+    return this.rpc.attemptTimeoutMs;
+  }
 
   /** Any call-placing action (spec §3.1-§3.4, §3.6). Never retried once it may have reached Alibaba. */
   async placeCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {

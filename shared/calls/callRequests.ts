@@ -16,19 +16,19 @@
  * - outcome unknown (sent, no answer, spec §4.2): stored with the key and logged as an error, never
  *   delivered again, since a second attempt could place a second call.
  */
-import { DEFAULT_ATTEMPT_TIMEOUT_MS, TRANSPORT_CODES } from '../alibaba/rpcClient.ts';
-import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
+import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertWellFormedText } from '../validation.ts';
 import type { RejectedRequestStore, RequestSource } from '../store/rejectedRequests.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
 
 /**
- * A message is not started with less time than this left: an attempt cut short by the deadline after
- * the request was sent would make its outcome unknown. One full attempt (rpcClient.ts) plus the
- * writes that record the call. Not started, it is simply delivered again.
+ * A message is not started with less time left than one full Alibaba attempt (the voice client's
+ * `attemptTimeoutMs`) plus this, for the writes that record the call: an attempt cut short by the
+ * deadline after the request was sent would make its outcome unknown. Not started, it is simply
+ * delivered again.
  */
-export const MIN_TIME_TO_PLACE_MS = DEFAULT_ATTEMPT_TIMEOUT_MS + 1_000;
+export const RECORDING_MARGIN_MS = 1_000;
 
 /** One request as its trigger delivered it. */
 export interface CallRequestMessage {
@@ -111,7 +111,7 @@ export async function handleCallRequest(message: CallRequestMessage, deps: CallR
     const { request, idempotencyKey } = parseCallRequestContent(content);
     const key = idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey);
     const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
-    if (deps.deadline - Date.now() < MIN_TIME_TO_PLACE_MS) {
+    if (deps.deadline - Date.now() < deps.voice.attemptTimeoutMs + RECORDING_MARGIN_MS) {
       const reason = 'not started: too little time left in this invocation';
       logger.warn('call request not started: too little time left; it will be delivered again', context);
       const error = new AlibabaError('transient', TRANSPORT_CODES.deadlineExceeded, reason, { timedOut: true });

@@ -6,6 +6,7 @@ import { AlibabaError } from '#shared/errors';
 function answering(body: Record<string, unknown>) {
   const calls: { action: string; params: Readonly<Record<string, string>>; placesCall?: boolean; changesCallState?: boolean }[] = [];
   const rpc: RpcCaller = {
+    attemptTimeoutMs: 5_000,
     call: async (action, params, options) => {
       calls.push({ action, params, placesCall: options?.placesCall, ...(options?.changesCallState ? { changesCallState: true } : {}) });
       return { requestId: 'REQ-1', body };

@@ -3,10 +3,10 @@
  * the request deadline, and what is logged. Reads are faked; the wire is in test/integration/secrets.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AlibabaRpcClient, TRANSPORT_CODES } from '#shared/alibaba/rpcClient';
+import { AlibabaRpcClient } from '#shared/alibaba/rpcClient';
 import type { SecretSource } from '#shared/config';
 import { createCredentialsProvider } from '#shared/credentials';
-import { AlibabaError } from '#shared/errors';
+import { AlibabaError, TRANSPORT_CODES } from '#shared/errors';
 import { createLogger } from '#shared/logger';
 import {
   createSecretProvider,
