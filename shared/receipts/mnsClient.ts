@@ -6,6 +6,7 @@
  */
 import { MnsError } from '../errors.ts';
 import { poolFor } from '../alibaba/pool.ts';
+import { retryWithBackoff, type BackoffPolicy } from '../retry.ts';
 import { signMnsRequest, type AlibabaCredentials } from '../signing/index.ts';
 import { classifyMnsFailure, MESSAGE_NOT_EXIST } from './mnsErrors.ts';
 import {
@@ -29,7 +30,7 @@ export const RECEIVE_HTTP_MARGIN_MS = 3_000;
 export const DELETE_TIMEOUT_MS = 5_000;
 /** Attempts per receive/delete, the first included; only transient failures use the others. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
-/** Backoff before attempt n+1: uniform in [0, min(cap, base * 2^(n-1))] ("full jitter"). */
+/** Backoff between attempts (full jitter, shared/retry.ts). */
 export const DEFAULT_BACKOFF_BASE_MS = 200;
 export const DEFAULT_BACKOFF_CAP_MS = 2_000;
 /** An attempt with less time than this before the deadline is not started. */
@@ -82,8 +83,7 @@ interface HttpAnswer {
 export class MnsQueueClient {
   readonly origin: string;
   private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
+  private readonly backoff: BackoffPolicy;
 
   constructor(endpoint: string, options: MnsClientOptions = {}) {
     const url = new URL(endpoint);
@@ -92,8 +92,10 @@ export class MnsQueueClient {
     }
     this.origin = url.origin;
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
-    this.backoffBaseMs = Math.max(0, options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS);
-    this.backoffCapMs = Math.max(0, options.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS);
+    this.backoff = {
+      baseMs: Math.max(0, options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS),
+      capMs: Math.max(0, options.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS),
+    };
   }
 
   /**
@@ -156,20 +158,25 @@ export class MnsQueueClient {
     });
   }
 
-  private async withRetries<T>(operation: Operation, queue: string, deadline: number, attempt: () => Promise<T>): Promise<T> {
-    let last: MnsError | undefined;
-    for (let number = 1; ; number++) {
-      if (deadline - Date.now() < MIN_ATTEMPT_MS) throw deadlineError(operation, queue, last);
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof MnsError) || error.kind !== 'transient' || number >= this.maxAttempts) throw error;
-        last = error;
-      }
-      const backoff = Math.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (number - 1));
-      if (Date.now() + backoff + MIN_ATTEMPT_MS > deadline) throw deadlineError(operation, queue, last);
-      await sleep(backoff);
-    }
+  /** Transient failures are tried again (shared/retry.ts); any other MnsError, or the last one, is thrown. */
+  private withRetries<T>(operation: Operation, queue: string, deadline: number, attempt: () => Promise<T>): Promise<T> {
+    return retryWithBackoff<T, MnsError>(
+      async () => {
+        try {
+          return { ok: true, value: await attempt() };
+        } catch (error) {
+          if (!(error instanceof MnsError)) throw error;
+          return { ok: false, error, retryable: error.kind === 'transient' };
+        }
+      },
+      {
+        maxAttempts: this.maxAttempts,
+        backoff: this.backoff,
+        deadline,
+        minAttemptMs: MIN_ATTEMPT_MS,
+        deadlineError: (_attempts, last) => deadlineError(operation, queue, last),
+      },
+    );
   }
 
   /** One signed request (spec §6.1/§6.2): fresh Date every attempt; transport failures become transient MnsErrors. */
@@ -283,8 +290,4 @@ function transportCode(error: unknown): string {
 function clampInteger(value: number, min: number, max: number): number {
   if (!Number.isFinite(value)) return min;
   return Math.min(max, Math.max(min, Math.floor(value)));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -25,7 +25,7 @@
 import { MnsError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AlibabaCredentials } from '../signing/index.ts';
-import type { ReceiptStore } from '../store/receiptStore.ts';
+import type { ReceiptStore } from './receiptStore.ts';
 import { MAX_MESSAGES_PER_RECEIVE, MAX_WAIT_SECONDS, RECEIVE_HTTP_MARGIN_MS, type DeleteResult, type MnsMessage, type ReceiveOptions } from './mnsClient.ts';
 import { receiptMessageFrom } from './receiptMessage.ts';
 import type { ReceiptToken } from './tokens.ts';

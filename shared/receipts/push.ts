@@ -14,7 +14,7 @@ import type { CredentialsSource } from '../config.ts';
 import { ConfigError, StoreUnavailableError, UnauthorizedError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createSecretProvider, describeSecretSource, readSecret, type SecretReader, type SecretRequestOptions } from '../secrets.ts';
-import type { ReceiptStore } from '../store/receiptStore.ts';
+import type { ReceiptStore } from './receiptStore.ts';
 import { decodeMessageBody } from './decode.ts';
 import { receiptMessageFrom, type ReceiptMessage } from './receiptMessage.ts';
 

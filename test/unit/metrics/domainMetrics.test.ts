@@ -11,7 +11,7 @@ import type { Logger } from '#shared/logger';
 import type { MetricDimensions, MetricName, MetricsRecorder } from '#shared/metrics';
 import { normaliseReceipt, type NormalisedReceipt } from '#shared/receipts/normalise';
 import type { CallStore } from '#shared/calls/callStore';
-import { receiptEventTime } from '#shared/store/receiptStore';
+import { receiptEventTime } from '#shared/store/receiptItems';
 import { MINIMAL } from '../calls/requests.ts';
 
 class RecordingMetrics implements MetricsRecorder {

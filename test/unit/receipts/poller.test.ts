@@ -6,7 +6,7 @@ import { ROUND_OVERHEAD_MS, drainReceiptQueues, type DrainOptions, type QueueCli
 import type { ReceiptMessage } from '#shared/receipts/receiptMessage';
 import type { ReceiptToken } from '#shared/receipts/tokens';
 import type { AlibabaCredentials } from '#shared/signing/index';
-import type { ReceiptStore, StoreBatchResult } from '#shared/store/receiptStore';
+import type { ReceiptStore, StoreBatchResult } from '#shared/receipts/receiptStore';
 
 const REPORT_QUEUE = 'Alicom-Queue-0-VoiceReport';
 const CALL_REPORT_QUEUE = 'Alicom-Queue-0-VoiceCallReport';
