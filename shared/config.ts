@@ -10,7 +10,7 @@ export interface Config {
   mnsEndpoint: string;
   signatureVersion: 'v1' | 'v3';
   /** Where credentials come from: the environment, or an SSM / Secrets Manager reference. */
-  credentialsSource: CredentialsSource;
+  credentialsSource: SecretSource;
   /** `MessageType` -> MNS queue name. */
   receiptQueues: ReadonlyMap<string, string>;
   /** False when RECEIPT_QUEUES was unset and the sandbox's queue names stand in. */
@@ -27,13 +27,14 @@ export interface Config {
   /** EventBridge endpoint override (local only): EVENTBRIDGE_ENDPOINT. */
   eventBridgeEndpoint: string | undefined;
   /** Where the HTTP push route's shared secret comes from (RECEIPT_PUSH_TOKEN_PARAM). */
-  receiptPushTokenSource: CredentialsSource;
+  receiptPushTokenSource: SecretSource;
 }
 
 /** A secret held in SSM Parameter Store (SecureString) or Secrets Manager, read at run time. */
-export type SecretSource = { kind: 'ssm'; name: string } | { kind: 'secretsmanager'; secretId: string };
+export type RemoteSecretSource = { kind: 'ssm'; name: string } | { kind: 'secretsmanager'; secretId: string };
 
-export type CredentialsSource = { kind: 'env' } | SecretSource;
+/** Where a secret comes from: the environment (local runs and tests), or a remote store. */
+export type SecretSource = { kind: 'env' } | RemoteSecretSource;
 
 /** spec §1.1: fixed hosts of dyvmsapi, dybaseapi and Alibaba's Alicom MNS account. */
 export const DEFAULT_VOICE_ENDPOINT = 'https://dyvmsapi.aliyuncs.com';
@@ -155,7 +156,7 @@ function signatureVersion(env: Env): 'v1' | 'v3' {
  * pair when those are unset. `ssm:<parameter name>` or `secretsmanager:<secret id or ARN>`: a JSON
  * value `{"accessKeyId","accessKeySecret"}` read at run time, never placed in the template.
  */
-function credentialsSource(env: Env): CredentialsSource {
+function credentialsSource(env: Env): SecretSource {
   return secretSource(env, 'ALIYUN_CREDENTIALS_PARAM');
 }
 
@@ -164,7 +165,7 @@ function credentialsSource(env: Env): CredentialsSource {
  * serves the Alibaba key pair (ALIYUN_CREDENTIALS_PARAM) and the push route's token
  * (RECEIPT_PUSH_TOKEN_PARAM, whose `env` form reads RECEIPT_PUSH_TOKEN).
  */
-function secretSource(env: Env, name: string): CredentialsSource {
+function secretSource(env: Env, name: string): SecretSource {
   const value = optional(env, name);
   if (value === undefined || value === 'env') return { kind: 'env' };
   const colon = value.indexOf(':');

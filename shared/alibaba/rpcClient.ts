@@ -142,7 +142,7 @@ export class AlibabaRpcClient {
     options: RpcCallOptions = {},
   ): Promise<RpcResult> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-    // A remote credentials read waits no longer than the call may (shared/secrets.ts).
+    // A remote credentials read waits no longer than the call may (shared/secrets/cache.ts).
     const credentials = await this.options.credentials({ deadline: options.deadline });
     const safety = { placesCall: options.placesCall === true, changesState: options.placesCall === true || options.changesCallState === true };
 

@@ -7,6 +7,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { errorName, untilDeadline } from '../awsSdk.ts';
 import { runLimited } from '../concurrency.ts';
+import { retryWithBackoff, type BackoffPolicy } from '../retry.ts';
 
 /** PutEvents accepts 1-10 entries a request (EventBridge quotas). */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -19,8 +20,7 @@ export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 export const DEFAULT_CONCURRENCY = 4;
 /** Attempts per request (the first and the retries of its failed entries). */
 export const DEFAULT_MAX_ATTEMPTS = 5;
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 2_000;
+const BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 /** No request is started with less time than this before the deadline. */
 const MIN_REQUEST_MS = 300;
 
@@ -112,32 +112,38 @@ export class EventBridgePublisher implements EventPublisher {
   private async putWithRetries(request: OutgoingEntry[], deadline: number): Promise<Map<string, PublishFailure>> {
     const failed = new Map<string, PublishFailure>();
     let pending = request;
+    // Out of time: the entries keep the last failure seen (DeadlineExceeded when never sent).
     let lastFailure: PublishFailure = { code: 'DeadlineExceeded', message: 'no time left to publish before the Lambda deadline' };
-    for (let attempt = 1; pending.length > 0 && attempt <= this.maxAttempts; attempt++) {
-      // Out of time: the entries keep the last failure seen (DeadlineExceeded when never sent).
-      if (!(await backoff(attempt, deadline))) break;
-      let results;
-      try {
-        const output = await this.client.send(new PutEventsCommand({ Entries: pending.map((entry) => this.requestEntry(entry)) }), untilDeadline(deadline));
-        results = output.Entries ?? [];
-      } catch (error) {
-        lastFailure = { code: errorName(error), message: errorMessage(error) };
-        if (PERMANENT_REQUEST_ERRORS.has(lastFailure.code)) break;
-        continue;
-      }
-      const retry: OutgoingEntry[] = [];
-      pending.forEach((entry, index) => {
-        const result = results[index];
-        if (result?.EventId && !result.ErrorCode) return;
-        // No result for an entry (a malformed answer) counts as a retryable failure of that entry.
-        const failure = { code: result?.ErrorCode ?? 'MissingResult', message: result?.ErrorMessage ?? 'PutEvents returned no result for this entry' };
-        if (result?.ErrorCode && !RETRYABLE_ENTRY_ERRORS.has(result.ErrorCode)) failed.set(entry.id, failure);
-        else {
-          lastFailure = failure;
-          retry.push(entry);
-        }
-      });
-      pending = retry;
+    try {
+      await retryWithBackoff<void, PublishFailure>(
+        async () => {
+          let results;
+          try {
+            const output = await this.client.send(new PutEventsCommand({ Entries: pending.map((entry) => this.requestEntry(entry)) }), untilDeadline(deadline));
+            results = output.Entries ?? [];
+          } catch (error) {
+            lastFailure = { code: errorName(error), message: errorMessage(error) };
+            return { ok: false, error: lastFailure, retryable: !PERMANENT_REQUEST_ERRORS.has(lastFailure.code) };
+          }
+          const retry: OutgoingEntry[] = [];
+          pending.forEach((entry, index) => {
+            const result = results[index];
+            if (result?.EventId && !result.ErrorCode) return;
+            // No result for an entry (a malformed answer) counts as a retryable failure of that entry.
+            const failure = { code: result?.ErrorCode ?? 'MissingResult', message: result?.ErrorMessage ?? 'PutEvents returned no result for this entry' };
+            if (result?.ErrorCode && !RETRYABLE_ENTRY_ERRORS.has(result.ErrorCode)) failed.set(entry.id, failure);
+            else {
+              lastFailure = failure;
+              retry.push(entry);
+            }
+          });
+          pending = retry;
+          return pending.length === 0 ? { ok: true, value: undefined } : { ok: false, error: lastFailure, retryable: true };
+        },
+        { maxAttempts: this.maxAttempts, backoff: BACKOFF, deadline, minAttemptMs: MIN_REQUEST_MS, deadlineError: () => lastFailure },
+      );
+    } catch {
+      // Out of attempts or time, or a request EventBridge refuses for good: what is pending failed.
     }
     for (const entry of pending) failed.set(entry.id, lastFailure);
     return failed;
@@ -173,14 +179,6 @@ export function packRequests(entries: readonly OutgoingEntry[]): OutgoingEntry[]
   }
   if (current.length > 0) requests.push(current);
   return requests;
-}
-
-/** Waits before attempt n (none before the first); false when the deadline leaves no room for it. */
-async function backoff(attempt: number, deadline: number): Promise<boolean> {
-  const delay = attempt === 1 ? 0 : Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 2));
-  if (Date.now() + delay + MIN_REQUEST_MS > deadline) return false;
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  return true;
 }
 
 function errorMessage(error: unknown): string {

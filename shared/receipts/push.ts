@@ -10,10 +10,11 @@
  * keys (spec §5.5), so a receipt both pushed and polled, or pushed twice, is one item.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { CredentialsSource } from '../config.ts';
+import type { SecretSource } from '../config.ts';
 import { ConfigError, StoreUnavailableError, UnauthorizedError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { createSecretProvider, describeSecretSource, readSecret, type SecretReader, type SecretRequestOptions } from '../secrets.ts';
+import { readSecret } from '../secrets/awsSecretReader.ts';
+import { createSecretProvider, describeSecretSource, type SecretReader, type SecretRequestOptions } from '../secrets/cache.ts';
 import type { ReceiptStore } from './receiptStore.ts';
 import { decodeMessageBody } from './decode.ts';
 import { receiptMessageFrom, type ReceiptMessage } from './receiptMessage.ts';
@@ -55,7 +56,7 @@ const MAX_LOGGED_INVALID = 10;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lossyUtf8 = new TextDecoder('utf-8');
 
-/** Returns the push token's current value; `deadline` bounds a remote read (shared/secrets.ts). */
+/** Returns the push token's current value; `deadline` bounds a remote read (shared/secrets/cache.ts). */
 export type PushTokenProvider = (options?: SecretRequestOptions) => Promise<string>;
 
 /** One push as the route received it. */
@@ -211,12 +212,12 @@ function boundRawBody(message: ReceiptMessage): ReceiptMessage {
 /**
  * The push token's provider for RECEIPT_PUSH_TOKEN_PARAM: `env` reads RECEIPT_PUSH_TOKEN, required
  * (there is no default token, so a stage without one fails at cold start, naming the variable);
- * `ssm:` / `secretsmanager:` read the value at run time through shared/secrets.ts (cached, a rotated
+ * `ssm:` / `secretsmanager:` read the value at run time through shared/secrets/cache.ts (cached, a rotated
  * value picked up within its cache lifetime). Surrounding whitespace is ignored; the value must be
  * 16-512 URL-safe characters (`A-Z a-z 0-9 . _ ~ -`). Errors never contain the value.
  */
 export function createPushTokenProvider(
-  source: CredentialsSource,
+  source: SecretSource,
   env: Readonly<Record<string, string | undefined>> = process.env,
   now: () => number = Date.now,
   read: SecretReader = readSecret,
@@ -229,7 +230,7 @@ export function createPushTokenProvider(
     const token = checkedPushToken(value, 'RECEIPT_PUSH_TOKEN', 'the value');
     return () => Promise.resolve(token);
   }
-  const secret = createSecretProvider(source, now, read);
+  const secret = createSecretProvider(source, read, { now });
   const where = describeSecretSource(source);
   return async (options) => checkedPushToken((await secret(options)).trim(), 'RECEIPT_PUSH_TOKEN_PARAM', where);
 }

@@ -2,7 +2,7 @@ import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
 import { VOICE_API_VERSION, VoiceApi } from '../alibaba/voiceApi.ts';
 import type { CallsDependencies } from '../calls/service.ts';
 import { getConfig, type Config } from '../config.ts';
-import { createCredentialsProvider } from '../credentials.ts';
+import { createCredentialsProvider } from '../secrets/alibabaCredentials.ts';
 import { logger } from '../logger.ts';
 import { DynamoCallStore } from '../store/dynamoCallStore.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';

@@ -1,6 +1,6 @@
 import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
 import { assertReceiptQueuesConfigured, getConfig, type Config } from '../config.ts';
-import { createCredentialsProvider } from '../credentials.ts';
+import { createCredentialsProvider } from '../secrets/alibabaCredentials.ts';
 import { logger, type Logger } from '../logger.ts';
 import { MnsQueueClient } from '../receipts/mnsClient.ts';
 import { DYBASE_API_VERSION, ReceiptTokenProvider } from '../receipts/tokens.ts';

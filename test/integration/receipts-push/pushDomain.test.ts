@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '#shared/errors';
 import { createPushTokenProvider, MAX_INVALID_RAW_CHARS, MAX_PUSH_BODY_BYTES, pushedReceiptMessages, pushTokenMatches } from '#shared/receipts/push';
-import type { SecretSource } from '#shared/config';
+import type { RemoteSecretSource as SecretSource } from '#shared/config';
 
 const TOKEN = 'a3f9c1d7e5b2a8f4c6d0e1b3a5c7d9f2';
 

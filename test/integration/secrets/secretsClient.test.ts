@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SecretSource } from '#shared/config';
-import { createCredentialsProvider } from '#shared/credentials';
-import { createAwsSecretReader, regionalEndpoint, SecretReadError } from '#shared/secrets';
+import type { RemoteSecretSource as SecretSource } from '#shared/config';
+import { createCredentialsProvider } from '#shared/secrets/alibabaCredentials';
+import { createAwsSecretReader, regionalEndpoint } from '#shared/secrets/awsSecretReader';
+import { SecretReadError } from '#shared/errors';
 import {
   ACCESS_KEY_ID,
   FakeAws,

@@ -3,9 +3,9 @@
  * every bad value; credentials from the environment or from SSM / Secrets Manager with a 5-minute cache.
  */
 import { describe, expect, it } from 'vitest';
-import { assertReceiptQueuesConfigured, parseConfig, type CredentialsSource, type SecretSource as RemoteCredentialsSource } from '#shared/config';
-import { createCredentialsProvider, parseCredentialsDocument } from '#shared/credentials';
-import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS } from '#shared/secrets';
+import { assertReceiptQueuesConfigured, parseConfig, type SecretSource as CredentialsSource, type RemoteSecretSource as RemoteCredentialsSource } from '#shared/config';
+import { createCredentialsProvider, parseCredentialsDocument } from '#shared/secrets/alibabaCredentials';
+import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS } from '#shared/secrets/cache';
 import { ConfigError } from '#shared/errors';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import type { AlibabaCredentials } from '#shared/signing/index';

@@ -4,17 +4,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlibabaRpcClient } from '#shared/alibaba/rpcClient';
-import type { SecretSource } from '#shared/config';
-import { createCredentialsProvider } from '#shared/credentials';
-import { AlibabaError, TRANSPORT_CODES } from '#shared/errors';
+import type { RemoteSecretSource as SecretSource } from '#shared/config';
+import { createCredentialsProvider } from '#shared/secrets/alibabaCredentials';
+import { AlibabaError, SecretReadError, TRANSPORT_CODES } from '#shared/errors';
 import { createLogger } from '#shared/logger';
-import {
-  createSecretProvider,
-  SECRET_CACHE_MS,
-  SECRET_RETRY_AFTER_FAILURE_MS,
-  SECRET_STALE_MS,
-  SecretReadError,
-} from '#shared/secrets';
+import { createSecretProvider, SECRET_CACHE_MS, SECRET_RETRY_AFTER_FAILURE_MS, SECRET_STALE_MS } from '#shared/secrets/cache';
 
 const SOURCE: SecretSource = { kind: 'ssm', name: '/aliyun-voice/dev/push-token' };
 const FIRST = 'first-token-value-never-logged';
@@ -63,7 +57,7 @@ describe('createSecretProvider: stale-on-error', () => {
     const reads = fakeReads();
     const { lines, logger } = capturedLogger();
     reads.next(async () => FIRST, failing('ThrottlingException'));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger });
     await provider();
     vi.advanceTimersByTime(SECRET_CACHE_MS);
     // act
@@ -83,7 +77,7 @@ describe('createSecretProvider: stale-on-error', () => {
   it('does not read again for a while after a failure: the previous value answers at once', async () => {
     const reads = fakeReads();
     reads.next(async () => FIRST, failing('InternalServerError'), async () => ROTATED);
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     await provider();
     vi.advanceTimersByTime(SECRET_CACHE_MS);
     await provider();
@@ -105,7 +99,7 @@ describe('createSecretProvider: stale-on-error', () => {
     // arrange
     const reads = fakeReads();
     reads.next(async () => FIRST, failing('InternalServerError'), failing('AccessDeniedException'));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     await provider();
     // act: the last instant the value may stand in, then the first it may not.
     vi.advanceTimersByTime(SECRET_CACHE_MS + SECRET_STALE_MS - 1);
@@ -122,7 +116,7 @@ describe('createSecretProvider: stale-on-error', () => {
   it('fails a read with no previous value: the error, not a guess', async () => {
     const reads = fakeReads();
     reads.next(failing('ParameterNotFound'));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     await expect(provider()).rejects.toMatchObject({ code: 'ParameterNotFound' });
   });
 });
@@ -132,7 +126,7 @@ describe('createSecretProvider: the request deadline', () => {
     // arrange
     const reads = fakeReads();
     reads.next(after(5_000, FIRST));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     // act
     const outcome = provider({ deadline: Date.now() + 300 }).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(300);
@@ -146,7 +140,7 @@ describe('createSecretProvider: the request deadline', () => {
   it('does not give up before the deadline: a read finishing in time answers', async () => {
     const reads = fakeReads();
     reads.next(after(299, FIRST));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     const outcome = provider({ deadline: Date.now() + 300 });
     await vi.advanceTimersByTimeAsync(299);
     await expect(outcome).resolves.toBe(FIRST);
@@ -157,7 +151,7 @@ describe('createSecretProvider: the request deadline', () => {
     const reads = fakeReads();
     const { lines, logger } = capturedLogger();
     reads.next(async () => FIRST, after(1_000, ROTATED));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger });
     await provider();
     vi.advanceTimersByTime(SECRET_CACHE_MS);
     // act
@@ -180,7 +174,7 @@ describe('createSecretProvider: the request deadline', () => {
   it('treats a deadline beyond what a timer can hold (Infinity) as none', async () => {
     const reads = fakeReads();
     reads.next(after(5_000, FIRST));
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     let settled = false;
     const outcome = provider({ deadline: Number.POSITIVE_INFINITY }).finally(() => {
       settled = true;
@@ -194,7 +188,7 @@ describe('createSecretProvider: the request deadline', () => {
   it('answers a fresh value even when the deadline has passed (no I/O needed)', async () => {
     const reads = fakeReads();
     reads.next(async () => FIRST);
-    const provider = createSecretProvider(SOURCE, Date.now, reads.read, capturedLogger().logger);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     await provider();
     await expect(provider({ deadline: Date.now() - 1 })).resolves.toBe(FIRST);
     expect(reads.count).toBe(1);

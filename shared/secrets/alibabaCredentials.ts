@@ -1,8 +1,9 @@
-import type { CredentialsSource } from './config.ts';
-import { ConfigError } from './errors.ts';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from './localDefaults.ts';
-import { createSecretProvider, describeSecretSource, readSecret, type SecretReader, type SecretRequestOptions } from './secrets.ts';
-import type { AlibabaCredentials } from './signing/index.ts';
+import type { SecretSource } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../localDefaults.ts';
+import { readSecret } from './awsSecretReader.ts';
+import { createSecretProvider, describeSecretSource, type SecretReader, type SecretRequestOptions } from './cache.ts';
+import type { AlibabaCredentials } from '../signing/index.ts';
 
 /** `deadline` (epoch ms) bounds the wait for a remote read; see createSecretProvider. */
 export type CredentialsProvider = (options?: SecretRequestOptions) => Promise<AlibabaCredentials>;
@@ -11,11 +12,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Returns a provider of Alibaba credentials for the configured source. Remote values are read and
- * cached by shared/secrets.ts (5 minutes, the previous value served up to 15 minutes longer when a
+ * cached by cache.ts (5 minutes, the previous value served up to 15 minutes longer when a
  * read fails), then parsed as the key-pair document.
  */
 export function createCredentialsProvider(
-  source: CredentialsSource,
+  source: SecretSource,
   env: Env = process.env,
   now: () => number = Date.now,
   read: SecretReader = readSecret,
@@ -24,7 +25,7 @@ export function createCredentialsProvider(
     const fromEnv = credentialsFromEnv(env);
     return () => Promise.resolve(fromEnv);
   }
-  const secret = createSecretProvider(source, now, read);
+  const secret = createSecretProvider(source, read, { now });
   return async (options) => parseCredentialsDocument(await secret(options), describeSecretSource(source));
 }
 

@@ -1,6 +1,5 @@
 /**
- * Secrets (the Alibaba key pair, the receipt push token) read at run time from SSM Parameter Store
- * (SecureString, decrypted) or Secrets Manager, cached with a bounded lifetime and never logged.
+ * Reads a secret from SSM Parameter Store (SecureString, decrypted) or Secrets Manager.
  *
  * The two reads are single signed HTTPS POSTs in the AWS JSON 1.1 protocol, sent here instead of
  * through @aws-sdk/client-ssm and @aws-sdk/client-secrets-manager: those clients add about 250 KB
@@ -11,154 +10,21 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SecretSource } from './config.ts';
-import { SecretReadError } from './errors.ts';
-import { logger as defaultLogger, type Logger } from './logger.ts';
+import type { RemoteSecretSource } from '../config.ts';
+import { SecretReadError } from '../errors.ts';
+import { retryWithBackoff, type BackoffPolicy } from '../retry.ts';
+import { describeSecretSource, type SecretReader } from './cache.ts';
 
-/** How long a fetched secret is trusted before it is read again, so a rotated value is picked up. */
-export const SECRET_CACHE_MS = 5 * 60_000;
-/**
- * How long past SECRET_CACHE_MS a value is still served when reading it again fails: a short SSM
- * or Secrets Manager outage (or throttling) must not fail every request, but a revoked secret must
- * not live on forever either.
- */
-export const SECRET_STALE_MS = 15 * 60_000;
-/** After a failed refresh, the stale value is served without a new read for this long. */
-export const SECRET_RETRY_AFTER_FAILURE_MS = 10_000;
 /** Budget of one HTTPS attempt (connect, headers and body); GetParameter answers in tens of ms. */
 export const SECRET_ATTEMPT_TIMEOUT_MS = 2_000;
 /** Attempts per read, the first included; only network failures, 5xx and throttling are retried. */
 export const SECRET_READ_ATTEMPTS = 2;
 
-/** What a caller can bound: `deadline` is absolute epoch ms (the request's own deadline). */
-export interface SecretRequestOptions {
-  deadline?: number;
-}
-
-/** Returns the secret's current text. */
-export type SecretProvider = (options?: SecretRequestOptions) => Promise<string>;
-
-export type SecretReader = (source: SecretSource) => Promise<string>;
-
-
-/**
- * A cached reader of one SSM SecureString or Secrets Manager secret:
- * - a value is served from memory for SECRET_CACHE_MS, then read again;
- * - concurrent callers share one in-flight read;
- * - a caller waits for a read at most until its `deadline`;
- * - when a read fails (or the deadline comes first) and a previous value is at most SECRET_STALE_MS
- *   past its cache lifetime, that value is served and a warning names the source; a failure is
- *   never cached, but the next read waits SECRET_RETRY_AFTER_FAILURE_MS so an outage does not
- *   slow every request. Without such a value the caller gets the error.
- */
-export function createSecretProvider(
-  source: SecretSource,
-  now: () => number = Date.now,
-  read: SecretReader = readSecret,
-  logger: Logger = defaultLogger,
-): SecretProvider {
-  const where = describeSecretSource(source);
-  let current: { value: string; readAt: number } | undefined;
-  let inFlight: Promise<string> | undefined;
-  let retryAt = Number.NEGATIVE_INFINITY;
-
-  /** The previous value while it may still stand in for a failed read. */
-  const stale = (): string | undefined =>
-    current && now() < current.readAt + SECRET_CACHE_MS + SECRET_STALE_MS ? current.value : undefined;
-
-  /** Names the source and the value's age, never the value. */
-  const warnStale = (message: string, error?: unknown): void => {
-    logger.warn(message, {
-      source: where,
-      ageMs: now() - current!.readAt,
-      servedUntil: new Date(current!.readAt + SECRET_CACHE_MS + SECRET_STALE_MS).toISOString(),
-      ...(error === undefined ? {} : { error }),
-    });
-  };
-
-  const refresh = (): Promise<string> => {
-    const pending = Promise.resolve()
-      .then(() => read(source))
-      .then(
-        (value) => {
-          current = { value, readAt: now() };
-          return value;
-        },
-        (error: unknown) => {
-          retryAt = now() + SECRET_RETRY_AFTER_FAILURE_MS;
-          const previous = stale();
-          if (previous === undefined) throw error;
-          warnStale('reading a secret failed; serving the previous value', error);
-          return previous;
-        },
-      )
-      .finally(() => {
-        if (inFlight === pending) inFlight = undefined;
-      });
-    inFlight = pending;
-    return pending;
-  };
-
-  return (options = {}) => {
-    if (current && now() < current.readAt + SECRET_CACHE_MS) return Promise.resolve(current.value);
-    const previous = stale();
-    if (previous !== undefined && !inFlight && now() < retryAt) return Promise.resolve(previous);
-    const pending = inFlight ?? refresh();
-    return options.deadline === undefined ? pending : withDeadline(pending, options.deadline, now, () => {
-      const fallback = stale();
-      if (fallback !== undefined) {
-        warnStale('reading a secret did not finish before the request deadline; serving the previous value');
-        return fallback;
-      }
-      throw new SecretReadError(where, 'DeadlineExceeded', 'no value read before the request deadline');
-    });
-  };
-}
-
-/**
- * Waits for `pending` until `deadline`; then `onDeadline` decides. The read itself goes on (other
- * callers may share it) but is bounded by its own timeouts.
- */
-function withDeadline(
-  pending: Promise<string>,
-  deadline: number,
-  now: () => number,
-  onDeadline: () => string,
-): Promise<string> {
-  // setTimeout fires at once for delays past 2^31-1 ms: a deadline that far away is no deadline.
-  if (!Number.isFinite(deadline) || deadline - now() > MAX_TIMER_MS) return pending;
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const settle = (outcome: () => string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      try {
-        resolve(outcome());
-      } catch (error) {
-        reject(error);
-      }
-    };
-    const timer = setTimeout(() => settle(onDeadline), Math.max(0, deadline - now()));
-    pending.then(
-      (value) => settle(() => value),
-      (error: unknown) =>
-        settle(() => {
-          throw error;
-        }),
-    );
-  });
-}
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Where a secret lives, for error messages and logs (never its value). */
-export function describeSecretSource(source: SecretSource): string {
-  return source.kind === 'ssm' ? `SSM parameter ${source.name}` : `secret ${source.secretId}`;
-}
+/** A short pause between attempts: a throttled or failing read is not sent again at once. */
+const SECRET_READ_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 200 };
 
 /** Reads the secret's text with the Lambda's own AWS credentials and region (see createAwsSecretReader). */
-export function readSecret(source: SecretSource): Promise<string> {
+export function readSecret(source: RemoteSecretSource): Promise<string> {
   defaultReader ??= createAwsSecretReader();
   return defaultReader(source);
 }
@@ -264,43 +130,47 @@ async function send(
   attemptTimeoutMs: number,
 ): Promise<Record<string, unknown>> {
   const body = JSON.stringify(operation.body);
-  for (let attempt = 1; ; attempt++) {
-    // Signed per attempt: X-Amz-Date must be fresh, and refreshed credentials are picked up.
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: '/',
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': operation.target,
-      },
-      body,
-    });
-    // fetch sets Host itself, from the same URL that was signed.
-    const { host: _host, ...headers } = signed.headers;
-    let failure: SecretReadError;
-    try {
-      const response = await fetch(new URL('/', url), {
+  return retryWithBackoff<Record<string, unknown>, SecretReadError>(
+    async () => {
+      // Signed per attempt: X-Amz-Date must be fresh, and refreshed credentials are picked up.
+      const signed = await signer.sign({
         method: 'POST',
-        headers,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: '/',
+        query: {},
+        headers: {
+          host: url.host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': operation.target,
+        },
         body,
-        signal: AbortSignal.timeout(attemptTimeoutMs),
       });
-      const text = await response.text();
-      const answer = parseObject(text);
-      if (response.status === 200 && answer) return answer;
-      failure = awsError(where, response.status, answer, response.headers);
-    } catch (error) {
-      const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
-      const code = timedOut ? 'RequestTimeout' : networkCode(error);
-      failure = new SecretReadError(where, code, `no answer from ${url.host} (${code})`, { cause: error });
-    }
-    if (attempt >= SECRET_READ_ATTEMPTS || !isRetryable(failure)) throw failure;
-  }
+      // fetch sets Host itself, from the same URL that was signed.
+      const { host: _host, ...headers } = signed.headers;
+      let failure: SecretReadError;
+      try {
+        const response = await fetch(new URL('/', url), {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(attemptTimeoutMs),
+        });
+        const text = await response.text();
+        const answer = parseObject(text);
+        if (response.status === 200 && answer) return { ok: true, value: answer };
+        failure = awsError(where, response.status, answer, response.headers);
+      } catch (error) {
+        const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
+        const code = timedOut ? 'RequestTimeout' : networkCode(error);
+        failure = new SecretReadError(where, code, `no answer from ${url.host} (${code})`, { cause: error });
+      }
+      return { ok: false, error: failure, retryable: isRetryable(failure) };
+    },
+    // No deadline here: the cache (cache.ts) bounds how long a caller waits; each attempt has its own timeout.
+    { maxAttempts: SECRET_READ_ATTEMPTS, backoff: SECRET_READ_BACKOFF, deadlineError: (_attempts, last) => last! },
+  );
 }
 
 const RETRYABLE_TYPES = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServerError', 'InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'RequestTimeout']);
@@ -371,4 +241,3 @@ function bytes(data: SourceData): Uint8Array | string {
   return new Uint8Array(data);
 }
 
-export { SecretReadError };
