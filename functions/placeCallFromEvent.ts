@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { placeEventCall } from '#shared/triggers/callRequestTriggers';
+import { placeEventCall } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { placementDependencies } from '#shared/runtime/placement';
 

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
+import { placeQueuedCalls } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { placementDependencies } from '#shared/runtime/placement';
 

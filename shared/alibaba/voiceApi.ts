@@ -44,7 +44,7 @@ export class VoiceApi {
   }
 
   /** Any call-placing action (spec §3.1-§3.4, §3.6). Never retried once it may have reached Alibaba. */
-  async placeCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
+  async initiateCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
     const { requestId, body } = await this.rpc.call(action, params, { placesCall: true, deadline: options.deadline });
     const callId = body.CallId;
     if (typeof callId !== 'string' || callId === '') {

@@ -20,7 +20,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
-import { placeCall, type CallsDependencies, type PlacedCall } from './service.ts';
+import { placeAndRecordCall, type CallsDependencies, type PlacedCall } from './service.ts';
 import { idempotencyKeySchema, placeCallRequestSchema, type PlaceCallRequest } from './schemas.ts';
 
 /**
@@ -219,7 +219,7 @@ export function unknownOutcomeError(failure: UnknownOutcome): AlibabaError {
 /** Places the call; an unknown outcome is returned, not thrown, so that Powertools saves it. */
 async function attemptPlacement(request: PlaceCallRequest, deps: CallsDependencies, deadline: number): Promise<CallOutcome> {
   try {
-    return { outcome: 'placed', call: await placeCall(request, deps, { deadline }) };
+    return { outcome: 'placed', call: await placeAndRecordCall(request, deps, { deadline }) };
   } catch (error) {
     if (error instanceof AlibabaError && error.kind === 'ambiguous') return { outcome: 'unknown', failure: describeUnknown(error) };
     throw error;

@@ -35,12 +35,12 @@ export interface PlacedCall {
  * placed, so a failure to record it afterwards is logged, not returned: answering 5xx would invite a
  * retry that places a second call, and the receipts still arrive and are stored by CallId.
  */
-export async function placeCall(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions = {}): Promise<PlacedCall> {
+export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions = {}): Promise<PlacedCall> {
   const outId = request.outId ?? generateOutId();
   const metrics = deps.metrics ?? defaultMetrics;
   let answer: { callId: string; requestId: string };
   try {
-    answer = await deps.voice.placeCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
+    answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
   } catch (error) {
     metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
     throw error;

@@ -4,7 +4,8 @@ import { getConfig, type Config } from '../config.ts';
 import { callsDependencies } from './calls.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
-import { DynamoRejectedRequestStore, type RejectedRequestStore } from '../store/rejectedRequests.ts';
+import type { RejectedRequestStore } from '../calls/placementMessages.ts';
+import { DynamoRejectedRequestStore } from '../store/rejectedRequests.ts';
 
 /** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */
 export interface PlacementRuntime extends PlacementDependencies {

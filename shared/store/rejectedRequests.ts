@@ -11,37 +11,13 @@
  * one. Every item carries `expiresAt` (epoch SECONDS), like every item of the table.
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { FieldIssue } from '../errors.ts';
+import type { RejectedRequest, RejectedRequestStore } from '../calls/placementMessages.ts';
 import { expiresAtSeconds, marshallItem } from './items.ts';
 import { TTL_ATTRIBUTE, rejectedRequestKey } from './keys.ts';
 /** A stored body is cut to this many characters (like the receipts' invalid raw bodies). */
 export const MAX_REJECTED_BODY_CHARS = 200_000;
 /** ...and to this many UTF-8 bytes, so the item stays under DynamoDB's 400 KB whatever the script. */
 const MAX_REJECTED_BODY_BYTES = 300 * 1024;
-
-/** Where a refused request came from; names its partition. */
-export type RequestSource = 'sqs' | 'eventbridge';
-
-export interface RejectedRequest {
-  source: RequestSource;
-  /** SQS messageId or EventBridge event id. */
-  messageId: string;
-  /** ISO-8601 UTC: when the queue or the bus received the request. */
-  receivedAt: string;
-  /** Why it was refused, for a person reading the item. */
-  reason: string;
-  /** `VALIDATION_FAILED`, `IDEMPOTENCY_CONFLICT`, or Alibaba's code (`isv.MOBILE_NUMBER_ILLEGAL`, ...). */
-  code: string;
-  /** The offending fields, for validation failures. */
-  errors?: FieldIssue[];
-  /** The request exactly as received (cut to MAX_REJECTED_BODY_CHARS). */
-  body: string;
-}
-
-/** Port for recording refused requests. */
-export interface RejectedRequestStore {
-  record(rejection: RejectedRequest): Promise<void>;
-}
 
 export class DynamoRejectedRequestStore implements RejectedRequestStore {
   constructor(

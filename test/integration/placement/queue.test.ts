@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { placeQueuedCalls } from '#shared/triggers/callRequestTriggers';
+import { placeQueuedCalls } from '#shared/triggers/messageTriggers';
 import { placementDependencies } from '#shared/runtime/placement';
 import { logger } from '#shared/logger';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';

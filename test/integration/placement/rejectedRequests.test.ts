@@ -3,7 +3,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DynamoRejectedRequestStore, MAX_REJECTED_BODY_CHARS, type RejectedRequest } from '#shared/store/rejectedRequests';
+import type { RejectedRequest } from '#shared/calls/placementMessages';
+import { DynamoRejectedRequestStore, MAX_REJECTED_BODY_CHARS } from '#shared/store/rejectedRequests';
 import { readRejected, testDynamo } from './harness.ts';
 
 const NOW = Date.parse('2026-11-24T15:41:00.000Z');

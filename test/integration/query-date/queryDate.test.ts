@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { AlibabaRpcClient } from '#shared/alibaba/rpcClient';
 import { VOICE_API_VERSION, VoiceApi } from '#shared/alibaba/voiceApi';
-import { getCall, placeCall, type CallsDependencies } from '#shared/calls/service';
+import { getCall, placeAndRecordCall, type CallsDependencies } from '#shared/calls/service';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import { createLogger } from '#shared/logger';
 import type { CallRecord, StoredCall } from '#shared/calls/callStore';
@@ -57,7 +57,7 @@ it('finds a call Alibaba filed just before midnight that we recorded just after 
     // The answer arrives one second later, on the 15th.
     now: () => new Date(RECEIVED_AT + 1_000),
   };
-  const placed = await placeCall({ type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789' }, deps);
+  const placed = await placeAndRecordCall({ type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789' }, deps);
   // act
   const view = await getCall(placed.callId, { live: true }, deps);
   // assert

@@ -19,7 +19,7 @@ describe('VoiceApi.placeCall', () => {
   it('returns the CallId and marks the request as call-placing (never re-sent blindly)', async () => {
     const { api, calls } = answering({ Code: 'OK', CallId: '116012354148^102813781234' });
 
-    await expect(api.placeCall('SingleCallByTts', { CalledNumber: '13800138000' })).resolves.toEqual({
+    await expect(api.initiateCall('SingleCallByTts', { CalledNumber: '13800138000' })).resolves.toEqual({
       callId: '116012354148^102813781234',
       requestId: 'REQ-1',
     });
@@ -29,7 +29,7 @@ describe('VoiceApi.placeCall', () => {
   it('treats an OK answer without a CallId as an unknown outcome, not as a failure to retry', async () => {
     const { api } = answering({ Code: 'OK' });
 
-    const error = await api.placeCall('SingleCallByVoice', {}).catch((caught: unknown) => caught);
+    const error = await api.initiateCall('SingleCallByVoice', {}).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(AlibabaError);
     expect(error).toMatchObject({ kind: 'ambiguous', code: 'MissingCallId' });

@@ -3,7 +3,7 @@
  * REJECTED (permanent), delivered again (transient), or never retried (outcome unknown).
  */
 import { describe, expect, it } from 'vitest';
-import { classifyRequestFailure } from '#shared/calls/callRequests';
+import { classifyRequestFailure } from '#shared/calls/placementMessages';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type AlibabaErrorKind } from '#shared/errors';
 
 describe('classifyRequestFailure', () => {

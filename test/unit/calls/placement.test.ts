@@ -71,7 +71,7 @@ class MemoryPersistence extends BasePersistenceLayer {
 function setup(answer: () => Promise<{ callId: string; requestId: string }>) {
   const sent: unknown[] = [];
   const voice = {
-    async placeCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
+    async initiateCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
       sent.push({ action, params, options });
       return answer();
     },

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallDetail, CallOptions, VoiceApi } from '#shared/alibaba/voiceApi';
 import { CALL_TYPES, placeCallRequestSchema, type CallType } from '#shared/calls/schemas';
-import { cancelCall, chinaDayStart, generateOutId, getCall, placeCall, type CallsDependencies } from '#shared/calls/service';
+import { cancelCall, chinaDayStart, generateOutId, getCall, placeAndRecordCall, type CallsDependencies } from '#shared/calls/service';
 import { AlibabaError, NotFoundError, ValidationError } from '#shared/errors';
 import type { Logger } from '#shared/logger';
 import type { CallRecord, CallStore, StoredCall } from '#shared/calls/callStore';
@@ -22,7 +22,7 @@ const CHINA_DAY_OF_NOW = Date.UTC(2024, 0, 14, 16, 0, 0);
 // ------------------------------------------------------------------------------------- fakes
 
 interface VoiceCall {
-  method: 'placeCall' | 'cancelCall' | 'queryCallDetail';
+  method: 'initiateCall' | 'cancelCall' | 'queryCallDetail';
   args: unknown[];
 }
 
@@ -32,8 +32,8 @@ class FakeVoice {
   cancelAnswer: () => Promise<{ cancelled: boolean; requestId: string }> = async () => ({ cancelled: true, requestId: 'REQ-CANCEL' });
   detail: CallDetail | null = { state: '200000', duration: 12, callee: '13800138000' };
 
-  async placeCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
-    this.calls.push({ method: 'placeCall', args: [action, params, options] });
+  async initiateCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
+    this.calls.push({ method: 'initiateCall', args: [action, params, options] });
     return this.placeAnswer();
   }
 
@@ -124,7 +124,7 @@ function storedCall(type: CallType, overrides: Partial<StoredCall> = {}): Stored
 
 // ------------------------------------------------------------------------------------- placeCall
 
-describe('placeCall', () => {
+describe('placeAndRecordCall', () => {
   const expectations: [CallType, string, string | undefined, Record<string, string>][] = [
     ['tts', 'SingleCallByTts', '11010000138001', { CalledNumber: '13800138000', TtsCode: 'TTS_123456789' }],
     ['voice', 'SingleCallByVoice', '11000000300006', { CalledNumber: '13800138000', VoiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' }],
@@ -147,13 +147,13 @@ describe('placeCall', () => {
       // arrange
       const request = { ...MINIMAL[type], outId: 'mine-1' };
       // act
-      await placeCall(request, deps, { deadline: 1_700_000_000_000 });
+      await placeAndRecordCall(request, deps, { deadline: 1_700_000_000_000 });
       // assert
-      expect(voice.callsOf('placeCall')).toEqual([[action, { ...wireParams, OutId: 'mine-1' }, { deadline: 1_700_000_000_000 }]]);
+      expect(voice.callsOf('initiateCall')).toEqual([[action, { ...wireParams, OutId: 'mine-1' }, { deadline: 1_700_000_000_000 }]]);
     });
 
     it(`is recorded as placed with ProdId ${prodId ?? '(none)'} and the injected clock`, async () => {
-      await placeCall({ ...MINIMAL[type], outId: 'mine-1' }, deps);
+      await placeAndRecordCall({ ...MINIMAL[type], outId: 'mine-1' }, deps);
       const record = await store.getCall(CALL_ID);
       expect(record).toEqual({
         callId: CALL_ID,
@@ -169,7 +169,7 @@ describe('placeCall', () => {
     });
 
     it('answers with the placed call (202 body of design.md)', async () => {
-      const placed = await placeCall({ ...MINIMAL[type], outId: 'mine-1' }, deps);
+      const placed = await placeAndRecordCall({ ...MINIMAL[type], outId: 'mine-1' }, deps);
       expect(placed).toEqual({
         callId: CALL_ID,
         type,
@@ -183,18 +183,18 @@ describe('placeCall', () => {
 
   it('generates a 15-character OutId when the body has none, and uses the same one on the wire, in the record and in the answer', async () => {
     // act
-    const placed = await placeCall(MINIMAL.tts, deps);
+    const placed = await placeAndRecordCall(MINIMAL.tts, deps);
     // assert
     expect(placed.outId).toHaveLength(15);
     expect(placed.outId).toMatch(/^[\x21-\x7E]{15}$/);
-    const [[, params]] = voice.callsOf('placeCall') as [[string, Record<string, string>]];
+    const [[, params]] = voice.callsOf('initiateCall') as [[string, Record<string, string>]];
     expect(params.OutId).toBe(placed.outId);
     expect((await store.getCall(CALL_ID))?.outId).toBe(placed.outId);
   });
 
   it('generates a new OutId for every call', async () => {
-    const first = await placeCall(MINIMAL.voice, deps);
-    const second = await placeCall(MINIMAL.voice, deps);
+    const first = await placeAndRecordCall(MINIMAL.voice, deps);
+    const second = await placeAndRecordCall(MINIMAL.voice, deps);
     expect(first.outId).not.toBe(second.outId);
   });
 
@@ -204,8 +204,8 @@ describe('placeCall', () => {
       menuKeyMap: [{ key: '1', code: 'TTS_20001', ttsParams: { x: '1' } }],
       playTimes: 2,
     });
-    await placeCall(request, deps);
-    const [[, params]] = voice.callsOf('placeCall') as [[string, Record<string, string>]];
+    await placeAndRecordCall(request, deps);
+    const [[, params]] = voice.callsOf('initiateCall') as [[string, Record<string, string>]];
     expect(params).toMatchObject({ 'MenuKeyMap.1.Key': '1', 'MenuKeyMap.1.TtsParams': '{"x":"1"}', PlayTimes: '2' });
   });
 
@@ -213,7 +213,7 @@ describe('placeCall', () => {
     // arrange
     store.failPuts = new Error('ProvisionedThroughputExceededException');
     // act
-    const placed = await placeCall({ ...MINIMAL.tts, outId: 'keep-me' }, deps);
+    const placed = await placeAndRecordCall({ ...MINIMAL.tts, outId: 'keep-me' }, deps);
     // assert
     expect(placed).toMatchObject({ callId: CALL_ID, outId: 'keep-me', status: 'placed' });
     expect(logs).toHaveLength(1);
@@ -224,14 +224,14 @@ describe('placeCall', () => {
   });
 
   it('logs nothing when the call is placed and recorded', async () => {
-    await placeCall(MINIMAL.tts, deps);
+    await placeAndRecordCall(MINIMAL.tts, deps);
     expect(logs).toEqual([]);
   });
 
   it('records nothing and passes the error on when Alibaba refuses the call', async () => {
     const refusal = new AlibabaError('rejected', 'isv.MOBILE_NUMBER_ILLEGAL', 'bad number', { requestId: 'R' });
     voice.placeAnswer = () => Promise.reject(refusal);
-    await expect(placeCall(MINIMAL.tts, deps)).rejects.toBe(refusal);
+    await expect(placeAndRecordCall(MINIMAL.tts, deps)).rejects.toBe(refusal);
     expect(store.calls.size).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VoiceApi } from '#shared/alibaba/voiceApi';
 import { CALL_TYPES } from '#shared/calls/schemas';
-import { placeCall, type CallsDependencies, type PlacementOutcome } from '#shared/calls/service';
+import { placeAndRecordCall, type CallsDependencies, type PlacementOutcome } from '#shared/calls/service';
 import { AlibabaError, type AlibabaErrorKind } from '#shared/errors';
 import type { Logger } from '#shared/logger';
 import type { MetricDimensions, MetricName, MetricsRecorder } from '#shared/metrics';
@@ -25,16 +25,16 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
 const store = { putPlacedCall: async () => undefined } as unknown as CallStore;
 
 function depsAnswering(answer: () => Promise<{ callId: string; requestId: string }>, metrics: MetricsRecorder): CallsDependencies {
-  return { voice: { placeCall: answer } as unknown as VoiceApi, store, logger: silent, metrics };
+  return { voice: { initiateCall: answer } as unknown as VoiceApi, store, logger: silent, metrics };
 }
 
-describe('CallsPlaced from placeCall', () => {
+describe('CallsPlaced from placeAndRecordCall', () => {
   it.each(CALL_TYPES)('counts a placed %s call under its type and Outcome=placed', async (type) => {
     // arrange
     const metrics = new RecordingMetrics();
     const deps = depsAnswering(async () => ({ callId: '1^2', requestId: 'R' }), metrics);
     // act
-    await placeCall(MINIMAL[type], deps);
+    await placeAndRecordCall(MINIMAL[type], deps);
     // assert
     expect(metrics.points).toEqual([{ name: 'CallsPlaced', value: 1, dimensions: { CallType: type, Outcome: 'placed' } }]);
   });
@@ -51,7 +51,7 @@ describe('CallsPlaced from placeCall', () => {
     const failure = kind === 'not an AlibabaError' ? new TypeError('bug') : new AlibabaError(kind, 'X', 'refused');
     const deps = depsAnswering(() => Promise.reject(failure), metrics);
 
-    await expect(placeCall(MINIMAL.ivr, deps)).rejects.toBe(failure);
+    await expect(placeAndRecordCall(MINIMAL.ivr, deps)).rejects.toBe(failure);
 
     expect(metrics.points).toEqual([{ name: 'CallsPlaced', value: 1, dimensions: { CallType: 'ivr', Outcome: outcome } }]);
   });

@@ -1,13 +1,13 @@
 /**
  * The call-request triggers' event shapes (README "Call requests from SQS", "Call requests from
- * EventBridge"): an SQS batch or an EventBridge event becomes CallRequestMessages for the
+ * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages for the
  * Lambda-free shared/calls/callRequests.ts, and its verdicts become what the trigger expects back
  * (partial batch failures for SQS; a throw to be retried for EventBridge). Like shared/http for
  * API Gateway, this is the only place that knows these event shapes.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { handleCallRequest, type CallRequestDependencies, type CallRequestMessage, type RequestVerdict } from '../calls/callRequests.ts';
+import { handlePlacementMessage, type PlacementMessageDependencies, type PlacementMessage, type MessageVerdict } from '../calls/placementMessages.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
 
@@ -30,10 +30,10 @@ export const QUEUE_CONCURRENCY = 2;
  * An SQS batch (ReportBatchItemFailures): every message is handled on its own, QUEUE_CONCURRENCY at a
  * time, and only those to deliver again are reported, so one bad message never fails the batch.
  */
-export async function placeQueuedCalls(records: readonly SQSRecord[], deps: CallRequestDependencies): Promise<SQSBatchResponse> {
-  const verdicts: RequestVerdict[] = new Array(records.length);
+export async function placeQueuedCalls(records: readonly SQSRecord[], deps: PlacementMessageDependencies): Promise<SQSBatchResponse> {
+  const verdicts: MessageVerdict[] = new Array(records.length);
   await runLimited(records, QUEUE_CONCURRENCY, async (record, index) => {
-    verdicts[index] = await handleCallRequest(sqsMessage(record), deps);
+    verdicts[index] = await handlePlacementMessage(sqsMessage(record), deps);
   });
   const batchItemFailures = records.filter((_record, index) => verdicts[index]!.verdict === 'retry').map((record) => ({ itemIdentifier: record.messageId }));
   const summary = countVerdicts(verdicts);
@@ -46,9 +46,9 @@ export async function placeQueuedCalls(records: readonly SQSRecord[], deps: Call
  * unknown); throws when it should be delivered again, so Lambda's asynchronous retries and then the
  * on-failure destination apply.
  */
-export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: CallRequestDependencies): Promise<RequestVerdict> {
+export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
   const hasId = typeof event.id === 'string' && event.id !== '';
-  const verdict = await handleCallRequest(
+  const verdict = await handlePlacementMessage(
     {
       source: 'eventbridge',
       // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
@@ -69,7 +69,7 @@ export async function placeEventCall(event: EventBridgeEvent<string, unknown>, d
   return verdict;
 }
 
-function sqsMessage(record: SQSRecord): CallRequestMessage {
+function sqsMessage(record: SQSRecord): PlacementMessage {
   const body = record.body ?? '';
   // SQS always sets a messageId; without one (a hand-made invoke) the message is refused, under a
   // fresh id, rather than share the key `sqs:undefined` with every other such message.
@@ -105,7 +105,7 @@ interface VerdictCounts {
   unknown: number;
 }
 
-function countVerdicts(verdicts: readonly RequestVerdict[]): VerdictCounts {
+function countVerdicts(verdicts: readonly MessageVerdict[]): VerdictCounts {
   const counts: VerdictCounts = { placed: 0, replayed: 0, rejected: 0, retried: 0, unknown: 0 };
   for (const verdict of verdicts) {
     if (verdict.verdict === 'placed') counts[verdict.replayed ? 'replayed' : 'placed'] += 1;

@@ -19,7 +19,6 @@
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertWellFormedText } from '../validation.ts';
-import type { RejectedRequestStore, RequestSource } from '../store/rejectedRequests.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
 
 /**
@@ -30,8 +29,32 @@ import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDe
  */
 export const RECORDING_MARGIN_MS = 1_000;
 
+/** Where a refused request came from; names its partition. */
+export type RequestSource = 'sqs' | 'eventbridge';
+
+export interface RejectedRequest {
+  source: RequestSource;
+  /** SQS messageId or EventBridge event id. */
+  messageId: string;
+  /** ISO-8601 UTC: when the queue or the bus received the request. */
+  receivedAt: string;
+  /** Why it was refused, for a person reading the item. */
+  reason: string;
+  /** `VALIDATION_FAILED`, `IDEMPOTENCY_CONFLICT`, or Alibaba's code (`isv.MOBILE_NUMBER_ILLEGAL`, ...). */
+  code: string;
+  /** The offending fields, for validation failures. */
+  errors?: FieldIssue[];
+  /** The request exactly as received (cut to MAX_REJECTED_BODY_CHARS). */
+  body: string;
+}
+
+/** Port for recording refused requests (the DynamoDB adapter: shared/store/rejectedRequests.ts). */
+export interface RejectedRequestStore {
+  record(rejection: RejectedRequest): Promise<void>;
+}
+
 /** One request as its trigger delivered it. */
-export interface CallRequestMessage {
+export interface PlacementMessage {
   source: RequestSource;
   /** SQS messageId or EventBridge event id: the idempotency key unless the body names one. */
   messageId: string;
@@ -43,13 +66,13 @@ export interface CallRequestMessage {
   read(): unknown;
 }
 
-export type RequestVerdict =
+export type MessageVerdict =
   | { verdict: 'placed'; callId: string; replayed: boolean }
   | { verdict: 'unknown'; code: string; replayed: boolean }
   | { verdict: 'rejected'; code: string; reason: string }
   | { verdict: 'retry'; code: string; reason: string; error: unknown };
 
-export interface CallRequestDependencies extends PlacementDependencies {
+export interface PlacementMessageDependencies extends PlacementDependencies {
   rejections: RejectedRequestStore;
   /** Absolute epoch ms by which Alibaba must have answered. */
   deadline: number;
@@ -102,7 +125,7 @@ export function classifyRequestFailure(error: unknown): FailureClass {
  * Reads, validates and places one request, and keeps what is refused for good. Never throws: the
  * verdict says whether the trigger must deliver the message again (`retry`).
  */
-export async function handleCallRequest(message: CallRequestMessage, deps: CallRequestDependencies): Promise<RequestVerdict> {
+export async function handlePlacementMessage(message: PlacementMessage, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
   try {
     // Validation first: a malformed request never touches the idempotency table.
@@ -143,7 +166,7 @@ export async function handleCallRequest(message: CallRequestMessage, deps: CallR
 }
 
 /** What reading or placing threw, settled: kept as REJECTED, or handed back for another delivery. */
-async function settleFailure(error: unknown, message: CallRequestMessage, rejections: RejectedRequestStore, logger: Logger): Promise<RequestVerdict> {
+async function settleFailure(error: unknown, message: PlacementMessage, rejections: RejectedRequestStore, logger: Logger): Promise<MessageVerdict> {
   const failure = classifyRequestFailure(error);
   if (failure.kind === 'unknown') {
     // placeCallOnce returns unknown outcomes; one thrown anyway must still never be retried.
@@ -188,6 +211,6 @@ function parseCallRequestContent(content: unknown): ReturnType<typeof parsePlace
   return parsePlacementRequest(content);
 }
 
-function implicitKey(message: CallRequestMessage): string {
+function implicitKey(message: PlacementMessage): string {
   return message.source === 'sqs' ? idempotencyKeys.sqsMessage(message.messageId) : idempotencyKeys.event(message.messageId);
 }
