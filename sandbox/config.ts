@@ -154,13 +154,9 @@ function portFromEnv(env: Env, variable: 'SANDBOX_PORT' | 'SANDBOX_MNS_PORT'): n
 const MAX_PORT = 65_535;
 
 /**
- * MNS listens apart from RPC: Alibaba's official clients share one keep-alive agent (`httpx`), and
- * a socket that an `@alicloud/openapi-client` call used and then an `@alicloud/mns` long poll
- * reuses fails that poll with a bogus read timeout. At Alibaba they never share a socket, MNS being
- * another host; a port of its own gives the sandbox the same property.
- *
- * The default follows where the RPC port came from: beside an explicit `port` option (tests,
- * `port: 0`) the environment is not read, so SANDBOX_MNS_PORT never pins an in-process sandbox.
+ * MNS listens apart from RPC, as at Alibaba (endpoints.ts says why that matters). The default
+ * follows where the RPC port came from: beside an explicit `port` option (tests, `port: 0`) the
+ * environment is not read, so SANDBOX_MNS_PORT never pins an in-process sandbox.
  */
 function mnsPortOf(port: number, options: SandboxOptions, env: Env): number {
   const fromEnv = options.port === undefined && options.mnsPort === undefined;

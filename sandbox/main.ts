@@ -1,14 +1,16 @@
 /**
  * `npm run sandbox`: the local Alibaba sandbox alone, until Ctrl-C.
  * RPC and control API port from SANDBOX_PORT (default 8090), MNS port from SANDBOX_MNS_PORT
- * (default SANDBOX_PORT + 1; 0 for either = any free port), key pair from ALIYUN_ACCESS_KEY_ID/SECRET (default the
- * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control; receipts:
+ * (default SANDBOX_PORT + 1; 0 for either = any free port), key pair from
+ * ALIYUN_ACCESS_KEY_ID/SECRET (default the public sandbox pair), SANDBOX_FLOW_CONTROL=off to
+ * disable per-number flow control; receipts:
  * SANDBOX_ACCOUNT_ID, SANDBOX_TOKEN_LIFETIME_MS, SANDBOX_VISIBILITY_TIMEOUT_MS,
  * SANDBOX_RECEIPT_DELAY_MS; HTTP batch push: SANDBOX_PUSH_URL (see sandbox/README.md).
  */
 import { resolveSandboxOptions } from './config.ts';
 import { CONTROL_ENDPOINTS } from './controlRoutes.ts';
-import { startSandbox, type Sandbox } from './server.ts';
+import { clientEndpoints } from './endpoints.ts';
+import { startSandbox } from './server.ts';
 
 async function main(): Promise<void> {
   const settings = resolveSandboxOptions();
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   console.log(`Alibaba sandbox listening on ${sandbox.url} (RPC, control API) and ${sandbox.mnsUrl} (MNS)`);
   console.log(`  RPC (dyvmsapi, dybaseapi 2017-05-25):  ${sandbox.url}/`);
   console.log(`  MNS receipt queues (2015-06-06):       ${sandbox.mnsUrl}/queues/<name>/messages`);
-  console.log('  Endpoints:');
+  console.log('  Endpoints (MNS apart, as at Alibaba):');
   const endpoints = clientEndpoints(sandbox);
   const width = Math.max(...endpoints.map(([client]) => client.length));
   for (const [client, endpoint] of endpoints) console.log(`    ${client.padEnd(width)}  ${endpoint}`);
@@ -53,22 +55,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-/**
- * Which endpoint each official client and each of the bundle's variables takes. MNS is apart, as at
- * Alibaba: official clients in one process share a keep-alive agent that breaks a long poll on a
- * socket an openapi-client call used (sandbox/README.md, "Endpoints").
- */
-function clientEndpoints(sandbox: Sandbox): [client: string, endpoint: string][] {
-  const { host } = new URL(sandbox.url);
-  return [
-    ['@alicloud/pop-core (endpoint)', sandbox.url],
-    ['@alicloud/openapi-client (endpoint, protocol HTTP)', host],
-    ['@alicloud/mns (endpoint option)', sandbox.mnsUrl],
-    ['ALIYUN_VOICE_ENDPOINT, ALIYUN_DYBASE_ENDPOINT', sandbox.url],
-    ['ALIYUN_MNS_ENDPOINT', sandbox.mnsUrl],
-  ];
 }
 
 main().catch((error: unknown) => {

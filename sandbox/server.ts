@@ -27,6 +27,7 @@ import { voiceActions } from './voice/actions.ts';
 import { DYVMSAPI } from './voice/product.ts';
 
 export type { SandboxOptions, ReceiptSettings } from './config.ts';
+export { endpointVariables, type SandboxOrigins } from './endpoints.ts';
 export type { SandboxControl, CallView, QueueStats } from './control.ts';
 export type { FaultSpec, FaultTarget, PendingFault } from './faults.ts';
 export type { EnqueueSpec, EnqueueResult } from './mns/enqueue.ts';
@@ -45,9 +46,8 @@ export interface Sandbox {
   port: number;
   /**
    * `http://host:mnsPort`: MNS, the receipt queues under `/queues/`, on an origin of its own as at
-   * Alibaba (where MNS is another host). The endpoint of `@alicloud/mns` and of ALIYUN_MNS_ENDPOINT:
-   * official clients in one process share a keep-alive agent that breaks long polls on a socket an
-   * `@alicloud/openapi-client` call used before (sandbox/README.md, "Endpoints").
+   * Alibaba (where MNS is another host). The endpoint of `@alicloud/mns` and of ALIYUN_MNS_ENDPOINT
+   * (see endpoints.ts for why it must be apart).
    */
   mnsUrl: string;
   mnsPort: number;
