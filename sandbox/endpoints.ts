@@ -1,9 +1,9 @@
 /**
  * Which of the sandbox's two origins each client takes. RPC (dyvmsapi, dybaseapi) and the control
  * API share one; MNS has its own, as at Alibaba where it is another host. That matters beyond
- * fidelity: Alibaba's official clients in one process send through one keep-alive agent (`httpx`),
- * and an `@alicloud/mns` long poll on a socket an `@alicloud/openapi-client` call used before fails
- * with a bogus read timeout. See sandbox/README.md, "Endpoints".
+ * fidelity: `@alicloud/openapi-client` and `@alicloud/mns` in one process share the `httpx` module's
+ * keep-alive agent, and an `@alicloud/mns` long poll on a socket an openapi-client call used shortly
+ * before fails with a bogus read timeout. See sandbox/README.md, "Endpoints".
  */
 
 /** The two origins, `http://host:port` each. */

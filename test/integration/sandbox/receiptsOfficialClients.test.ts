@@ -167,8 +167,8 @@ describe('@alicloud/mns with a QueryTokenForMnsQueue token from @alicloud/pop-co
 });
 
 /**
- * Both official clients send through the `httpx` module's one keep-alive agent, and an
- * `@alicloud/openapi-client` call leaves its read timer (3 s by default) armed on the socket it
+ * `@alicloud/openapi-client` and `@alicloud/mns` send through the `httpx` module's shared keep-alive
+ * agent, and an openapi-client call leaves its read timer (3 s by default) armed on the socket it
  * used. A long poll on that same socket has its own timer cleared when the old one fires, and its
  * answer, when it comes, is reported as `RequestTimeoutError: ReadTimeout`. At Alibaba MNS is
  * another host, so the two never share a socket; the sandbox's MNS has an origin of its own for
