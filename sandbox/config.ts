@@ -7,8 +7,14 @@ import {
 import type { AlibabaCredentials } from '#shared/signing/index';
 
 export interface SandboxOptions {
-  /** 0 picks a free port. Default: SANDBOX_PORT, else 8090. */
+  /** Port of RPC (dyvmsapi, dybaseapi) and the control API; 0 picks a free port. Default: SANDBOX_PORT, else 8090. */
   port?: number;
+  /**
+   * Port of MNS (the receipt queues), an origin of its own as at Alibaba; 0 picks a free port.
+   * Default: the RPC port + 1 (8091 beside the default 8090), a free port when the RPC port is 0;
+   * SANDBOX_MNS_PORT instead when the RPC port too comes from the environment (no `port` option).
+   */
+  mnsPort?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /**
@@ -35,6 +41,7 @@ export interface SandboxOptions {
 
 export interface ResolvedSandboxOptions {
   port: number;
+  mnsPort: number;
   host: string;
   keys: readonly AlibabaCredentials[];
   flowControl: boolean;
@@ -80,8 +87,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function resolveSandboxOptions(options: SandboxOptions = {}, env: Env = process.env): ResolvedSandboxOptions {
   const keys = options.keys ?? [defaultKey(env)];
   if (keys.length === 0) throw new Error('startSandbox: keys must hold at least one key pair');
+  const port = options.port ?? portFromEnv(env, 'SANDBOX_PORT') ?? SANDBOX_DEFAULT_PORT;
   return {
-    port: options.port ?? portFromEnv(env),
+    port,
+    mnsPort: mnsPortOf(port, options, env),
     host: options.host ?? '127.0.0.1',
     keys,
     flowControl: options.flowControl ?? flowControlFromEnv(env),
@@ -131,14 +140,35 @@ function defaultKey(env: Env): AlibabaCredentials {
   return { accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET };
 }
 
-function portFromEnv(env: Env): number {
-  const raw = env.SANDBOX_PORT;
-  if (raw === undefined || raw === '') return SANDBOX_DEFAULT_PORT;
+/** The variable's port, or undefined when it is unset or empty. */
+function portFromEnv(env: Env, variable: 'SANDBOX_PORT' | 'SANDBOX_MNS_PORT'): number | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`SANDBOX_PORT must be a port number (0-65535), got "${raw}"`);
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new Error(`${variable} must be a port number (0-${MAX_PORT}), got "${raw}"`);
   }
   return port;
+}
+
+const MAX_PORT = 65_535;
+
+/**
+ * MNS listens apart from RPC, as at Alibaba (endpoints.ts says why that matters). The default
+ * follows where the RPC port came from: beside an explicit `port` option (tests, `port: 0`) the
+ * environment is not read, so SANDBOX_MNS_PORT never pins an in-process sandbox.
+ */
+function mnsPortOf(port: number, options: SandboxOptions, env: Env): number {
+  const fromEnv = options.port === undefined && options.mnsPort === undefined;
+  const label = fromEnv ? 'SANDBOX_MNS_PORT' : 'mnsPort';
+  const chosen = fromEnv ? portFromEnv(env, 'SANDBOX_MNS_PORT') : options.mnsPort;
+  if (chosen === undefined) {
+    if (port === 0) return 0;
+    if (port === MAX_PORT) throw new Error(`${label} must be set when the RPC port is ${MAX_PORT} (the MNS port defaults to the RPC port + 1)`);
+    return port + 1;
+  }
+  if (chosen !== 0 && chosen === port) throw new Error(`${label} must differ from the RPC port ${port}: MNS has an origin of its own`);
+  return chosen;
 }
 
 function flowControlFromEnv(env: Env): boolean {

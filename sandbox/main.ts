@@ -1,21 +1,28 @@
 /**
  * `npm run sandbox`: the local Alibaba sandbox alone, until Ctrl-C.
- * Port from SANDBOX_PORT (default 8090), key pair from ALIYUN_ACCESS_KEY_ID/SECRET (default the
- * public sandbox pair), SANDBOX_FLOW_CONTROL=off to disable per-number flow control; receipts:
+ * RPC and control API port from SANDBOX_PORT (default 8090), MNS port from SANDBOX_MNS_PORT
+ * (default SANDBOX_PORT + 1; 0 for either = any free port), key pair from
+ * ALIYUN_ACCESS_KEY_ID/SECRET (default the public sandbox pair), SANDBOX_FLOW_CONTROL=off to
+ * disable per-number flow control; receipts:
  * SANDBOX_ACCOUNT_ID, SANDBOX_TOKEN_LIFETIME_MS, SANDBOX_VISIBILITY_TIMEOUT_MS,
  * SANDBOX_RECEIPT_DELAY_MS; HTTP batch push: SANDBOX_PUSH_URL (see sandbox/README.md).
  */
 import { resolveSandboxOptions } from './config.ts';
 import { CONTROL_ENDPOINTS } from './controlRoutes.ts';
+import { clientEndpoints } from './endpoints.ts';
 import { startSandbox } from './server.ts';
 
 async function main(): Promise<void> {
   const settings = resolveSandboxOptions();
   const sandbox = await startSandbox(settings);
 
-  console.log(`Alibaba sandbox listening on ${sandbox.url}`);
+  console.log(`Alibaba sandbox listening on ${sandbox.url} (RPC, control API) and ${sandbox.mnsUrl} (MNS)`);
   console.log(`  RPC (dyvmsapi, dybaseapi 2017-05-25):  ${sandbox.url}/`);
-  console.log(`  MNS receipt queues (2015-06-06):       ${sandbox.url}/queues/<name>/messages`);
+  console.log(`  MNS receipt queues (2015-06-06):       ${sandbox.mnsUrl}/queues/<name>/messages`);
+  console.log('  Endpoints (MNS apart, as at Alibaba):');
+  const endpoints = clientEndpoints(sandbox);
+  const width = Math.max(...endpoints.map(([client]) => client.length));
+  for (const [client, endpoint] of endpoints) console.log(`    ${client.padEnd(width)}  ${endpoint}`);
   console.log(`  AccessKeyId:   ${settings.keys.map((key) => key.accessKeyId).join(', ')}`);
   console.log(`  Flow control:  ${settings.flowControl ? 'on' : 'off'}`);
   console.log('  Receipt queues (RECEIPT_QUEUES):');

@@ -1,15 +1,16 @@
 /**
- * The local Alibaba sandbox: an HTTP server that answers like dyvmsapi and dybaseapi (spec §1-§5)
+ * The local Alibaba sandbox: HTTP servers that answer like dyvmsapi and dybaseapi (spec §1-§5)
  * and the Alicom MNS receipt queues (spec §6) closely enough for the official clients, plus a
- * control API for tests. See sandbox/README.md.
+ * control API for tests. RPC and the control API share one origin, MNS has its own, as at
+ * Alibaba. See sandbox/README.md.
  *
  * @example
  *   const sandbox = await startSandbox({ port: 0 });
- *   // point a client at sandbox.url, then:
+ *   // point RPC clients at sandbox.url and MNS clients at sandbox.mnsUrl, then:
  *   sandbox.control.addFault({ action: 'SingleCallByTts', error: { code: 'isp.SYSTEM_ERROR' } });
  *   await sandbox.close();
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveSandboxOptions, type SandboxOptions } from './config.ts';
 import { createControl, type SandboxControl } from './control.ts';
@@ -26,6 +27,7 @@ import { voiceActions } from './voice/actions.ts';
 import { DYVMSAPI } from './voice/product.ts';
 
 export type { SandboxOptions, ReceiptSettings } from './config.ts';
+export { endpointVariables, type SandboxOrigins } from './endpoints.ts';
 export type { SandboxControl, CallView, QueueStats } from './control.ts';
 export type { FaultSpec, FaultTarget, PendingFault } from './faults.ts';
 export type { EnqueueSpec, EnqueueResult } from './mns/enqueue.ts';
@@ -35,19 +37,28 @@ export type { RecordedRequest } from './rpc/requestLog.ts';
 
 export interface Sandbox {
   /**
-   * `http://host:port`, the endpoint to give every client: RPC (dyvmsapi, dybaseapi) on `/`, MNS
-   * under `/queues/`.
+   * `http://host:port`: RPC (dyvmsapi, dybaseapi) on `/` and the control API under `/__sandbox/`.
+   * The endpoint of `@alicloud/pop-core`, `@alicloud/openapi-client` (its host), and of
+   * ALIYUN_VOICE_ENDPOINT and ALIYUN_DYBASE_ENDPOINT. Also still answers MNS under `/queues/`,
+   * the single-origin form of earlier versions.
    */
   url: string;
   port: number;
+  /**
+   * `http://host:mnsPort`: MNS, the receipt queues under `/queues/`, on an origin of its own as at
+   * Alibaba (where MNS is another host). The endpoint of `@alicloud/mns` and of ALIYUN_MNS_ENDPOINT
+   * (see endpoints.ts for why it must be apart).
+   */
+  mnsUrl: string;
+  mnsPort: number;
   /** The receipt queues' names, by message type: `Alicom-Queue-<accountId>-<MessageType>`. */
   queueNames: Readonly<Record<VoiceMessageType, string>>;
   control: SandboxControl;
-  /** Stops listening and drops open (keep-alive) connections. */
+  /** Stops listening on both origins and drops open (keep-alive) connections. */
   close(): Promise<void>;
 }
 
-/** A route of the sandbox's one HTTP server. */
+/** A route of one of the sandbox's HTTP servers. */
 interface Route {
   matches(url: URL): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> | void;
@@ -79,57 +90,99 @@ export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
     shutdown: shutdown.signal,
   });
 
-  const routes: Route[] = [
-    {
-      matches: (url) => url.pathname.startsWith(CONTROL_PREFIX),
-      handle: (req, res, url, body) => handleControlRequest(control, req.method ?? 'GET', url.pathname, body, res),
-    },
-    {
-      // spec §1.1: RPC path is always `/`.
-      matches: (url) => url.pathname === '/',
-      handle: (req, res, url, body) => gateway(parseRpcRequest(req, url, body), res),
-    },
-    {
-      // spec §6: MNS resources are under /queues/<name>.
-      matches: (url) => url.pathname.startsWith('/queues/'),
-      handle: (req, res, _url, body) => mns(req, res, body),
-    },
-  ];
+  const controlRoute: Route = {
+    matches: (url) => url.pathname.startsWith(CONTROL_PREFIX),
+    handle: (req, res, url, body) => handleControlRequest(control, req.method ?? 'GET', url.pathname, body, res),
+  };
+  const rpcRoute: Route = {
+    // spec §1.1: RPC path is always `/`.
+    matches: (url) => url.pathname === '/',
+    handle: (req, res, url, body) => gateway(parseRpcRequest(req, url, body), res),
+  };
+  const mnsRoute: Route = {
+    // spec §6: MNS resources are under /queues/<name>.
+    matches: (url) => url.pathname.startsWith('/queues/'),
+    handle: (req, res, _url, body) => mns(req, res, body),
+  };
 
-  const server = createServer((req, res) => {
-    dispatch(routes, req, res).catch((error: unknown) => {
+  let origins: Origins | undefined;
+  const rpcServer = createOriginServer(
+    // MNS is still answered here too: the single-origin form of earlier versions costs nothing to keep.
+    [controlRoute, rpcRoute, mnsRoute],
+    (pathname) =>
+      `nothing at ${pathname}; RPC actions are served at /, the control API at ${CONTROL_PREFIX}, ` +
+      `MNS queues under /queues/ on ${origins?.mnsUrl ?? 'the MNS origin'}`,
+  );
+  const mnsServer = createOriginServer(
+    [mnsRoute],
+    (pathname) =>
+      `nothing at ${pathname}; this is the MNS origin, with queues under /queues/ only: ` +
+      `RPC actions and the control API are on ${origins?.url ?? 'the RPC origin'}`,
+  );
+  const close = async (): Promise<void> => {
+    state.lifecycle.clear();
+    state.pusher.close();
+    shutdown.abort();
+    await Promise.all([closeServer(rpcServer), closeServer(mnsServer)]);
+  };
+
+  try {
+    const port = await listen(rpcServer, settings.port, settings.host);
+    const mnsPort = await listen(mnsServer, settings.mnsPort, settings.host);
+    const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    origins = { url: `http://${host}:${port}`, port, mnsUrl: `http://${host}:${mnsPort}`, mnsPort };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  return {
+    ...origins,
+    queueNames: Object.fromEntries(state.queues.entries().map(([type, queue]) => [type, queue.name])) as Record<VoiceMessageType, string>,
+    control,
+    close,
+  };
+}
+
+type Origins = Pick<Sandbox, 'url' | 'port' | 'mnsUrl' | 'mnsPort'>;
+
+/** One origin: its routes, and a 404 naming what is served where for any other path. */
+function createOriginServer(routes: readonly Route[], nothingAt: (pathname: string) => string): Server {
+  return createServer((req, res) => {
+    dispatch(routes, nothingAt, req, res).catch((error: unknown) => {
       console.error('[sandbox] unexpected error', error);
       if (!res.headersSent) sendJson(res, 500, { error: 'sandbox internal error' });
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    queueNames: Object.fromEntries(state.queues.entries().map(([type, queue]) => [type, queue.name])) as Record<VoiceMessageType, string>,
-    control,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        state.lifecycle.clear();
-        state.pusher.close();
-        shutdown.abort();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
 }
 
-async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Resolves with the port listened on (the one picked when `port` is 0). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops listening and drops open (keep-alive) connections; a server that never listened is fine. */
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
+async function dispatch(
+  routes: readonly Route[],
+  nothingAt: (pathname: string) => string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   // Prefixing keeps a path like `//x` a path instead of a protocol-relative URL.
   const url = new URL(`http://sandbox${req.url ?? '/'}`);
   let body: Buffer;
@@ -142,9 +195,7 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
   }
   const route = routes.find((candidate) => candidate.matches(url));
   if (!route) {
-    sendJson(res, 404, {
-      error: `nothing at ${url.pathname}; RPC actions are served at /, MNS queues under /queues/ and the control API at ${CONTROL_PREFIX}`,
-    });
+    sendJson(res, 404, { error: nothingAt(url.pathname) });
     return;
   }
   await route.handle(req, res, url, body);

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole bundle on this machine (design.md, "Commands").
  *   DynamoDB Local on 127.0.0.1:8000 with serverless.yml's tables (TTL and the calls table's stream on),
- *   the local Alibaba sandbox (unless every ALIYUN_*_ENDPOINT points elsewhere),
+ *   the local Alibaba sandbox, RPC on 8090 and MNS on 8091 (unless every ALIYUN_*_ENDPOINT points elsewhere),
  *   a local EventBridge PutEvents endpoint on 4010 (unless EVENTBRIDGE_ENDPOINT points elsewhere),
  *   serverless-offline: HTTP API on 3000, Lambda invoke API on 3002,
  *   and, standing in for the deployed triggers, the receipt poller every 10 s and the calls table's
@@ -11,9 +11,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { ENDPOINT_VARIABLES, endpointVariables } from '../sandbox/endpoints.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { localEndpointOptions } from '../shared/awsSdk.ts';
-import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_DEFAULT_PORT } from '../shared/localDefaults.ts';
+import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { startLocalEventBus } from './local/eventBus.ts';
 import { invokeFunction, latestStreamArn, StreamPump } from './local/streams.ts';
@@ -26,7 +27,6 @@ const DYNAMODB_PORT = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
 const EVENTBRIDGE_PORT = Number(process.env.EVENTBRIDGE_LOCAL_PORT ?? 4010);
 const STAGE = 'dev';
 const RECEIPT_POLL_INTERVAL_MS = 10_000;
-const ENDPOINT_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'] as const;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 let stopping = false;
@@ -49,10 +49,12 @@ async function main(): Promise<void> {
 
   let sandboxUrl: string | undefined;
   if (ENDPOINT_VARIABLES.some((name) => !env[name])) {
-    const sandbox = await startSandbox({ port: Number(env.SANDBOX_PORT ?? SANDBOX_DEFAULT_PORT) });
+    // Ports from SANDBOX_PORT and SANDBOX_MNS_PORT (8090, and 8091 for MNS, by default).
+    const sandbox = await startSandbox();
     cleanups.push(() => sandbox.close());
     sandboxUrl = sandbox.url;
-    for (const name of ENDPOINT_VARIABLES) env[name] ||= sandbox.url;
+    const sandboxEndpoints = endpointVariables(sandbox);
+    for (const name of ENDPOINT_VARIABLES) env[name] ||= sandboxEndpoints[name];
     if (!env.ALIYUN_ACCESS_KEY_ID && !env.ALIYUN_ACCESS_KEY_SECRET) {
       env.ALIYUN_ACCESS_KEY_ID = SANDBOX_ACCESS_KEY_ID;
       env.ALIYUN_ACCESS_KEY_SECRET = SANDBOX_ACCESS_KEY_SECRET;
@@ -198,6 +200,7 @@ aliyun-voice is running (stage ${STAGE})
   DynamoDB Local     ${where.dynamoEndpoint}
   Alibaba sandbox    ${where.sandboxUrl ?? '(not started: ALIYUN_*_ENDPOINT point elsewhere)'}
   Voice endpoint     ${where.env.ALIYUN_VOICE_ENDPOINT}
+  MNS endpoint       ${where.env.ALIYUN_MNS_ENDPOINT}  (receipt queues)
   EventBridge        ${bus}
   Events out         ${where.publishing ? 'calls table stream -> publishEvents -> EventBridge' : '(off: the calls table has no stream)'}
   Receipt push token ${where.env.RECEIPT_PUSH_TOKEN === LOCAL_RECEIPT_PUSH_TOKEN ? LOCAL_RECEIPT_PUSH_TOKEN : '(from RECEIPT_PUSH_TOKEN)'}  (POST ${api}/receipts/<MessageType>?token=...)

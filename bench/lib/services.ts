@@ -7,6 +7,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../../scripts/local/dynamodb.ts';
 import { freePort } from '../../scripts/local/ports.ts';
 import { createTables, tablesFromServerlessYml } from '../../scripts/local/tables.ts';
+import { endpointVariables, type SandboxOrigins } from '../../sandbox/endpoints.ts';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../shared/localDefaults.ts';
 import { ROOT } from './build.ts';
 import { onCleanUp, stopChild, track, waitForOutput } from './processes.ts';
@@ -25,8 +26,8 @@ export interface HandlerEnvInput {
   callsTable: string;
   idempotencyTable: string;
   dynamodbEndpoint?: string;
-  /** Origin of dyvmsapi, dybaseapi and MNS (the sandbox). */
-  alibabaEndpoint?: string;
+  /** The sandbox's origins: dyvmsapi and dybaseapi on `url`, MNS on `mnsUrl`. */
+  alibaba?: SandboxOrigins;
   logLevel?: string;
 }
 
@@ -35,7 +36,6 @@ export interface HandlerEnvInput {
  * environment (the sandbox pair), no SSM or Secrets Manager read, so loading a bundle does no I/O.
  */
 export function handlerEnv(input: HandlerEnvInput): NodeJS.ProcessEnv {
-  const alibaba = input.alibabaEndpoint;
   return baseEnv({
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -46,9 +46,7 @@ export function handlerEnv(input: HandlerEnvInput): NodeJS.ProcessEnv {
     ALIYUN_CREDENTIALS_PARAM: 'env',
     ALIYUN_ACCESS_KEY_ID: SANDBOX_ACCESS_KEY_ID,
     ALIYUN_ACCESS_KEY_SECRET: SANDBOX_ACCESS_KEY_SECRET,
-    ALIYUN_VOICE_ENDPOINT: alibaba,
-    ALIYUN_DYBASE_ENDPOINT: alibaba,
-    ALIYUN_MNS_ENDPOINT: alibaba,
+    ...(input.alibaba && endpointVariables(input.alibaba)),
     RECEIPT_PUSH_TOKEN_PARAM: 'env',
     RECEIPT_PUSH_TOKEN: 'bench-push-token',
     EVENT_BUS_NAME: 'default',
@@ -58,8 +56,7 @@ export function handlerEnv(input: HandlerEnvInput): NodeJS.ProcessEnv {
   });
 }
 
-export interface SandboxProcess {
-  url: string;
+export interface SandboxProcess extends SandboxOrigins {
   /** Calls the control API (sandbox/README.md "Control API"); resolves with the JSON answer. */
   control<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
@@ -81,6 +78,7 @@ export async function startSandboxProcess(settings: SandboxSettings = {}): Promi
       cwd: ROOT,
       env: baseEnv({
         SANDBOX_PORT: '0',
+        SANDBOX_MNS_PORT: '0',
         SANDBOX_FLOW_CONTROL: 'off',
         SANDBOX_RECEIPT_DELAY_MS: settings.receiptDelayMs !== undefined ? String(settings.receiptDelayMs) : undefined,
         SANDBOX_VISIBILITY_TIMEOUT_MS: settings.visibilityTimeoutMs !== undefined ? String(settings.visibilityTimeoutMs) : undefined,
@@ -92,13 +90,14 @@ export async function startSandboxProcess(settings: SandboxSettings = {}): Promi
   );
   const stop = () => stopChild(child);
   onCleanUp(stop);
-  const match = await waitForOutput(child, /listening on (http:\/\/[^\s]+)/, 60_000);
+  const match = await waitForOutput(child, /listening on (http:\/\/\S+) \(RPC, control API\) and (http:\/\/\S+) \(MNS\)/, 60_000);
   // Keep reading so a chatty sandbox never blocks on a full pipe.
   child.stdout?.resume();
   child.stderr?.resume();
-  const url = match[1]!;
+  const [, url, mnsUrl] = match as [string, string, string];
   return {
     url,
+    mnsUrl,
     async control(method, path, body) {
       const response = await fetch(`${url}/__sandbox/${path}`, {
         method,

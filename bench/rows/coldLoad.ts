@@ -42,7 +42,7 @@ export const coldLoadRow: Row = {
       callsTable: 'aliyun-voice-bench-calls',
       idempotencyTable: 'aliyun-voice-bench-idempotency',
       dynamodbEndpoint: UNUSED_ENDPOINT,
-      alibabaEndpoint: UNUSED_ENDPOINT,
+      alibaba: { url: UNUSED_ENDPOINT, mnsUrl: UNUSED_ENDPOINT },
       logLevel: 'warn',
     });
     const spawnOnce = (name: string) => (name === 'baseline' ? timeNodeProcess(['-e', BARE], { env }) : timeNodeProcess(['-e', LOAD, files.get(name)!], { env, cwd: context.tmp }));

@@ -144,7 +144,7 @@ export const drainRow: Row = {
       const ours = forkWorker(
         oursScript,
         {
-          ...handlerEnv({ callsTable: oursTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibabaEndpoint: sandbox.url, logLevel: 'warn' }),
+          ...handlerEnv({ callsTable: oursTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibaba: sandbox, logLevel: 'warn' }),
           ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
         },
         { cwd: context.tmp },
@@ -206,7 +206,7 @@ export const drainRow: Row = {
       // The demo gets the same warm services: its run comes after ours and the ceiling.
       const demoResult = await demo.request<{ processed: number; elapsedMs: number; peakRssMb: number }>(
         'drain',
-        { endpoint: sandbox.url, accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET, dynamodbEndpoint: dynamo.endpoint, table: demoTable, queues },
+        { endpoint: sandbox.url, mnsEndpoint: sandbox.mnsUrl, accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET, dynamodbEndpoint: dynamo.endpoint, table: demoTable, queues },
         300_000,
       );
       await demo.stop();

@@ -61,7 +61,7 @@ export const placingRow: Row = {
     const sandbox = await startSandboxProcess({ receiptDelayMs: 3_600_000 });
     const ours = forkWorker(
       oursScript,
-      handlerEnv({ callsTable: dynamo.callsTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibabaEndpoint: sandbox.url }),
+      handlerEnv({ callsTable: dynamo.callsTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibaba: sandbox }),
       { cwd: context.tmp },
     );
     const theirs = forkWorker(theirsScript, handlerEnv({ callsTable: dynamo.callsTable, idempotencyTable: dynamo.idempotencyTable }), { cwd: context.tmp });

@@ -11,7 +11,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { serveWorker } from '../lib/workerProtocol.ts';
 
-/** The Alicom MNS account (spec §1.1); the endpoint option points the client at the sandbox. */
+/** The Alicom MNS account (spec §1.1); the endpoint option points the client at the sandbox's MNS origin. */
 const ALICOM_MNS_ACCOUNT = '1943695596114318';
 const RETENTION_SECONDS = 30 * 86_400;
 
@@ -33,7 +33,10 @@ const MNSClient = require('@alicloud/mns/lib/client.js') as MnsClientCtor;
 
 serveWorker({
   async drain(payload: {
+    /** dybaseapi (pop-core). */
     endpoint: string;
+    /** MNS (@alicloud/mns): another origin, as at Alibaba. */
+    mnsEndpoint: string;
     accessKeyId: string;
     accessKeySecret: string;
     dynamodbEndpoint: string;
@@ -54,7 +57,7 @@ serveWorker({
         );
         const token = answer.MessageTokenDTO;
         const mns = new MNSClient(ALICOM_MNS_ACCOUNT, {
-          endpoint: payload.endpoint,
+          endpoint: payload.mnsEndpoint,
           accessKeyId: token.AccessKeyId!,
           accessKeySecret: token.AccessKeySecret!,
           securityToken: token.SecurityToken!,

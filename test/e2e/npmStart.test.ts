@@ -16,6 +16,7 @@ interface Ports {
   lambda: number;
   dynamodb: number;
   sandbox: number;
+  sandboxMns: number;
   eventbridge: number;
 }
 
@@ -73,7 +74,14 @@ async function invoke(name: string, event: unknown): Promise<{ status: number; f
 }
 
 beforeAll(async () => {
-  ports = { http: await freePort(), lambda: await freePort(), dynamodb: await freePort(), sandbox: await freePort(), eventbridge: await freePort() };
+  ports = {
+    http: await freePort(),
+    lambda: await freePort(),
+    dynamodb: await freePort(),
+    sandbox: await freePort(),
+    sandboxMns: await freePort(),
+    eventbridge: await freePort(),
+  };
   api = `http://127.0.0.1:${ports.http}`;
   // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
   const env: NodeJS.ProcessEnv = {};
@@ -85,6 +93,7 @@ beforeAll(async () => {
     OFFLINE_LAMBDA_PORT: String(ports.lambda),
     DYNAMODB_LOCAL_PORT: String(ports.dynamodb),
     SANDBOX_PORT: String(ports.sandbox),
+    SANDBOX_MNS_PORT: String(ports.sandboxMns),
     EVENTBRIDGE_LOCAL_PORT: String(ports.eventbridge),
     // A second between a call's receipts: a click-to-dial call stays cancellable for some 4 s even when
     // a cold function takes a few seconds on a busy machine; a final status still comes within seconds.
@@ -126,6 +135,9 @@ describe('npm start', () => {
     expect(output).toContain(`Lambda invoke API  http://127.0.0.1:${ports.lambda}`);
     expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
     expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);
+    expect(output).toContain(`Voice endpoint     http://127.0.0.1:${ports.sandbox}\n`);
+    // MNS on an origin of its own, as at Alibaba (sandbox/README.md, "Endpoints").
+    expect(output).toContain(`MNS endpoint       http://127.0.0.1:${ports.sandboxMns}  (receipt queues)`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.http}/calls`);
     expect(output).toContain(`EventBridge        http://127.0.0.1:${ports.eventbridge}  (events published: GET http://127.0.0.1:${ports.eventbridge}/events)`);
     expect(output).toContain('Events out         calls table stream -> publishEvents -> EventBridge');
@@ -266,6 +278,7 @@ describe('npm start', () => {
       lambda: false,
       dynamodb: false,
       sandbox: false,
+      sandboxMns: false,
       eventbridge: false,
     });
   }, 30_000);

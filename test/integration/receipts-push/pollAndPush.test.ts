@@ -6,7 +6,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { endpointVariables, startSandbox, type Sandbox } from '#sandbox/server';
 import type { PushAttempt } from '#sandbox/push/pusher';
 import { invoke, type Handler } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
@@ -38,9 +38,7 @@ let pushServer: Awaited<ReturnType<typeof servePushHandler>>;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, flowControl: false, receiptDelayMs: 0 });
-  process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
-  process.env.ALIYUN_DYBASE_ENDPOINT = sandbox.url;
-  process.env.ALIYUN_MNS_ENDPOINT = sandbox.url;
+  Object.assign(process.env, endpointVariables(sandbox));
   delete process.env.RECEIPT_QUEUES;
   // Refused pushes (on purpose) warn; the sandbox's pushes reach the handler outside push()'s capture.
   process.env.LOG_LEVEL = 'error';

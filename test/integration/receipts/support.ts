@@ -20,7 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
-import { startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
+import { endpointVariables, startSandbox, type QueueStats, type Sandbox, type SandboxOptions } from '#sandbox/server';
 import type { MnsMessage } from '#shared/receipts/mnsClient';
 import type { QueueDrainStats } from '#shared/receipts/poller';
 import type { ReceiptsDependencies } from '#shared/runtime/receipts';
@@ -73,15 +73,14 @@ const CHANGED_VARIABLES = [
 export const CLEAN_POLL_MS = 30_000;
 
 /**
- * Starts a sandbox with `options`, points all three Alibaba endpoints at it (RECEIPT_QUEUES unset:
- * the defaults are the sandbox's queues), then loads the handlers: their cold start.
+ * Starts a sandbox with `options`, points all three Alibaba endpoints at it (MNS at its own
+ * origin; RECEIPT_QUEUES unset: the defaults are the sandbox's queues), then loads the handlers:
+ * their cold start.
  */
 export async function startReceiptsBundle(options: SandboxOptions = {}): Promise<ReceiptsBundle> {
   const saved = saveEnvironment(CHANGED_VARIABLES);
   const sandbox = await startSandbox({ port: 0, flowControl: false, ...options });
-  process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
-  process.env.ALIYUN_DYBASE_ENDPOINT = sandbox.url;
-  process.env.ALIYUN_MNS_ENDPOINT = sandbox.url;
+  Object.assign(process.env, endpointVariables(sandbox));
   delete process.env.ALIYUN_SIGNATURE_VERSION;
   delete process.env.RECEIPT_QUEUES;
   delete process.env.RECEIPT_TTL_DAYS;

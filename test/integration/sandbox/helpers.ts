@@ -274,6 +274,8 @@ export interface MnsRequestInput {
   date?: Date;
   /** Changes the headers after signing, to test what the sandbox refuses. */
   tamper?: (headers: Record<string, string>) => void;
+  /** Default the MNS origin's (`sandbox.mnsPort`); `sandbox.port` tests the single-origin form. */
+  port?: number;
 }
 
 /** An MNS request signed by our own signer (spec §6.1-§6.2), sent with node:http so nothing rewrites it. */
@@ -288,12 +290,12 @@ export function mnsRequest(sandbox: Sandbox, input: MnsRequestInput): Promise<Mn
     ...(input.date !== undefined ? { date: input.date } : {}),
   });
   input.tamper?.(headers);
-  return rawHttp(sandbox, input.method, input.resource, headers, input.body);
+  return rawHttp(input.port ?? sandbox.mnsPort, input.method, input.resource, headers, input.body);
 }
 
-/** A plain HTTP exchange with the sandbox; the path goes on the wire untouched. */
+/** A plain HTTP exchange with the sandbox origin on this port; the path goes on the wire untouched. */
 export function rawHttp(
-  sandbox: Sandbox,
+  port: number,
   method: string,
   path: string,
   headers: Record<string, string>,
@@ -301,7 +303,7 @@ export function rawHttp(
 ): Promise<MnsAnswer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: '127.0.0.1', port: sandbox.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -400,11 +402,11 @@ type MnsClientCtor = new (
 /** The Alicom MNS account id (spec §1.1); @alicloud/mns needs one even with a custom endpoint. */
 export const ALICOM_MNS_ACCOUNT = '1943695596114318';
 
-/** `@alicloud/mns` pointed at the sandbox with a custom endpoint and the token's STS credentials. */
+/** `@alicloud/mns` pointed at the sandbox's MNS origin with a custom endpoint and the token's STS credentials. */
 export function officialMnsClient(sandbox: Sandbox, credentials: AlibabaCredentials): OfficialMnsClient {
   const MNSClient = requireHere('@alicloud/mns') as MnsClientCtor;
   return new MNSClient(ALICOM_MNS_ACCOUNT, {
-    endpoint: sandbox.url,
+    endpoint: sandbox.mnsUrl,
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
     ...(credentials.securityToken !== undefined ? { securityToken: credentials.securityToken } : {}),

@@ -100,7 +100,7 @@ describe('authentication (spec §6.1, §6.2)', () => {
   it('signs the query as sent: changing it after signing breaks the signature', async () => {
     const headers = signMnsRequest({ method: 'GET', resource: `/queues/${queue}/messages?numOfMessages=16`, credentials: token });
 
-    const answer = await rawHttp(sandbox, 'GET', `/queues/${queue}/messages?numOfMessages=15`, headers);
+    const answer = await rawHttp(sandbox.mnsPort, 'GET', `/queues/${queue}/messages?numOfMessages=15`, headers);
 
     expectMnsError(answer, 'SignatureDoesNotMatch', 403);
   });
@@ -109,7 +109,7 @@ describe('authentication (spec §6.1, §6.2)', () => {
     const headers = signMnsRequest({ method: 'GET', resource: `/queues/${queue}/messages?numOfMessages=16`, credentials: token });
     const withExtra = resigned({ ...headers, 'x-mns-user-request-id': 'mine' }, 'GET', `/queues/${queue}/messages?numOfMessages=16`, token);
 
-    expectMnsError(await rawHttp(sandbox, 'GET', `/queues/${queue}/messages?numOfMessages=16`, withExtra), 'MessageNotExist', 404);
+    expectMnsError(await rawHttp(sandbox.mnsPort, 'GET', `/queues/${queue}/messages?numOfMessages=16`, withExtra), 'MessageNotExist', 404);
   });
 
   it('refuses a key it never issued, such as the long-term AccessKey (403 InvalidAccessKeyId)', async () => {
@@ -267,7 +267,7 @@ describe('BatchReceiveMessage (spec §6.3)', () => {
 
   it('does not hand messages to a long poll whose client went away', async () => {
     const headers = signMnsRequest({ method: 'GET', resource: `/queues/${queue}/messages?numOfMessages=16&waitseconds=10`, credentials: token });
-    const abandoned = httpRequest({ host: '127.0.0.1', port: sandbox.port, path: `/queues/${queue}/messages?numOfMessages=16&waitseconds=10`, headers });
+    const abandoned = httpRequest({ host: '127.0.0.1', port: sandbox.mnsPort, path: `/queues/${queue}/messages?numOfMessages=16&waitseconds=10`, headers });
     abandoned.on('error', () => undefined);
     abandoned.end();
     await sleep(100);

@@ -1,12 +1,21 @@
 /**
  * Fidelity of the receipts path: Alibaba's own clients, unchanged, against the sandbox.
- * `@alicloud/pop-core` fetches the token from dybaseapi (spec §5.2); `@alicloud/mns` 1.2.0 uses
- * it - STS key, `security-token` header, its own Content-MD5 and x-mns-date - to long-poll,
- * receive and delete (spec §6). If one of these fails, the sandbox differs from Alibaba.
+ * `@alicloud/pop-core` (or `@alicloud/openapi-client`) fetches the token from dybaseapi (spec §5.2);
+ * `@alicloud/mns` 1.2.0 uses it - STS key, `security-token` header, its own Content-MD5 and
+ * x-mns-date - to long-poll, receive and delete (spec §6). If one of these fails, the sandbox
+ * differs from Alibaba.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
-import { CALL_ID_PATTERN, decodeReceipt, officialMnsClient, popCoreClient, type MessageType, type OfficialMnsClient } from './helpers.ts';
+import {
+  CALL_ID_PATTERN,
+  decodeReceipt,
+  officialMnsClient,
+  openApiClient,
+  popCoreClient,
+  type MessageType,
+  type OfficialMnsClient,
+} from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIreceiptsOfficial', accessKeySecret: 'receipts-official-secret' };
 
@@ -154,5 +163,51 @@ describe('@alicloud/mns with a QueryTokenForMnsQueue token from @alicloud/pop-co
 
     await expect(client.batchReceiveMessage(queue, 16)).rejects.toMatchObject({ name: 'MNSAccessDeniedError' });
     await expect(otherQueue.batchReceiveMessage(queue, 16)).rejects.toMatchObject({ name: 'MNSAccessDeniedError' });
+  });
+});
+
+/**
+ * `@alicloud/openapi-client` and `@alicloud/mns` send through the `httpx` module's shared keep-alive
+ * agent, and an openapi-client call leaves its read timer (3 s by default) armed on the socket it
+ * used. A long poll on that same socket has its own timer cleared when the old one fires, and its
+ * answer, when it comes, is reported as `RequestTimeoutError: ReadTimeout`. At Alibaba MNS is
+ * another host, so the two never share a socket; the sandbox's MNS has an origin of its own for
+ * the same reason (sandbox/README.md, "Endpoints").
+ */
+describe('@alicloud/mns long polls after @alicloud/openapi-client (V3) calls in the same process', () => {
+  /** The generated dybaseapi SDK's way: QueryTokenForMnsQueue through openapi-client, V3-signed. */
+  async function teaQueue(messageType: MessageType): Promise<{ client: OfficialMnsClient; queue: string }> {
+    const queue = sandbox.queueNames[messageType];
+    const { body } = await openApiClient(sandbox, KEY)({ action: 'QueryTokenForMnsQueue', query: { MessageType: messageType, QueueName: queue } });
+    const dto = body.MessageTokenDTO as Record<string, string>;
+    const client = officialMnsClient(sandbox, { accessKeyId: dto.AccessKeyId!, accessKeySecret: dto.AccessKeySecret!, securityToken: dto.SecurityToken! });
+    return { client, queue };
+  }
+
+  it('waits out an empty long poll and answers 404 MessageNotExist, not a read timeout', async () => {
+    const { client, queue } = await teaQueue('VoiceReport');
+
+    const polled = client.batchReceiveMessage(queue, 16, 5);
+
+    await expect(polled).rejects.toMatchObject({ name: 'MNSMessageNotExistError' });
+    expect(sandbox.control.mnsRequests().map((request) => [request.resource, request.response?.httpStatus])).toEqual([
+      [`/queues/${queue}/messages?numOfMessages=16&waitseconds=5`, 404],
+    ]);
+  });
+
+  it('returns from a waiting long poll with the receipt of a call placed through openapi-client', async () => {
+    sandbox.control.setReceiptSettings({ receiptDelayMs: 4_000 });
+    const placed = await openApiClient(sandbox, KEY)({
+      action: 'SingleCallByTts',
+      query: { CalledNumber: '13900000011', CalledShowNumber: '057100000000', TtsCode: 'TTS_123456789', OutId: 'busy-tea' },
+    });
+    const { client, queue } = await teaQueue('VoiceCallReport');
+
+    const received = await client.batchReceiveMessage(queue, 16, 10);
+
+    expect(placed.body.CallId).toMatch(CALL_ID_PATTERN);
+    expect(received.body.map((message: any) => decodeReceipt(message.MessageBody))).toEqual([
+      expect.objectContaining({ call_id: placed.body.CallId, out_id: 'busy-tea', status_code: '200101' }),
+    ]);
   });
 });

@@ -427,7 +427,7 @@ describe('assertReceiptQueuesConfigured (the receipt poller at cold start)', () 
 
   it.each([
     ['RECEIPT_QUEUES is set', { ...base, RECEIPT_QUEUES: 'VoiceReport=Alicom-Queue-1234567890-VoiceReport' }],
-    ['the MNS endpoint is another one (the sandbox)', { ...base, ALIYUN_MNS_ENDPOINT: 'http://127.0.0.1:8090' }],
+    ['the MNS endpoint is another one (the sandbox)', { ...base, ALIYUN_MNS_ENDPOINT: 'http://127.0.0.1:8091' }],
   ])('accepts the configuration when %s', (_name, env) => {
     expect(() => assertReceiptQueuesConfigured(parseConfig(env))).not.toThrow();
   });
