@@ -8,7 +8,8 @@ import UndiciPool from 'undici/lib/dispatcher/pool.js';
 
 // undici's index loads fetch, WebSocket, mocks, caches and proxies, about 250 KB of each minified
 // bundle; the Pool and its request() are all this project uses (rpcClient dispatches, mnsClient
-// requests), so only their modules are imported. The index adds request() to every dispatcher's
+// requests), so only their modules are imported. They are not undici's public API: package.json
+// pins undici's exact version and test/unit/alibaba/undiciInternals.test.ts fails if they move. The index adds request() to every dispatcher's
 // prototype; this does the same for Pool, unless the full index is loaded in this process.
 if (!('request' in UndiciPool.prototype)) {
   Object.defineProperty(UndiciPool.prototype, 'request', { value: request, writable: true, configurable: true });
