@@ -5,7 +5,7 @@ import { callsDependencies } from '#shared/runtime/calls';
 
 const deps = callsDependencies();
 
-/** POST /calls/{callId}/cancel — cancel a click-to-dial call (design.md, spec §3.5). */
+/** POST /calls/{callId}/cancel — cancel a click-to-dial call (README.md, docs/alibaba/actions.md#cancelcall). */
 export const handler = httpHandler(async ({ event, logger, deadline }) => {
   const callId = pathParameter(event, 'callId', callIdSchema);
   const result = await cancelCall(callId, { ...deps, logger }, { deadline });

@@ -5,7 +5,7 @@ import { placementDependencies } from '#shared/runtime/placement';
 const deps = placementDependencies();
 
 /**
- * POST /calls — place a call of any of the five types (design.md). With an Idempotency-Key, a retry
+ * POST /calls — place a call of any of the five types (README.md). With an Idempotency-Key, a retry
  * gets the first answer back (the same 202, or the same 504 when the outcome is unknown) and places
  * nothing; the request is validated before the key is looked at.
  */

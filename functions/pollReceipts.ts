@@ -10,7 +10,7 @@ const deps = receiptsDependencies();
 export const DEADLINE_MARGIN_MS = 1_500;
 
 /**
- * Scheduled every minute, one at a time (design.md "Receipts"): drains every RECEIPT_QUEUES queue
+ * Scheduled every minute, one at a time (docs/receipts.md): drains every RECEIPT_QUEUES queue
  * into the calls table until empty or until the time left cannot fit another round. Fails the
  * invocation (loudly) when a queue stopped on an error; nothing is lost either way, since only
  * stored messages are deleted.

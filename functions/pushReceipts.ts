@@ -6,7 +6,7 @@ import { acceptReceiptPush, PUSH_ACCEPTED, PUSH_STORE_BUDGET_MS, PUSH_TOKEN_PARA
 const deps = pushDependencies();
 
 /**
- * POST /receipts/{messageType}?token=<secret> — Alibaba's HTTP batch push of receipts (spec §5.1).
+ * POST /receipts/{messageType}?token=<secret> — Alibaba's HTTP batch push of receipts (docs/alibaba/receipts.md#flow).
  * No IAM authoriser (Alibaba cannot sign): the token is checked first, then the body is stored like
  * a polled one. 200 `{"code":0}` once stored (an unusable body is stored raw and answered 200 too);
  * 401 / 400 / 503 otherwise, and Alibaba redelivers after 1, 5 and 10 minutes.

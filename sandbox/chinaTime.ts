@@ -1,4 +1,4 @@
-/** Alibaba's wall-clock strings: `yyyy-MM-dd HH:mm:ss` in China time, UTC+8 (spec §3.7, §5.2, §5.4). */
+/** Alibaba's wall-clock strings: `yyyy-MM-dd HH:mm:ss` in China time, UTC+8 (docs/alibaba/actions.md#querycalldetailbycallid, docs/alibaba/receipts.md#querytokenformnsqueue, docs/alibaba/receipts.md#body-encoding). */
 
 const CHINA_OFFSET_MS = 8 * 60 * 60_000;
 

@@ -22,18 +22,18 @@ export interface SandboxOptions {
    * Default: ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET, else the public sandbox pair.
    */
   keys?: readonly AlibabaCredentials[];
-  /** Per-number flow control (spec §3). Default on; SANDBOX_FLOW_CONTROL=off turns it off. */
+  /** Per-number flow control (docs/alibaba/actions.md). Default on; SANDBOX_FLOW_CONTROL=off turns it off. */
   flowControl?: boolean;
   /** The sandbox clock (epoch ms) for timestamps, nonces, flow control, calls, tokens and queues. */
   now?: () => number;
   /**
-   * Alibaba account id in the receipt queue names `Alicom-Queue-<accountId>-<MessageType>` (spec §5.1).
+   * Alibaba account id in the receipt queue names `Alicom-Queue-<accountId>-<MessageType>` (docs/alibaba/receipts.md#flow).
    * Default: SANDBOX_ACCOUNT_ID, else `0000000000` (the bundle's default RECEIPT_QUEUES).
    */
   accountId?: string;
   /** Lifetime of QueryTokenForMnsQueue credentials. Default: SANDBOX_TOKEN_LIFETIME_MS, else 10 minutes. */
   tokenLifetimeMs?: number;
-  /** How long a received message stays invisible (spec §6.3). Default: SANDBOX_VISIBILITY_TIMEOUT_MS, else 30 s. */
+  /** How long a received message stays invisible (docs/alibaba/mns.md#batchreceivemessage). Default: SANDBOX_VISIBILITY_TIMEOUT_MS, else 30 s. */
   visibilityTimeoutMs?: number;
   /** Pause before each receipt a placed call sends; 0 = all at once. Default: SANDBOX_RECEIPT_DELAY_MS, else 1 s. */
   receiptDelayMs?: number;
@@ -56,13 +56,13 @@ export interface ResolvedSandboxOptions {
 export type ReceiptSettings = Pick<ResolvedSandboxOptions, 'tokenLifetimeMs' | 'visibilityTimeoutMs' | 'receiptDelayMs'>;
 
 export const DEFAULT_ACCOUNT_ID = '0000000000';
-/** spec §9: Alibaba does not document the token lifetime; 10 minutes keeps refresh paths exercised. */
+/** docs/alibaba/README.md#what-is-not-verified: Alibaba does not document the token lifetime; 10 minutes keeps refresh paths exercised. */
 export const DEFAULT_TOKEN_LIFETIME_MS = 10 * 60_000;
-/** MNS queues default to a 30 s VisibilityTimeout (spec §6.3). */
+/** MNS queues default to a 30 s VisibilityTimeout (docs/alibaba/mns.md#batchreceivemessage). */
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 export const DEFAULT_RECEIPT_DELAY_MS = 1_000;
 
-/** The accepted range of each receipt setting (MNS allows a VisibilityTimeout of 1-43200 s, spec §6.5). */
+/** The accepted range of each receipt setting (MNS allows a VisibilityTimeout of 1-43200 s, docs/alibaba/mns.md#changemessagevisibility). */
 export const RECEIPT_SETTING_RANGES: Readonly<Record<keyof ReceiptSettings, { min: number; max: number }>> = {
   tokenLifetimeMs: { min: 0, max: 24 * 60 * 60_000 },
   visibilityTimeoutMs: { min: 1, max: 43_200_000 },
@@ -122,7 +122,7 @@ function receiptSetting(name: keyof ReceiptSettings, options: SandboxOptions, en
   return checkReceiptSetting(name, /^\d+$/.test(raw) ? Number(raw) : raw, variable);
 }
 
-/** Alibaba account ids are digits (spec §5.1 `Alicom-Queue-1234567890-VoiceReport`). */
+/** Alibaba account ids are digits (docs/alibaba/receipts.md#flow `Alicom-Queue-1234567890-VoiceReport`). */
 function accountIdOf(options: SandboxOptions, env: Env): string {
   const [value, label] =
     options.accountId !== undefined ? [options.accountId, 'accountId'] : [env.SANDBOX_ACCOUNT_ID || DEFAULT_ACCOUNT_ID, 'SANDBOX_ACCOUNT_ID'];

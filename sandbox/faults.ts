@@ -34,7 +34,7 @@ export interface FaultSpec {
   drop?: boolean;
   /**
    * `mns-delete` only: the request fails its 1st, 3rd, 5th, ... handle with ReceiptHandleError
-   * (a batch answers 404 `<Errors>`, spec §6.4) and leaves those messages undeleted; the other
+   * (a batch answers 404 `<Errors>`, docs/alibaba/mns.md#batchdeletemessage) and leaves those messages undeleted; the other
    * handles are deleted normally.
    */
   partial?: boolean;
@@ -54,7 +54,7 @@ export interface PendingFault {
 /** Longest injectable latency: long enough for any client timeout test, short enough not to hang CI. */
 export const MAX_FAULT_LATENCY_MS = 120_000;
 
-/** spec §4.1/§4.2: the RPC codes Alibaba answers with a 5xx; every other code is a 400. */
+/** docs/alibaba/errors.md#voice-business-codes/docs/alibaba/errors.md#gateway-codes: the RPC codes Alibaba answers with a 5xx; every other code is a 400. */
 const SERVER_ERROR_STATUS: Readonly<Record<string, number>> = {
   'isp.SYSTEM_ERROR': 500,
   'isp.GATEWAY_ERROR': 500,

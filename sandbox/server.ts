@@ -1,6 +1,6 @@
 /**
- * The local Alibaba sandbox: HTTP servers that answer like dyvmsapi and dybaseapi (spec §1-§5)
- * and the Alicom MNS receipt queues (spec §6) closely enough for the official clients, plus a
+ * The local Alibaba sandbox: HTTP servers that answer like dyvmsapi and dybaseapi (docs/alibaba/rpc.md, docs/alibaba/receipts.md)
+ * and the Alicom MNS receipt queues (docs/alibaba/mns.md) closely enough for the official clients, plus a
  * control API for tests. RPC and the control API share one origin, MNS has its own, as at
  * Alibaba. See sandbox/README.md.
  *
@@ -95,12 +95,12 @@ export async function startSandbox(options?: SandboxOptions): Promise<Sandbox> {
     handle: (req, res, url, body) => handleControlRequest(control, req.method ?? 'GET', url.pathname, body, res),
   };
   const rpcRoute: Route = {
-    // spec §1.1: RPC path is always `/`.
+    // docs/alibaba/rpc.md#endpoints: RPC path is always `/`.
     matches: (url) => url.pathname === '/',
     handle: (req, res, url, body) => gateway(parseRpcRequest(req, url, body), res),
   };
   const mnsRoute: Route = {
-    // spec §6: MNS resources are under /queues/<name>.
+    // docs/alibaba/mns.md: MNS resources are under /queues/<name>.
     matches: (url) => url.pathname.startsWith('/queues/'),
     handle: (req, res, _url, body) => mns(req, res, body),
   };

@@ -5,7 +5,7 @@
  * - Failure numbers make every call-placing action (SingleCallByTts, SingleCallByVoice, IvrCall,
  *   ClickToDial, SmartCall) answer an Alibaba error instead of a CallId.
  * - Outcome numbers are accepted (a CallId is issued) and decide how the call ends: its state in
- *   QueryCallDetailByCallId, and the receipts its lifecycle plays (spec §5.6 codes).
+ *   QueryCallDetailByCallId, and the receipts its lifecycle plays (docs/alibaba/receipts.md#status-codes codes).
  *
  * The number that counts is `CalledNumber` (for ClickToDial: the B leg).
  */
@@ -13,11 +13,11 @@
 export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'invalid-number' | 'powered-off' | 'rejected';
 
 export interface OutcomeDescription {
-  /** spec §5.6 `status_code` for a single call (SingleCallByTts/Voice, IvrCall, SmartCall). */
+  /** docs/alibaba/receipts.md#status-codes `status_code` for a single call (SingleCallByTts/Voice, IvrCall, SmartCall). */
   statusCode: string;
-  /** spec §5.6 `status_code` for a two-leg call (ClickToDial), where the table has its own. */
+  /** docs/alibaba/receipts.md#status-codes `status_code` for a two-leg call (ClickToDial), where the table has its own. */
   twoLegStatusCode: string;
-  /** spec §5.6 smart status code. */
+  /** docs/alibaba/receipts.md#status-codes smart status code. */
   smartStatusCode: string;
   /** `stateDesc` / `status_msg`. */
   description: string;
@@ -27,7 +27,7 @@ export interface OutcomeDescription {
   rings: boolean;
 }
 
-/** spec §5.6. Talk time of an answered call is a fixed, plausible 22 s (the §5.5 example). */
+/** docs/alibaba/receipts.md#status-codes. Talk time of an answered call is a fixed, plausible 22 s (the docs/alibaba/receipts.md#receipt-fields example). */
 export const CALL_OUTCOMES: Readonly<Record<CallOutcome, OutcomeDescription>> = {
   answered: { statusCode: '200000', twoLegStatusCode: '200100', smartStatusCode: 'ANSWERED', description: '用户听完', durationSeconds: 22, rings: true },
   busy: { statusCode: '200002', twoLegStatusCode: '200112', smartStatusCode: 'USER_BUSY', description: '用户忙', durationSeconds: 0, rings: false },

@@ -1,11 +1,11 @@
 /**
- * `npm start`: the whole bundle on this machine (design.md, "Commands").
+ * `npm start`: the whole bundle on this machine (README.md, "Commands").
  *   DynamoDB Local on 127.0.0.1:8000 with serverless.yml's tables (TTL and the calls table's stream on),
  *   the local Alibaba sandbox, RPC on 8090 and MNS on 8091 (unless every ALIYUN_*_ENDPOINT points elsewhere),
  *   a local EventBridge PutEvents endpoint on 4010 (unless EVENTBRIDGE_ENDPOINT points elsewhere),
  *   serverless-offline: HTTP API on 3000, Lambda invoke API on 3002,
  *   and, standing in for the deployed triggers, the receipt poller every 10 s and the calls table's
- *   stream fed to publishEvents.
+ *   stream fed to processCallChanges.
  * Ctrl-C stops every child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -87,9 +87,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * Deployed, Lambda's event source mapping feeds the calls table's stream to publishEvents; locally
+ * Deployed, Lambda's event source mapping feeds the calls table's stream to processCallChanges; locally
  * scripts/local/streams.ts reads DynamoDB Local's stream from now on (LATEST, as deployed) and invokes
- * publishEvents through the Lambda invoke API, delivering again from any reported failure.
+ * processCallChanges through the Lambda invoke API, delivering again from any reported failure.
  * Returns false when the table has no stream to read (an external DYNAMODB_ENDPOINT without it).
  */
 async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -108,9 +108,9 @@ async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
     streams,
     streamArn,
     startingPosition: 'LATEST',
-    deliver: invokeFunction(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-publishEvents`),
+    deliver: invokeFunction(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-processCallChanges`),
     log: (message) => {
-      if (!stopping) log(`publishEvents stream: ${message}`);
+      if (!stopping) log(`processCallChanges stream: ${message}`);
     },
   });
   pump.run();
@@ -202,7 +202,7 @@ aliyun-voice is running (stage ${STAGE})
   Voice endpoint     ${where.env.ALIYUN_VOICE_ENDPOINT}
   MNS endpoint       ${where.env.ALIYUN_MNS_ENDPOINT}  (receipt queues)
   EventBridge        ${bus}
-  Events out         ${where.publishing ? 'calls table stream -> publishEvents -> EventBridge' : '(off: the calls table has no stream)'}
+  Events out         ${where.publishing ? 'calls table stream -> processCallChanges -> EventBridge' : '(off: the calls table has no stream)'}
   Receipt push token ${where.env.RECEIPT_PUSH_TOKEN === LOCAL_RECEIPT_PUSH_TOKEN ? LOCAL_RECEIPT_PUSH_TOKEN : '(from RECEIPT_PUSH_TOKEN)'}  (POST ${api}/receipts/<MessageType>?token=...)
 
 Try:

@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.ts';
 
 /**
- * The bundle's configuration, read from the environment once per cold start (design.md,
+ * The bundle's configuration, read from the environment once per cold start (README.md,
  * "Configuration"). Every bad value fails loudly at start, naming the variable.
  */
 export interface Config {
@@ -36,11 +36,11 @@ export type RemoteSecretSource = { kind: 'ssm'; name: string } | { kind: 'secret
 /** Where a secret comes from: the environment (local runs and tests), or a remote store. */
 export type SecretSource = { kind: 'env' } | RemoteSecretSource;
 
-/** spec §1.1: fixed hosts of dyvmsapi, dybaseapi and Alibaba's Alicom MNS account. */
+/** docs/alibaba/rpc.md#endpoints: fixed hosts of dyvmsapi, dybaseapi and Alibaba's Alicom MNS account. */
 export const DEFAULT_VOICE_ENDPOINT = 'https://dyvmsapi.aliyuncs.com';
 export const DEFAULT_DYBASE_ENDPOINT = 'https://dybaseapi.aliyuncs.com';
 export const DEFAULT_MNS_ENDPOINT = 'https://1943695596114318.mns.cn-hangzhou.aliyuncs.com';
-/** spec §5.3: the three Voice Service receipt types; queue names follow the console's pattern (§5.1). */
+/** docs/alibaba/receipts.md#message-types: the three Voice Service receipt types; queue names follow the console's pattern (docs/alibaba/receipts.md#flow). */
 export const VOICE_MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
 const DEFAULT_RECEIPT_TTL_DAYS = 30;
 const MAX_RECEIPT_TTL_DAYS = 3650;

@@ -49,7 +49,7 @@ export class IdempotencyInProgressError extends Error {
 }
 
 /**
- * How an Alibaba failure should be treated (spec §4):
+ * How an Alibaba failure should be treated (docs/alibaba/errors.md):
  * - `rejected`: Alibaba refused the content of this request (isv.* parameter, number, template codes,
  *   gateway Missing/Invalid parameter). Permanent: fix the input.
  * - `throttled`: flow control or gateway throttling. Retry only after the window.
@@ -57,7 +57,7 @@ export class IdempotencyInProgressError extends Error {
  *   Permanent until an operator fixes configuration.
  * - `transient`: Alibaba or the network failed; worth retrying with backoff.
  * - `ambiguous`: a call-placing request may or may not have reached Alibaba (timeout after sending).
- *   Never retried blindly: a retry could place a second call (spec §4.2, last paragraph).
+ *   Never retried blindly: a retry could place a second call (docs/alibaba/errors.md#gateway-codes, last paragraph).
  */
 export type AlibabaErrorKind = 'rejected' | 'throttled' | 'account' | 'transient' | 'ambiguous';
 
@@ -101,7 +101,7 @@ export class AlibabaError extends Error {
 }
 
 /**
- * How an MNS failure is treated (spec §6.6; tables in `shared/receipts/mnsErrors.ts`):
+ * How an MNS failure is treated (docs/alibaba/mns.md#errors; tables in `shared/receipts/mnsErrors.ts`):
  * - `auth`: the receipt token was refused (expired, wrong queue, stale secret). Refresh the token
  *   once and try again; a second refusal is a configuration problem and fails loudly.
  * - `transient`: MNS or the network failed (5xx, QpsLimitExceeded, dropped connection, timeout).
@@ -197,7 +197,7 @@ export class UnauthorizedError extends Error {
 /**
  * The calls table did not take the data in time (throttling, an outage, the request's deadline).
  * Nothing was lost: the sender is told to try again (Alibaba's receipt push redelivers on any
- * non-200, spec §5.1), and every write is idempotent.
+ * non-200, docs/alibaba/receipts.md#flow), and every write is idempotent.
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';

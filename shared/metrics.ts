@@ -26,7 +26,7 @@ export const METRIC_UNITS = {
   ReceiptsStored: MetricUnit.Count,
   /** Message bodies (or parts) stored raw as invalid; dimension MessageType. */
   InvalidReceipts: MetricUnit.Count,
-  /** Receipt event time (China time, spec §5.4) to storage; no dimensions. */
+  /** Receipt event time (China time, docs/alibaba/receipts.md#body-encoding) to storage; no dimensions. */
   ReceiptLag: MetricUnit.Milliseconds,
   /** One per pollReceipts invocation; no dimensions. */
   PollDuration: MetricUnit.Milliseconds,

@@ -1,5 +1,5 @@
 /**
- * Anchor: the classic official path, `@alicloud/pop-core` alone (spec §1, V1 signatures), shaped
+ * Anchor: the classic official path, `@alicloud/pop-core` alone (docs/alibaba/rpc.md, V1 signatures), shaped
  * like a Lambda handler that places a TTS call. Bundled with serverless.yml's esbuild options for
  * the bundle-size and cold-load rows; the client is built at module scope like ours.
  */

@@ -1,7 +1,7 @@
 /**
  * Anchor: the current official path, the Tea SDK core (`@alicloud/openapi-client` +
  * `@alicloud/openapi-util`, what `@alicloud/dyvmsapi20170525` is generated on; V3 signatures by
- * default, spec §2.2), shaped like a Lambda handler that places a TTS call through `callApi`.
+ * default, docs/alibaba/signatures.md#rpc-signature-v3), shaped like a Lambda handler that places a TTS call through `callApi`.
  */
 import OpenApiClient, { Config, OpenApiRequest, Params } from '@alicloud/openapi-client';
 import OpenApiUtil from '@alicloud/openapi-util';

@@ -225,7 +225,7 @@ export const drainRow: Row = {
         `${rounds} rounds of ${total.toLocaleString('en-US')} messages (VoiceReport 34%, VoiceCallReport 34%, VoiceRecordReport 32%; ${backlog(total, '').find((batch) => batch.messageType === 'VoiceReport')!.count.toLocaleString('en-US')} calls each) ` +
         `drained by the pollReceipts bundle in ${oursRounds.map((round) => `${(round.elapsedMs / 1000).toFixed(1)} s`).join(', ')} ` +
         `(${oursResult.invocations} invocations in all): receive, decode, BatchWriteItem receipts, BatchDeleteMessage ` +
-        `(a call's status is derived from its receipts when read, and projected onto the call item from the table's stream by publishEvents, off this path).${oursProblem}`;
+        `(a call's status is derived from its receipts when read, and projected onto the call item from the table's stream by processCallChanges, off this path).${oursProblem}`;
       // A drain that did not move every message has no meaningful rate: the table shows why instead.
       const incomplete = complete ? {} : { error: oursProblem.trim() };
       const figures: Figure[] = [

@@ -1,6 +1,6 @@
 /**
  * Row 3, signing throughput: signatures per second of shared/signing (V1, V3, MNS) against the
- * official signers on the spec's test-vector inputs, after a correctness check on each pair.
+ * official signers on the test-vector inputs of docs/alibaba/signatures.md, after a correctness check on each pair.
  * Runs in a worker process of its own (bench/workers/signing.ts explains each official path).
  */
 import type { Row } from '../lib/context.ts';
@@ -15,22 +15,22 @@ const PAIRS: Readonly<Record<string, { name: string; anchor: string; note: strin
   'v1-popcore': {
     name: 'Signing V1 (rpcV1, signRpcV1)',
     anchor: 'pop-core 1.8 RPCClient signing path',
-    note: 'spec §2.1 Vector A (SingleCallByTts, POST). Both sides build the common parameters with a fresh nonce and timestamp, sign, and produce the signed form body; pop-core runs its own module-private normalize/canonicalize/encode + kitx.sha1 from lib/rpc.js, checked equal to its real request() body.',
+    note: 'docs/alibaba/signatures.md#rpc-signature-v1 Vector A (SingleCallByTts, POST). Both sides build the common parameters with a fresh nonce and timestamp, sign, and produce the signed form body; pop-core runs its own module-private normalize/canonicalize/encode + kitx.sha1 from lib/rpc.js, checked equal to its real request() body.',
   },
   'v1-openapi': {
     name: 'Signing V1 (rpcV1) vs Tea SDK',
     anchor: 'openapi-util 0.3 getRPCSignature',
-    note: 'spec §2.1 Vector A. Theirs: the query openapi-client doRPCRequest builds + getRPCSignature (signature only); ours: signRpcV1 (signature and the whole signed body).',
+    note: 'docs/alibaba/signatures.md#rpc-signature-v1 Vector A. Theirs: the query openapi-client doRPCRequest builds + getRPCSignature (signature only); ours: signRpcV1 (signature and the whole signed body).',
   },
   'v3-openapi': {
     name: 'Signing V3 (rpcV3, signRpcV3)',
     anchor: 'openapi-util 0.3 getAuthorization',
-    note: 'spec §2.2 vector (SingleCallByTts, empty body). Theirs: the x-acs-* headers, payload hash and getAuthorization as openapi-client doRequest computes them; ours: signRpcV3 (all headers + Authorization).',
+    note: 'docs/alibaba/signatures.md#rpc-signature-v3 vector (SingleCallByTts, empty body). Theirs: the x-acs-* headers, payload hash and getAuthorization as openapi-client doRequest computes them; ours: signRpcV3 (all headers + Authorization).',
   },
   mns: {
     name: 'Signing MNS (signMnsRequest)',
     anchor: '@alicloud/mns 1.2 buildHeaders',
-    note: 'spec §6.2 "Minimal BatchReceive" (STS key). Both build the Date and x-mns-* headers and the Authorization for a BatchReceiveMessage GET.',
+    note: 'docs/alibaba/signatures.md#mns-signature "Minimal BatchReceive" (STS key). Both build the Date and x-mns-* headers and the Authorization for a BatchReceiveMessage GET.',
   },
 };
 

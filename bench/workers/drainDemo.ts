@@ -1,6 +1,6 @@
 /**
  * The official demo loop as the drain row's anchor: per receipt queue, `@alicloud/pop-core` asks
- * dybaseapi for the queue's token (QueryTokenForMnsQueue, spec §5.2), then `@alicloud/mns`
+ * dybaseapi for the queue's token (QueryTokenForMnsQueue, docs/alibaba/receipts.md#querytokenformnsqueue), then `@alicloud/mns`
  * receives 10 messages with a 3 s long poll, and for each message one PutItem and one
  * DeleteMessage, one after the other, until the queue answers empty. The three queues run
  * concurrently, one loop each. The clock stops at the last delete: the final empty long poll
@@ -11,7 +11,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { serveWorker } from '../lib/workerProtocol.ts';
 
-/** The Alicom MNS account (spec §1.1); the endpoint option points the client at the sandbox's MNS origin. */
+/** The Alicom MNS account (docs/alibaba/rpc.md#endpoints); the endpoint option points the client at the sandbox's MNS origin. */
 const ALICOM_MNS_ACCOUNT = '1943695596114318';
 const RETENTION_SECONDS = 30 * 86_400;
 

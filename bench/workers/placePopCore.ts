@@ -40,7 +40,7 @@ serveWorker({
       if (answer.Code !== 'OK' || !answer.CallId) throw new Error(`unexpected answer ${JSON.stringify(answer).slice(0, 300)}`);
       if (!store) return;
       const now = new Date().toISOString();
-      // The call item's own fields, as the handler stores them (README "Table design").
+      // The call item's own fields, as the handler stores them (docs/receipts.md#table-design).
       await store.dynamo.send(
         new PutItemCommand({
           TableName: store.table,

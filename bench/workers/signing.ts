@@ -1,8 +1,8 @@
 /**
  * Signing throughput, ours against Alibaba's own Node signers, in a process of its own.
  *
- * Inputs are the spec's test vectors (/work/shared/spec/alibaba-voice-api.md §2.1 Vector A, §2.2,
- * §6.2 "Minimal BatchReceive"). Before any timing, each pair must produce the spec's signature on
+ * Inputs are the test vectors of docs/alibaba/signatures.md (V1 Vector A, the V3 vector, the
+ * minimal MNS BatchReceive). Before any timing, each pair must produce the documented signature on
  * the vector with the nonce and time fixed; a pair that disagrees is reported and not timed.
  *
  * The official implementations run from node_modules exactly as installed (required at run time,
@@ -34,7 +34,7 @@ const VERSION = '2017-05-25';
 const NONCE = '1f3b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TIMESTAMP = '2024-01-15T08:30:00Z';
 const TEST_KEY = { accessKeyId: 'testid', accessKeySecret: 'testsecret' };
-/** spec §2.1 Vector A: SingleCallByTts action parameters. */
+/** docs/alibaba/signatures.md#rpc-signature-v1 Vector A: SingleCallByTts action parameters. */
 const VECTOR_A_PARAMS: Record<string, string> = {
   CalledNumber: '13800138000',
   CalledShowNumber: '057100000000',
@@ -47,13 +47,13 @@ const VECTOR_A_PARAMS: Record<string, string> = {
   Volume: '100',
 };
 const VECTOR_A_POST_SIGNATURE = 'LLZElbeCmdr9Sxz1q0sc+yMdJs0=';
-/** spec §2.2: the V3 vector's query is Vector A's action parameters without RegionId. */
+/** docs/alibaba/signatures.md#rpc-signature-v3: the V3 vector's query is Vector A's action parameters without RegionId. */
 const V3_QUERY: Record<string, string> = Object.fromEntries(Object.entries(VECTOR_A_PARAMS).filter(([name]) => name !== 'RegionId'));
 const V3_HOST = 'dyvmsapi.aliyuncs.com';
 const V3_NONCE = '3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf';
 const V3_SIGNATURE = 'a9ab494bf3d5597110d20a2ef67903127632f7814759c27f57859382d24648fa';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-/** spec §6.2 "Minimal BatchReceive" and the same request as @alicloud/mns sends it (x-mns-date). */
+/** docs/alibaba/signatures.md#mns-signature "Minimal BatchReceive" and the same request as @alicloud/mns sends it (x-mns-date). */
 const MNS_KEY = { accessKeyId: 'STS.testid', accessKeySecret: 'testsecret', securityToken: 'CAISexampleSecurityToken+/=' };
 const MNS_RESOURCE = '/queues/Alicom-Queue-1234567890-VoiceReport/messages?numOfMessages=16&waitseconds=30';
 const MNS_DATE = 'Mon, 15 Jan 2024 08:30:00 GMT';
@@ -177,7 +177,7 @@ const mnsClient = new MnsClientClass('1943695596114318', { ...MNS_KEY, region: '
 
 interface Pair {
   name: string;
-  /** Throws when the two sides (or either and the spec) disagree on the vector. */
+  /** Throws when the two sides (or either and the documented vector) disagree on the vector. */
   check(): Promise<void>;
   ours(): string;
   theirs(): string;
@@ -199,7 +199,7 @@ function pairs(): Pair[] {
         const ours = signRpcV1({ method: 'POST', action: 'SingleCallByTts', version: VERSION, params: VECTOR_A_PARAMS, credentials: TEST_KEY, nonce: NONCE, timestamp: TIMESTAMP });
         expectEqual('pop-core internals vs pop-core request()', theirs, real);
         expectEqual('ours vs pop-core', ours, theirs);
-        expectEqual('ours vs spec §2.1 Vector A', decodeURIComponent(ours.slice(ours.lastIndexOf('&Signature=') + 11)), VECTOR_A_POST_SIGNATURE);
+        expectEqual('ours vs docs/alibaba/signatures.md#rpc-signature-v1 Vector A', decodeURIComponent(ours.slice(ours.lastIndexOf('&Signature=') + 11)), VECTOR_A_POST_SIGNATURE);
       },
       ours: () => signRpcV1({ method: 'POST', action: 'SingleCallByTts', version: VERSION, params: VECTOR_A_PARAMS, credentials: TEST_KEY }),
       theirs: () => popCoreSignedBody(pop, 'SingleCallByTts', VECTOR_A_PARAMS, TEST_KEY),
@@ -209,7 +209,7 @@ function pairs(): Pair[] {
       async check() {
         const full = { Action: 'SingleCallByTts', Format: 'JSON', Version: VERSION, Timestamp: TIMESTAMP, SignatureNonce: NONCE, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: TEST_KEY.accessKeyId, ...VECTOR_A_PARAMS };
         const theirs = openApiRpcSignature(VECTOR_A_PARAMS, { nonce: NONCE, timestamp: TIMESTAMP });
-        expectEqual('openapi-util getRPCSignature vs spec §2.1 Vector A', theirs, VECTOR_A_POST_SIGNATURE);
+        expectEqual('openapi-util getRPCSignature vs docs/alibaba/signatures.md#rpc-signature-v1 Vector A', theirs, VECTOR_A_POST_SIGNATURE);
         expectEqual('ours vs openapi-util', rpcV1Signature('POST', full, TEST_KEY.accessKeySecret), theirs);
       },
       ours: () => signRpcV1({ method: 'POST', action: 'SingleCallByTts', version: VERSION, params: VECTOR_A_PARAMS, credentials: TEST_KEY }),
@@ -220,7 +220,7 @@ function pairs(): Pair[] {
       async check() {
         const theirs = openApiV3Authorization({ nonce: V3_NONCE, date: TIMESTAMP });
         const ours = signRpcV3({ method: 'POST', host: V3_HOST, action: 'SingleCallByTts', version: VERSION, query: V3_QUERY, credentials: TEST_KEY, nonce: V3_NONCE, date: TIMESTAMP });
-        expectEqual('openapi-util getAuthorization vs spec §2.2', theirs.slice(theirs.lastIndexOf('Signature=') + 10), V3_SIGNATURE);
+        expectEqual('openapi-util getAuthorization vs docs/alibaba/signatures.md#rpc-signature-v3', theirs.slice(theirs.lastIndexOf('Signature=') + 10), V3_SIGNATURE);
         expectEqual('ours vs openapi-util', ours.authorization!, theirs);
         expectEqual('ours payload hash', ours['x-acs-content-sha256']!, EMPTY_SHA256);
       },
@@ -231,12 +231,12 @@ function pairs(): Pair[] {
       name: 'mns',
       async check() {
         const headers = { date: MNS_DATE, 'x-mns-version': '2015-06-06' };
-        expectEqual('@alicloud/mns sign vs spec §6.2', mnsClient.sign('GET', headers, MNS_RESOURCE), MNS_SIGNATURE);
+        expectEqual('@alicloud/mns sign vs docs/alibaba/signatures.md#mns-signature', mnsClient.sign('GET', headers, MNS_RESOURCE), MNS_SIGNATURE);
         const ours = signMnsRequest({ method: 'GET', resource: MNS_RESOURCE, credentials: MNS_KEY, date: new Date(MNS_DATE) });
-        expectEqual('ours vs spec §6.2', ours.authorization!, `MNS ${MNS_KEY.accessKeyId}:${MNS_SIGNATURE}`);
+        expectEqual('ours vs docs/alibaba/signatures.md#mns-signature', ours.authorization!, `MNS ${MNS_KEY.accessKeyId}:${MNS_SIGNATURE}`);
         const withMnsDate = { ...headers, 'x-mns-date': MNS_DATE };
         const theirs = mnsClient.sign('GET', withMnsDate, MNS_RESOURCE);
-        expectEqual('@alicloud/mns sign (x-mns-date) vs spec §6.2', theirs, MNS_SIGNATURE_WITH_MNS_DATE);
+        expectEqual('@alicloud/mns sign (x-mns-date) vs docs/alibaba/signatures.md#mns-signature', theirs, MNS_SIGNATURE_WITH_MNS_DATE);
         expectEqual(
           'ours vs @alicloud/mns (x-mns-date)',
           mnsSignature(mnsStringToSign({ method: 'GET', date: MNS_DATE, headers: withMnsDate, resource: MNS_RESOURCE }), MNS_KEY.accessKeySecret),

@@ -1,4 +1,4 @@
-/** The dybaseapi actions the sandbox serves: QueryTokenForMnsQueue (spec §5.2). */
+/** The dybaseapi actions the sandbox serves: QueryTokenForMnsQueue (docs/alibaba/receipts.md#querytokenformnsqueue). */
 import { chinaTime } from '../chinaTime.ts';
 import type { ReceiptSettings } from '../config.ts';
 import { invalidParameter } from '../rpc/errors.ts';
@@ -22,7 +22,7 @@ export interface DybaseState {
 }
 
 /**
- * spec §5.2. MessageType must be a Voice Service type; QueueName is optional, but when sent it
+ * docs/alibaba/receipts.md#querytokenformnsqueue. MessageType must be a Voice Service type; QueueName is optional, but when sent it
  * must be that type's queue on this account. Alibaba's exact answer to either mistake is unknown;
  * the sandbox answers the gateway's `InvalidParameter` (400) naming the expected value.
  */
@@ -58,7 +58,7 @@ export function dybaseActions(state: DybaseState): RpcAction[] {
           AccessKeyId: token.accessKeyId,
           AccessKeySecret: token.accessKeySecret,
           SecurityToken: token.securityToken,
-          // spec §5.2: China time, second precision.
+          // docs/alibaba/receipts.md#querytokenformnsqueue: China time, second precision.
           CreateTime: chinaTime(token.createdAt),
           ExpireTime: chinaTime(token.expiresAt),
         },

@@ -1,5 +1,5 @@
 /**
- * The temporary credentials QueryTokenForMnsQueue hands out (spec §5.2): an STS-shaped key pair
+ * The temporary credentials QueryTokenForMnsQueue hands out (docs/alibaba/receipts.md#querytokenformnsqueue): an STS-shaped key pair
  * plus security token, valid for one message type's queue until its ExpireTime.
  */
 import { randomBytes } from 'node:crypto';

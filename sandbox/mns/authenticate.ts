@@ -1,9 +1,9 @@
 /**
- * Who sent an MNS request and whether Alibaba would believe them (spec §6.1, §6.2): headers,
+ * Who sent an MNS request and whether Alibaba would believe them (docs/alibaba/mns.md#headers, docs/alibaba/signatures.md#mns-signature): headers,
  * clock skew, the temporary credentials from QueryTokenForMnsQueue with their `security-token`,
  * the signature, the token's expiry, and Content-MD5 - in that order.
  *
- * Codes (spec §6.6 leaves the choice open; the sandbox's is documented in sandbox/README.md):
+ * Codes (docs/alibaba/mns.md#errors leaves the choice open; the sandbox's is documented in sandbox/README.md):
  * a key id the sandbox never issued, or a `security-token` header that is missing or not the
  * one issued with the key, is 403 InvalidAccessKeyId; an expired token is 403 AccessDenied.
  */
@@ -26,7 +26,7 @@ import {
   timeExpired,
 } from './errors.ts';
 
-/** spec §6.1: a Date more than 15 minutes away from the server's clock is refused. */
+/** docs/alibaba/mns.md#headers: a Date more than 15 minutes away from the server's clock is refused. */
 export const DATE_TOLERANCE_MS = 15 * 60_000;
 
 /** RFC 1123 in GMT, as `Date.prototype.toUTCString()` writes it: `Mon, 15 Jan 2024 08:30:00 GMT`. */
@@ -36,7 +36,7 @@ const AUTHORIZATION = /^MNS ([^\s:]+):(\S+)$/;
 
 export interface IncomingMnsRequest {
   method: string;
-  /** Path plus query exactly as sent: the CanonicalizedResource (spec §6.2). */
+  /** Path plus query exactly as sent: the CanonicalizedResource (docs/alibaba/signatures.md#mns-signature). */
   resource: string;
   /** Lower-case names. */
   headers: Readonly<Record<string, string>>;
@@ -89,7 +89,7 @@ export function authenticateMns(request: IncomingMnsRequest, tokens: TokenStore,
 }
 
 /**
- * spec §6.1: Content-MD5 is optional; when sent it is Base64 of the *hex* MD5 text, as
+ * docs/alibaba/mns.md#headers: Content-MD5 is optional; when sent it is Base64 of the *hex* MD5 text, as
  * @alicloud/mns and the Python SDK compute it. The raw-digest form (ali-mns) is refused: the
  * sandbox holds our client to the official clients' form.
  */

@@ -15,7 +15,7 @@ export interface EnqueueSpec {
   messageType?: VoiceMessageType;
   /** Message bodies exactly as given (not encoded): for bodies Alibaba would never send. */
   bodies?: string[];
-  /** Receipts, each JSON-serialised and Base64-encoded as Alibaba does (spec §5.4). */
+  /** Receipts, each JSON-serialised and Base64-encoded as Alibaba does (docs/alibaba/receipts.md#body-encoding). */
   receipts?: Record<string, unknown>[];
   /**
    * How many messages; default one per body or receipt. Messages cycle through the list, and

@@ -1,5 +1,5 @@
 /**
- * MNS failures (spec §6.6): each becomes an `<Error>` document with Code, Message, RequestId and
+ * MNS failures (docs/alibaba/mns.md#errors): each becomes an `<Error>` document with Code, Message, RequestId and
  * HostId, and the status below.
  */
 
@@ -14,7 +14,7 @@ export class MnsError extends Error {
   }
 }
 
-/** spec §6.6 statuses; codes not listed there are 400 unless they say otherwise. */
+/** docs/alibaba/mns.md#errors statuses; codes not listed there are 400 unless they say otherwise. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   MessageNotExist: 404,
   QueueNotExist: 404,
@@ -53,7 +53,7 @@ export const invalidVersionHeader = (version: string): MnsError =>
 export const invalidArgument = (message: string): MnsError => mnsError('InvalidArgument', message);
 export const malformedXml = (detail: string): MnsError =>
   mnsError('MalformedXML', `The XML you provided was not well-formed or did not validate: ${detail}`);
-/** sic: MNS spells it InvalidDegist (spec §6.6). */
+/** sic: MNS spells it InvalidDegist (docs/alibaba/mns.md#errors). */
 export const invalidDigest = (): MnsError =>
   mnsError('InvalidDegist', 'The Content-MD5 you specified is not Base64 of the hex MD5 of the body.');
 export const invalidRequestUrl = (path: string): MnsError => mnsError('InvalidRequestURL', `The request URL ${path} is not an MNS resource.`);

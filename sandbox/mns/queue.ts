@@ -1,5 +1,5 @@
 /**
- * One MNS queue (spec §6.3, §6.4): messages are visible until received, then in flight (invisible)
+ * One MNS queue (docs/alibaba/mns.md#batchreceivemessage, docs/alibaba/mns.md#batchdeletemessage): messages are visible until received, then in flight (invisible)
  * for the visibility timeout; a delete with the current receipt handle removes them, otherwise they
  * become visible again and the next receive delivers them with DequeueCount + 1 and a new handle.
  *
@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Fifo, MinHeap } from './collections.ts';
 
-/** MNS default priority (1-16, spec §6.3); the Alicom queues do not use priorities. */
+/** MNS default priority (1-16, docs/alibaba/mns.md#batchreceivemessage); the Alicom queues do not use priorities. */
 export const DEFAULT_PRIORITY = 8;
 
 interface StoredMessage {
@@ -28,7 +28,7 @@ interface StoredMessage {
   nextVisibleTime: number;
 }
 
-/** A message as one receive hands it out (spec §6.3 `<Message>`). */
+/** A message as one receive hands it out (docs/alibaba/mns.md#batchreceivemessage `<Message>`). */
 export interface ReceivedMessage {
   messageId: string;
   receiptHandle: string;
@@ -41,7 +41,7 @@ export interface ReceivedMessage {
   priority: number;
 }
 
-/** What became of one handle in a delete (spec §6.4 error codes). */
+/** What became of one handle in a delete (docs/alibaba/mns.md#batchdeletemessage error codes). */
 export type DeleteOutcome = 'deleted' | 'ReceiptHandleError' | 'MessageNotExist';
 
 interface InFlightEntry {

@@ -1,8 +1,8 @@
-/** The sandbox's Alicom receipt queues: one per Voice Service message type (spec §5.1, §5.3). */
+/** The sandbox's Alicom receipt queues: one per Voice Service message type (docs/alibaba/receipts.md#flow, docs/alibaba/receipts.md#message-types). */
 import { receiptQueueName, VOICE_MESSAGE_TYPES, type VoiceMessageType } from '../dybase/product.ts';
 import { MessageQueue } from './queue.ts';
 
-/** spec §5.4: a message body is the receipt JSON, UTF-8, Base64-encoded. */
+/** docs/alibaba/receipts.md#body-encoding: a message body is the receipt JSON, UTF-8, Base64-encoded. */
 export function encodeReceipt(receipt: unknown): string {
   return encodeReceiptJson(JSON.stringify(receipt));
 }
@@ -34,7 +34,7 @@ export class ReceiptQueues {
     return [...this.byType.entries()];
   }
 
-  /** Encodes the receipt as Alibaba does (spec §5.4) and enqueues it in its type's queue. */
+  /** Encodes the receipt as Alibaba does (docs/alibaba/receipts.md#body-encoding) and enqueues it in its type's queue. */
   enqueueReceipt(messageType: VoiceMessageType, receipt: Readonly<Record<string, unknown>>, now: number): string {
     return this.forType(messageType).enqueue(encodeReceipt(receipt), now);
   }

@@ -1,11 +1,11 @@
 /**
  * The Alicom MNS account on the sandbox's HTTP server, under `/queues/<name>/messages`
- * (spec §6): authenticate, apply injected faults, then receive (long polling, visibility timeout)
+ * (docs/alibaba/mns.md): authenticate, apply injected faults, then receive (long polling, visibility timeout)
  * or delete (batch with partial failures, or single).
  *
  * Receipt-queue credentials permit only receiving and deleting, as the official Alicom demos use
  * them; peeking, sending, ChangeMessageVisibility and queue operations answer 403 AccessDenied
- * (whether Alibaba's token allows more is unverified, spec §9).
+ * (whether Alibaba's token allows more is unverified, docs/alibaba/README.md#what-is-not-verified).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,7 +28,7 @@ import type { DeleteOutcome, MessageQueue, ReceivedMessage } from './queue.ts';
 import type { ReceiptQueues } from './queues.ts';
 import { deleteErrorsXml, errorXml, messagesXml, messageXml, parseReceiptHandles, type HandleError } from './xml.ts';
 
-/** spec §6.3: at most 16 messages per receive, at most 30 s of long polling. */
+/** docs/alibaba/mns.md#batchreceivemessage: at most 16 messages per receive, at most 30 s of long polling. */
 export const MAX_MESSAGES_PER_REQUEST = 16;
 export const MAX_WAIT_SECONDS = 30;
 
@@ -134,7 +134,7 @@ export function createMnsService(deps: MnsServiceDeps): MnsService {
     requestId: string,
   ): Promise<void> {
     const max = batch ? integerParam(url, 'numOfMessages', 1, MAX_MESSAGES_PER_REQUEST) : 1;
-    // Omitted: the queue's PollingWaitSeconds, 0 on the sandbox's queues (spec §6.3).
+    // Omitted: the queue's PollingWaitSeconds, 0 on the sandbox's queues (docs/alibaba/mns.md#batchreceivemessage).
     const waitSeconds = url.searchParams.has('waitseconds') ? integerParam(url, 'waitseconds', 0, MAX_WAIT_SECONDS) : 0;
     const answered = new AbortController();
     res.once('close', () => answered.abort());
@@ -146,7 +146,7 @@ export function createMnsService(deps: MnsServiceDeps): MnsService {
   }
 
   /**
-   * Long polling (spec §6.3): answers as soon as a message is visible, whether newly enqueued or
+   * Long polling (docs/alibaba/mns.md#batchreceivemessage): answers as soon as a message is visible, whether newly enqueued or
    * back from its visibility timeout, or with nothing once `waitMs` has passed.
    */
   async function receiveWaiting(queue: MessageQueue, max: number, waitMs: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
@@ -178,7 +178,7 @@ export function createMnsService(deps: MnsServiceDeps): MnsService {
     sendNoContent(res, requestId);
   }
 
-  /** spec §6.4: 204 when every handle worked, else 404 listing only the handles that failed. */
+  /** docs/alibaba/mns.md#batchdeletemessage: 204 when every handle worked, else 404 listing only the handles that failed. */
   function deleteBatch(
     queue: MessageQueue,
     body: Buffer,
@@ -222,7 +222,7 @@ function operationOf(method: string, url: URL, resource: string): MnsOperation |
 
 /**
  * The `ReceiptHandle` (or `receiptHandle`) query parameter, read from the raw query: a `+` stays a
- * `+` (handles are Base64, spec §6.4; @alicloud/mns sends them unescaped), `%XX` is decoded.
+ * `+` (handles are Base64, docs/alibaba/mns.md#batchdeletemessage; @alicloud/mns sends them unescaped), `%XX` is decoded.
  */
 function singleHandleOf(resource: string): string | undefined {
   const query = resource.includes('?') ? resource.slice(resource.indexOf('?') + 1) : '';
@@ -240,7 +240,7 @@ function singleHandleOf(resource: string): string | undefined {
   return undefined;
 }
 
-/** A query parameter that must be a decimal integer in [min, max] (spec §6.3; names are case-sensitive). */
+/** A query parameter that must be a decimal integer in [min, max] (docs/alibaba/mns.md#batchreceivemessage; names are case-sensitive). */
 function integerParam(url: URL, name: string, min: number, max: number): number {
   const raw = url.searchParams.get(name) ?? '';
   const value = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;

@@ -1,5 +1,5 @@
 /**
- * MNS XML documents (spec §6.3, §6.4, §6.6): written by hand with escaped text, in Alibaba's
+ * MNS XML documents (docs/alibaba/mns.md#batchreceivemessage, docs/alibaba/mns.md#batchdeletemessage, docs/alibaba/mns.md#errors): written by hand with escaped text, in Alibaba's
  * namespace and element order, indented as MNS indents them; the batch-delete body is read with
  * fast-xml-parser.
  */
@@ -71,7 +71,7 @@ export interface ErrorDocument {
   hostId: string;
 }
 
-/** spec §6.6: the body of every 4xx/5xx except batch-delete partials. */
+/** docs/alibaba/mns.md#errors: the body of every 4xx/5xx except batch-delete partials. */
 export function errorXml(error: ErrorDocument): string {
   return (
     `${DECLARATION}\n<Error xmlns="${MNS_NAMESPACE}">\n` +
@@ -89,7 +89,7 @@ export interface HandleError {
   receiptHandle: string;
 }
 
-/** spec §6.4: a 404 listing only the handles that failed. */
+/** docs/alibaba/mns.md#batchdeletemessage: a 404 listing only the handles that failed. */
 export function deleteErrorsXml(errors: readonly HandleError[]): string {
   const items = errors
     .map(
@@ -112,7 +112,7 @@ const parser = new XMLParser({
 });
 
 /**
- * The handles of a BatchDeleteMessage body (spec §6.4), in order. Throws MalformedXML unless the
+ * The handles of a BatchDeleteMessage body (docs/alibaba/mns.md#batchdeletemessage), in order. Throws MalformedXML unless the
  * body is well-formed XML with one `<ReceiptHandles>` root holding only `<ReceiptHandle>` text
  * elements. An empty list is returned as such; the caller decides about counts.
  */

@@ -1,5 +1,5 @@
 /**
- * Alibaba's other receipt delivery, "HTTP batch push" (spec §5.1), played by the sandbox: the
+ * Alibaba's other receipt delivery, "HTTP batch push" (docs/alibaba/receipts.md#flow), played by the sandbox: the
  * receipts of placed calls are POSTed as a JSON array to a configured URL per message type, with
  * no signature. A delivery counts only when answered HTTP 200 with a JSON body whose `code` is a
  * number, within 700 ms; otherwise the same batch is sent again after 1, 5 and 10 minutes, then
@@ -22,9 +22,9 @@ export interface PushSettings {
   queues: boolean;
   /** Receipts of one type gathered this long into one array before it is sent. */
   batchWindowMs: number;
-  /** spec §5.1: an answer later than this is a failed delivery (700 ms). */
+  /** docs/alibaba/receipts.md#flow: an answer later than this is a failed delivery (700 ms). */
   timeoutMs: number;
-  /** spec §5.1: the waits before each redelivery (1, 5 and 10 minutes); then the batch is dropped. */
+  /** docs/alibaba/receipts.md#flow: the waits before each redelivery (1, 5 and 10 minutes); then the batch is dropped. */
   retryDelaysMs: number[];
 }
 
@@ -144,7 +144,7 @@ export class ReceiptPusher {
     const started = Date.now();
     let outcome: Pick<PushAttempt, 'outcome' | 'httpStatus' | 'reason'>;
     try {
-      // spec §5.1: a JSON array, no signature.
+      // docs/alibaba/receipts.md#flow: a JSON array, no signature.
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json;charset=utf-8' },
@@ -192,7 +192,7 @@ export class ReceiptPusher {
   }
 }
 
-/** spec §5.1: "only `code` being numeric is checked". */
+/** docs/alibaba/receipts.md#flow: "only `code` being numeric is checked". */
 function hasNumericCode(text: string): boolean {
   try {
     const body: unknown = JSON.parse(text);

@@ -1,6 +1,6 @@
 /**
  * Who sent an RPC request and whether Alibaba would believe them: signature style, timestamp,
- * AccessKeyId, STS token, signature, nonce (spec §1.2, §2, §4.2), in that order. The action is
+ * AccessKeyId, STS token, signature, nonce (docs/alibaba/rpc.md#common-parameters, docs/alibaba/signatures.md, docs/alibaba/errors.md#gateway-codes), in that order. The action is
  * resolved between the timestamp and the key, so its product's HostId can name every later error.
  */
 import type { AlibabaCredentials } from '#shared/signing/index';
@@ -19,10 +19,10 @@ import { readV1 } from './signatureV1.ts';
 import { readV3 } from './signatureV3.ts';
 import type { SignedRequest } from './signedRequest.ts';
 
-/** spec §1.2: Timestamp must be within 15 minutes of server time. */
+/** docs/alibaba/rpc.md#common-parameters: Timestamp must be within 15 minutes of server time. */
 export const TIMESTAMP_TOLERANCE_MS = 15 * 60_000;
 
-/** spec §1.2: `YYYY-MM-DDThh:mm:ssZ`, UTC (fractions of a second tolerated). */
+/** docs/alibaba/rpc.md#common-parameters: `YYYY-MM-DDThh:mm:ssZ`, UTC (fractions of a second tolerated). */
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 export interface AuthenticationDeps {
@@ -38,7 +38,7 @@ export function readSignedRequest(request: IncomingRpcRequest): SignedRequest {
 }
 
 /**
- * JSON unless asked otherwise. V1's default is XML (spec §1.2 `Format`); V3 clients send
+ * JSON unless asked otherwise. V1's default is XML (docs/alibaba/rpc.md#common-parameters `Format`); V3 clients send
  * `accept: application/json` and no Format, and are answered JSON unless Format=XML.
  */
 export function responseFormatOf(request: IncomingRpcRequest): ResponseFormat {

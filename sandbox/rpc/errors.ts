@@ -1,5 +1,5 @@
 /**
- * Alibaba-shaped failures of the RPC gateway and of the actions behind it (spec §1.4, §1.5, §4).
+ * Alibaba-shaped failures of the RPC gateway and of the actions behind it (docs/alibaba/rpc.md#response-envelope, docs/alibaba/rpc.md#http-status-codes, docs/alibaba/errors.md).
  * Every refusal the sandbox answers is an RpcError: the gateway turns it into the error envelope.
  */
 
@@ -15,14 +15,14 @@ export class RpcError extends Error {
 }
 
 /**
- * spec §4.2 lists `InvalidSecurityToken.*` with the exact name unverified; the one place to change
+ * docs/alibaba/errors.md#gateway-codes lists `InvalidSecurityToken.*` with the exact name unverified; the one place to change
  * it when a real answer is seen.
  */
 export const SECURITY_TOKEN_MISMATCH_CODE = 'InvalidSecurityToken.Mismatch';
 
-// --- Gateway (POP) codes, spec §4.2 -------------------------------------------------------------
+// --- Gateway (POP) codes, docs/alibaba/errors.md#gateway-codes -------------------------------------------------------------
 
-/** spec §1.4: the real answer for a missing CalledNumber is `MissingCalledNumber`, HTTP 400. */
+/** docs/alibaba/rpc.md#response-envelope: the real answer for a missing CalledNumber is `MissingCalledNumber`, HTTP 400. */
 export function missingParameter(name: string, label: string = name): RpcError {
   return new RpcError(`Missing${name}`, 400, `${label} is mandatory for this action.`);
 }
@@ -88,9 +88,9 @@ export function internalError(): RpcError {
   return new RpcError('InternalError', 500, 'The request processing has failed due to some unknown error.');
 }
 
-// --- Business codes, spec §4.1 ------------------------------------------------------------------
+// --- Business codes, docs/alibaba/errors.md#voice-business-codes ------------------------------------------------------------------
 
-/** `isv.*` parameter problems: HTTP 400 per the API metadata (spec §1.5). */
+/** `isv.*` parameter problems: HTTP 400 per the API metadata (docs/alibaba/rpc.md#http-status-codes). */
 export function businessError(code: string, message: string, httpStatus = 400): RpcError {
   return new RpcError(code, httpStatus, message);
 }

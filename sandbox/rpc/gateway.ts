@@ -1,5 +1,5 @@
 /**
- * The RPC gateway on path `/` (spec §1): read the request, authenticate it, apply injected
+ * The RPC gateway on path `/` (docs/alibaba/rpc.md): read the request, authenticate it, apply injected
  * faults, dispatch to the action, and answer Alibaba's envelope.
  */
 import type { ServerResponse } from 'node:http';
@@ -32,7 +32,7 @@ export function createRpcGateway(deps: RpcGatewayDeps): RpcGateway {
     let hostId = deps.registry.defaultProduct.hostId;
     let record: RecordedRequest | undefined;
     try {
-      // spec §1.3: RPC actions are GET or POST.
+      // docs/alibaba/rpc.md#get-or-post: RPC actions are GET or POST.
       if (request.method !== 'GET' && request.method !== 'POST') throw unsupportedMethod(request.method);
       const signed = readSignedRequest(request);
       checkTimestamp(signed.timestamp, deps.now());

@@ -1,4 +1,4 @@
-/** spec §1.2: a SignatureNonce may not be used twice within 15 minutes. */
+/** docs/alibaba/rpc.md#common-parameters: a SignatureNonce may not be used twice within 15 minutes. */
 export const NONCE_WINDOW_MS = 15 * 60_000;
 
 /** Nonces seen per AccessKeyId, forgotten once they are older than the window. */

@@ -1,5 +1,5 @@
 /**
- * Wire-parameter validation for every product's actions, written from spec §3 and §5.2
+ * Wire-parameter validation for every product's actions, written from docs/alibaba/actions.md and docs/alibaba/receipts.md#querytokenformnsqueue
  * independently of the bundle's request schemas (the sandbox is the check on our client, so it
  * must not share its mistakes).
  *
@@ -12,7 +12,7 @@ import type { ActionContext, RpcAction, RpcProduct } from './registry.ts';
 
 export type WireParams = Readonly<Record<string, string>>;
 
-/** spec §3 "Type" column. `Number` is NoiseThreshold's undocumented numeric type. */
+/** docs/alibaba/actions.md "Type" column. `Number` is NoiseThreshold's undocumented numeric type. */
 export type WireType = 'String' | 'Integer' | 'Long' | 'Boolean' | 'Number';
 
 /** A business check: throws an RpcError (`isv.*`) naming the parameter. */
@@ -25,7 +25,7 @@ export interface ParamRule {
   check?: ValueCheck;
 }
 
-/** A repeat list flattened as `Name.N.Field`, N = 1, 2, ... (spec §1.2). */
+/** A repeat list flattened as `Name.N.Field`, N = 1, 2, ... (docs/alibaba/rpc.md#common-parameters). */
 export interface ListRule {
   name: string;
   fields: readonly { name: string; required?: boolean; check?: ValueCheck }[];
@@ -76,7 +76,7 @@ export function validateParams(rules: ActionParamRules, params: WireParams): voi
   rules.checkAll?.(params);
 }
 
-/** Whether Alibaba would read this parameter at all (the rest is ignored, spec §3). */
+/** Whether Alibaba would read this parameter at all (the rest is ignored, docs/alibaba/actions.md). */
 export function isKnownParam(rules: ActionParamRules, name: string): boolean {
   if (rules.params.some((rule) => rule.name === name)) return true;
   return (rules.lists ?? []).some((list) => {
@@ -95,7 +95,7 @@ function validateList(list: ListRule, params: WireParams): void {
   const items = new Map<number, Record<string, string>>();
   for (const [name, value] of Object.entries(params)) {
     if (name === list.name || (name.startsWith(`${list.name}.`) && !parseListName(list.name, name))) {
-      throw invalidParameters(`${name}: ${list.name} must be flattened as ${list.name}.N.Field (spec §1.2).`);
+      throw invalidParameters(`${name}: ${list.name} must be flattened as ${list.name}.N.Field (docs/alibaba/rpc.md#common-parameters).`);
     }
     const entry = parseListName(list.name, name);
     if (!entry) continue;

@@ -7,9 +7,9 @@ import { actionNotFound, invalidVersion } from './errors.ts';
 export interface RpcProduct {
   /** Product code, e.g. `dyvmsapi`. */
   code: string;
-  /** `HostId` of error envelopes (spec §1.4), e.g. `dyvmsapi.aliyuncs.com`. */
+  /** `HostId` of error envelopes (docs/alibaba/rpc.md#response-envelope), e.g. `dyvmsapi.aliyuncs.com`. */
   hostId: string;
-  /** API version (spec §1.1). */
+  /** API version (docs/alibaba/rpc.md#endpoints). */
   version: string;
 }
 

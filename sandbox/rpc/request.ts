@@ -1,5 +1,5 @@
 /**
- * An RPC request as received: method, headers, query and form parameters (spec §1.3: GET puts
+ * An RPC request as received: method, headers, query and form parameters (docs/alibaba/rpc.md#get-or-post: GET puts
  * everything in the query; POST may use a form body, the query, or both).
  */
 import type { IncomingMessage } from 'node:http';

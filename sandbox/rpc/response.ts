@@ -1,7 +1,7 @@
 /**
- * The response envelope (spec §1.4): JSON by default, XML when asked for (or, for signature V1,
+ * The response envelope (docs/alibaba/rpc.md#response-envelope): JSON by default, XML when asked for (or, for signature V1,
  * when `Format` is absent, because that is Alibaba's default and a client that forgets `Format`
- * must notice here rather than in production; spec §7 aliyun-sdk-js #129).
+ * must notice here rather than in production; docs/alibaba/known-issues.md aliyun-sdk-js #129).
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -14,7 +14,7 @@ export function newRequestId(): string {
   return randomUUID().toUpperCase();
 }
 
-/** Where error troubleshooting links point (spec §1.4 example). */
+/** Where error troubleshooting links point (docs/alibaba/rpc.md#response-envelope example). */
 export function recommendUrl(code: string): string {
   return `https://error-center.aliyun.com/status/search?Keyword=${encodeURIComponent(code)}&source=PopGw`;
 }

@@ -1,11 +1,11 @@
-/** Reading and verifying RPC signature V1, HMAC-SHA1 (spec §1.2, §2.1). */
+/** Reading and verifying RPC signature V1, HMAC-SHA1 (docs/alibaba/rpc.md#common-parameters, docs/alibaba/signatures.md#rpc-signature-v1). */
 import { rpcV1Signature, rpcV1StringToSign } from '#shared/signing/index';
 import { constantTimeEqual } from './constantTime.ts';
 import { incompleteSignature, missingParameter, missingSignature, signatureDoesNotMatch } from './errors.ts';
 import type { IncomingRpcRequest } from './request.ts';
 import { withoutCommonParameters, type SignedRequest } from './signedRequest.ts';
 
-/** spec §1.2: required common parameters, checked in this order. */
+/** docs/alibaba/rpc.md#common-parameters: required common parameters, checked in this order. */
 const REQUIRED_COMMON = ['Action', 'Version', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp'] as const;
 
 export function readV1(request: IncomingRpcRequest): SignedRequest {
@@ -14,7 +14,7 @@ export function readV1(request: IncomingRpcRequest): SignedRequest {
   for (const name of REQUIRED_COMMON) {
     if (!params[name]) throw missingParameter(name);
   }
-  // spec §1.2: HMAC-SHA1 is the only method and 1.0 the only version.
+  // docs/alibaba/rpc.md#common-parameters: HMAC-SHA1 is the only method and 1.0 the only version.
   if (params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0') {
     throw incompleteSignature('SignatureMethod must be HMAC-SHA1 and SignatureVersion 1.0.');
   }
@@ -29,7 +29,7 @@ export function readV1(request: IncomingRpcRequest): SignedRequest {
     securityToken: params.SecurityToken,
     actionParams: withoutCommonParameters(params),
     verify(accessKeySecret) {
-      // spec §2.1: every sent parameter but Signature, with the HTTP method actually used.
+      // docs/alibaba/signatures.md#rpc-signature-v1: every sent parameter but Signature, with the HTTP method actually used.
       const expected = rpcV1Signature(request.method, signedParams, accessKeySecret);
       if (!constantTimeEqual(expected, signature)) {
         throw signatureDoesNotMatch(rpcV1StringToSign(request.method, signedParams));

@@ -1,4 +1,4 @@
-/** Reading and verifying signature V3, ACS3-HMAC-SHA256 (spec §2.2). */
+/** Reading and verifying signature V3, ACS3-HMAC-SHA256 (docs/alibaba/signatures.md#rpc-signature-v3). */
 import {
   ACS3_ALGORITHM,
   acs3CanonicalRequest,
@@ -11,7 +11,7 @@ import { incompleteSignature, missingParameter, signatureDoesNotMatch } from './
 import type { IncomingRpcRequest } from './request.ts';
 import { withoutCommonParameters, type SignedRequest } from './signedRequest.ts';
 
-/** spec §2.2: the V3 headers that carry V1's common parameters, with the name reported when absent. */
+/** docs/alibaba/signatures.md#rpc-signature-v3: the V3 headers that carry V1's common parameters, with the name reported when absent. */
 const REQUIRED_HEADERS = [
   ['x-acs-action', 'Action'],
   ['x-acs-version', 'Version'],
@@ -29,7 +29,7 @@ export function readV3(request: IncomingRpcRequest, authorization: string): Sign
   for (const [header, name] of REQUIRED_HEADERS) {
     if (!headers[header]) throw missingParameter(name, header);
   }
-  // spec §2.2 step 3: host and every x-acs-* header take part in the signature. Only what the
+  // docs/alibaba/signatures.md#rpc-signature-v3 step 3: host and every x-acs-* header take part in the signature. Only what the
   // client listed is recomputed below, so anything unlisted would travel unprotected.
   const signedHeaders = parsed.signedHeaders.map((name) => name.toLowerCase());
   const unsigned = Object.keys(headers).filter(
@@ -37,7 +37,7 @@ export function readV3(request: IncomingRpcRequest, authorization: string): Sign
   );
   if (unsigned.length > 0) throw incompleteSignature(`Headers must be signed: ${unsigned.join(', ')}.`);
 
-  // spec §2.2: with STS, x-acs-accesskey-id repeats the Credential.
+  // docs/alibaba/signatures.md#rpc-signature-v3: with STS, x-acs-accesskey-id repeats the Credential.
   const headerKeyId = headers['x-acs-accesskey-id'];
   if (headerKeyId !== undefined && headerKeyId !== parsed.accessKeyId) {
     throw incompleteSignature('x-acs-accesskey-id does not match the Credential of the Authorization header.');
@@ -61,7 +61,7 @@ export function readV3(request: IncomingRpcRequest, authorization: string): Sign
           ` The x-acs-content-sha256 header ${hashedPayload} is not the SHA-256 of the body (${bodyHash}).`,
         );
       }
-      // The signed header list is the client's, in the client's order (spec §2.2 step 4 sorts
+      // The signed header list is the client's, in the client's order (docs/alibaba/signatures.md#rpc-signature-v3 step 4 sorts
       // it); recomputing with exactly that list is what the gateway does.
       const canonicalRequest = acs3CanonicalRequest({
         method: request.method,

@@ -10,14 +10,14 @@ export interface SignedRequest {
   timestamp: string;
   nonce: string;
   securityToken: string | undefined;
-  /** The action's own parameters: everything but the common ones (spec §1.2). */
+  /** The action's own parameters: everything but the common ones (docs/alibaba/rpc.md#common-parameters). */
   actionParams: Record<string, string>;
   /** Throws SignatureDoesNotMatch unless the request was signed with this secret. */
   verify(accessKeySecret: string): void;
 }
 
 /**
- * Common parameters (spec §1.2) never count as action parameters. RegionId is not a VMS common
+ * Common parameters (docs/alibaba/rpc.md#common-parameters) never count as action parameters. RegionId is not a VMS common
  * parameter, but old SDKs send `cn-hangzhou` everywhere, so it is treated as one.
  */
 export const COMMON_PARAMETERS: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-/** The parameters of each dyvmsapi action, transcribed from spec §3.1-§3.7. */
+/** The parameters of each dyvmsapi action, transcribed from docs/alibaba/actions.md. */
 import { invalidParameters } from '../rpc/errors.ts';
 import {
   calledOrCallerNumber,
@@ -12,7 +12,7 @@ import {
 } from './checks.ts';
 import type { ActionParamRules, ParamRule } from '../rpc/params.ts';
 
-/** spec §1.2: present in every action model, for partner accounts; read but never checked. */
+/** docs/alibaba/rpc.md#common-parameters: present in every action model, for partner accounts; read but never checked. */
 const OWNER_PARAMS: readonly ParamRule[] = [
   { name: 'OwnerId', type: 'Long' },
   { name: 'ResourceOwnerAccount', type: 'String' },
@@ -21,9 +21,9 @@ const OWNER_PARAMS: readonly ParamRule[] = [
 
 const OUT_ID: ParamRule = { name: 'OutId', type: 'String', check: outId };
 const CALLED_NUMBER: ParamRule = { name: 'CalledNumber', type: 'String', required: true, check: calledOrCallerNumber };
-/** spec §3.1/§3.2/§3.3: PlayTimes 1-3. */
+/** docs/alibaba/actions.md#singlecallbytts/docs/alibaba/actions.md#singlecallbyvoice/docs/alibaba/actions.md#ivrcall: PlayTimes 1-3. */
 const PLAY_TIMES: ParamRule = { name: 'PlayTimes', type: 'Integer', check: integerRange(1, 3) };
-/** spec §3.1/§3.2: Volume 0-100, Speed -500..500. */
+/** docs/alibaba/actions.md#singlecallbytts/docs/alibaba/actions.md#singlecallbyvoice: Volume 0-100, Speed -500..500. */
 const NOTIFICATION_VOLUME: ParamRule = { name: 'Volume', type: 'Integer', check: integerRange(0, 100) };
 const NOTIFICATION_SPEED: ParamRule = { name: 'Speed', type: 'Integer', check: integerRange(-500, 500) };
 
@@ -31,13 +31,13 @@ function showNumberParam(name: string, required: boolean): ParamRule {
   return { name, type: 'String', required, check: showNumber };
 }
 
-/** spec §3.1 */
+/** docs/alibaba/actions.md#singlecallbytts */
 export const SINGLE_CALL_BY_TTS: ActionParamRules = {
   params: [
     CALLED_NUMBER,
     showNumberParam('CalledShowNumber', false),
     { name: 'TtsCode', type: 'String', required: true, check: ttsCode },
-    // spec §3.1: the whole variable text under 250 characters.
+    // docs/alibaba/actions.md#singlecallbytts: the whole variable text under 250 characters.
     { name: 'TtsParam', type: 'String', check: templateVariables({ maxCharacters: 250 }) },
     PLAY_TIMES,
     NOTIFICATION_VOLUME,
@@ -47,7 +47,7 @@ export const SINGLE_CALL_BY_TTS: ActionParamRules = {
   ],
 };
 
-/** spec §3.2 */
+/** docs/alibaba/actions.md#singlecallbyvoice */
 export const SINGLE_CALL_BY_VOICE: ActionParamRules = {
   params: [
     CALLED_NUMBER,
@@ -63,7 +63,7 @@ export const SINGLE_CALL_BY_VOICE: ActionParamRules = {
 
 const isTtsTemplate = (code: string): boolean => code.startsWith('TTS_');
 
-/** spec §3.3 */
+/** docs/alibaba/actions.md#ivrcall */
 export const IVR_CALL: ActionParamRules = {
   params: [
     CALLED_NUMBER,
@@ -73,7 +73,7 @@ export const IVR_CALL: ActionParamRules = {
     { name: 'ByeCode', type: 'String' },
     { name: 'ByeTtsParams', type: 'String', check: templateVariables() },
     PLAY_TIMES,
-    // spec §3.3: milliseconds; the range is unverified, so only negatives are refused.
+    // docs/alibaba/actions.md#ivrcall: milliseconds; the range is unverified, so only negatives are refused.
     { name: 'Timeout', type: 'Integer', check: integerRange(0, 2 ** 31 - 1) },
     OUT_ID,
     ...OWNER_PARAMS,
@@ -94,7 +94,7 @@ export const IVR_CALL: ActionParamRules = {
     },
   ],
   checkAll(params) {
-    // spec §3.3: ByeCode must be the same kind (voice file vs TTS template) as StartCode.
+    // docs/alibaba/actions.md#ivrcall: ByeCode must be the same kind (voice file vs TTS template) as StartCode.
     const { StartCode: start, ByeCode: bye } = params;
     if (start !== undefined && bye !== undefined && isTtsTemplate(start) !== isTtsTemplate(bye)) {
       throw invalidParameters('ByeCode must be the same kind as StartCode (both TTS templates or both voice files).');
@@ -102,7 +102,7 @@ export const IVR_CALL: ActionParamRules = {
   },
 };
 
-/** spec §3.4 */
+/** docs/alibaba/actions.md#clicktodial */
 export const CLICK_TO_DIAL: ActionParamRules = {
   params: [
     showNumberParam('CallerShowNumber', true),
@@ -112,19 +112,19 @@ export const CLICK_TO_DIAL: ActionParamRules = {
     { name: 'RecordFlag', type: 'Boolean' },
     { name: 'AsrFlag', type: 'Boolean' },
     { name: 'AsrModelId', type: 'String' },
-    // spec §3.4: seconds; no documented maximum for ClickToDial.
+    // docs/alibaba/actions.md#clicktodial: seconds; no documented maximum for ClickToDial.
     { name: 'SessionTimeout', type: 'Integer', check: integerRange(1, 2 ** 31 - 1) },
     OUT_ID,
     ...OWNER_PARAMS,
   ],
 };
 
-/** spec §3.5 */
+/** docs/alibaba/actions.md#cancelcall */
 export const CANCEL_CALL: ActionParamRules = {
   params: [{ name: 'CallId', type: 'String', required: true }, ...OWNER_PARAMS],
 };
 
-/** spec §3.6 */
+/** docs/alibaba/actions.md#smartcall */
 export const SMART_CALL: ActionParamRules = {
   params: [
     CALLED_NUMBER,
@@ -132,7 +132,7 @@ export const SMART_CALL: ActionParamRules = {
     { name: 'VoiceCode', type: 'String', required: true },
     { name: 'VoiceCodeParam', type: 'String', check: templateVariables() },
     { name: 'Volume', type: 'Integer', check: integerRange(-4, 4) },
-    { name: 'Speed', type: 'Integer' }, // spec §3.6: "not available (ignored)"
+    { name: 'Speed', type: 'Integer' }, // docs/alibaba/actions.md#smartcall: "not available (ignored)"
     { name: 'RecordFlag', type: 'Boolean' },
     { name: 'AsrModelId', type: 'String' },
     { name: 'AsrBaseId', type: 'String', check: oneOf('customer_service_8k', 'dialect_customer_service_8k') },
@@ -158,7 +158,7 @@ export const SMART_CALL: ActionParamRules = {
   ],
 };
 
-/** spec §3.7 */
+/** docs/alibaba/actions.md#querycalldetailbycallid */
 export const QUERY_CALL_DETAIL_BY_CALL_ID: ActionParamRules = {
   params: [
     { name: 'CallId', type: 'String', required: true },

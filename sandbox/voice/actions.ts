@@ -1,4 +1,4 @@
-/** The dyvmsapi actions the sandbox serves (spec §3.1-§3.7). */
+/** The dyvmsapi actions the sandbox serves (docs/alibaba/actions.md). */
 import { businessError } from '../rpc/errors.ts';
 import { validatedAction, type ActionParamRules } from '../rpc/params.ts';
 import type { ActionContext, RpcAction } from '../rpc/registry.ts';
@@ -25,7 +25,7 @@ export interface VoiceState {
   lifecycle: CallLifecycle;
 }
 
-/** spec §3.7: the service searches the 24 h window starting at QueryDate. */
+/** docs/alibaba/actions.md#querycalldetailbycallid: the service searches the 24 h window starting at QueryDate. */
 const QUERY_WINDOW_MS = 24 * 60 * 60_000;
 
 export function voiceActions(state: VoiceState): RpcAction[] {
@@ -38,13 +38,13 @@ export function voiceActions(state: VoiceState): RpcAction[] {
     voiceAction('CancelCall', CANCEL_CALL, ({ params }) => {
       const cancelled = state.calls.cancel(params.CallId!);
       if (cancelled) state.lifecycle.cancel(state.calls.get(params.CallId!)!);
-      // spec §3.5: Status is a Boolean.
+      // docs/alibaba/actions.md#cancelcall: Status is a Boolean.
       return { Status: cancelled };
     }),
     voiceAction('QueryCallDetailByCallId', QUERY_CALL_DETAIL_BY_CALL_ID, ({ params }) => {
       const call = state.calls.get(params.CallId!);
       if (!call || !isFoundBy(call, params.ProdId!, Number(params.QueryDate))) return {};
-      // spec §3.7: Data is a JSON string, parsed again by the client.
+      // docs/alibaba/actions.md#querycalldetailbycallid: Data is a JSON string, parsed again by the client.
       return { Data: JSON.stringify(callDetail(call)) };
     }),
   ];
@@ -59,7 +59,7 @@ function voiceAction(
 }
 
 /**
- * Scripted failure, else flow control, else a new CallId (spec §3: accepted, not yet connected)
+ * Scripted failure, else flow control, else a new CallId (docs/alibaba/actions.md: accepted, not yet connected)
  * whose receipts start playing.
  */
 function placeCall(action: CallAction, state: VoiceState): (context: ActionContext) => Record<string, unknown> {
@@ -79,7 +79,7 @@ function placeCall(action: CallAction, state: VoiceState): (context: ActionConte
 
 /**
  * Alibaba answers OK without Data when the call is not found under this product and day
- * (spec §3.7: CallId "must match ProdId and be within the queried day").
+ * (docs/alibaba/actions.md#querycalldetailbycallid: CallId "must match ProdId and be within the queried day").
  */
 function isFoundBy(call: Readonly<CallRecord>, prodId: string, queryDate: number): boolean {
   const expected = PRODUCT_IDS[call.action];

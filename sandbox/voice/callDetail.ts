@@ -1,5 +1,5 @@
 /**
- * A placed call's scripted timeline, and QueryCallDetailByCallId's `Data` (spec §3.7) read from it:
+ * A placed call's scripted timeline, and QueryCallDetailByCallId's `Data` (docs/alibaba/actions.md#querycalldetailbycallid) read from it:
  * the call as it will have happened, scripted by its outcome (sandbox/testNumbers.ts). The
  * receipts lifecycle (receipts.ts) reports the same timeline, so both agree on every time.
  */
@@ -19,7 +19,7 @@ export const UNCONNECTED_END_AFTER_MS = 5_000;
 export const KEY_PRESS_AFTER_ANSWER_MS = 3_000;
 
 /**
- * A cancelled ClickToDial has no carrier code of its own; 9996 is spec §5.6's "call not
+ * A cancelled ClickToDial has no carrier code of its own; 9996 is docs/alibaba/receipts.md#status-codes's "call not
  * established or already ended (query/cancel)", and stateDesc carries the smart code CANCEL.
  */
 export const CANCELLED_STATE = { state: '9996', stateDesc: 'CANCEL' } as const;

@@ -4,7 +4,7 @@ import type { CallOutcome } from '../testNumbers.ts';
 import type { CallAction } from './product.ts';
 
 export interface CallRecord {
-  /** Alibaba's shape: `<12 digits>^<12 digits>` (spec §3.1, e.g. `116012354148^102813781234`). */
+  /** Alibaba's shape: `<12 digits>^<12 digits>` (docs/alibaba/actions.md#singlecallbytts, e.g. `116012354148^102813781234`). */
   callId: string;
   action: CallAction;
   /** Action parameters exactly as received. */
@@ -34,7 +34,7 @@ export class CallStore {
     return this.calls.get(callId);
   }
 
-  /** spec §3.5: true when a live ClickToDial call was cancelled by this request. */
+  /** docs/alibaba/actions.md#cancelcall: true when a live ClickToDial call was cancelled by this request. */
   cancel(callId: string): boolean {
     const call = this.calls.get(callId);
     if (!call || call.action !== 'ClickToDial' || call.cancelled || call.ended) return false;

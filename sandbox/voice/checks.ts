@@ -1,9 +1,9 @@
-/** Business checks on single dyvmsapi parameters (spec §3), each answering Alibaba's `isv.*` code. */
+/** Business checks on single dyvmsapi parameters (docs/alibaba/actions.md), each answering Alibaba's `isv.*` code. */
 import { businessError, invalidParameters } from '../rpc/errors.ts';
 import type { ValueCheck } from '../rpc/params.ts';
 
 /**
- * spec §3.1: mainland numbers (`159****0000`, `0571****5678`) or country code + number. Digits
+ * docs/alibaba/actions.md#singlecallbytts: mainland numbers (`159****0000`, `0571****5678`) or country code + number. Digits
  * only, 5 (short service numbers) to 20.
  */
 const PHONE_NUMBER = /^\d{5,20}$/;
@@ -20,7 +20,7 @@ export const showNumber: ValueCheck = (value, name) => {
   }
 };
 
-/** spec §3.1: an approved template ID like `TTS_100****`. */
+/** docs/alibaba/actions.md#singlecallbytts: an approved template ID like `TTS_100****`. */
 export const ttsCode: ValueCheck = (value, name) => {
   if (!/^TTS_\d+$/.test(value)) {
     throw businessError('isv.TTS_TEMPLATE_ILLEGAL', `${name} ${value} is not a TTS template code (TTS_<digits>).`);
@@ -40,18 +40,18 @@ export function oneOf(...allowed: string[]): ValueCheck {
   };
 }
 
-/** spec §3: OutId is 1-15 bytes. */
+/** docs/alibaba/actions.md: OutId is 1-15 bytes. */
 export const outId: ValueCheck = (value, name) => {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes < 1 || bytes > 15) throw invalidParameters(`${name} must be 1-15 bytes, got ${bytes}.`);
 };
 
-/** spec §3.1: no URLs in template variables. Schemes, `www.` and bare common domains. */
+/** docs/alibaba/actions.md#singlecallbytts: no URLs in template variables. Schemes, `www.` and bare common domains. */
 const URL_LIKE = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io|cc|top|xyz|info|me|vip)\b)/i;
 
 /**
- * Template variables: a JSON object of scalar values (spec §3.1 `TtsParam`, §3.3 `*TtsParams`,
- * §3.6 `VoiceCodeParam`), without URLs; `maxCharacters` caps the whole text (spec §3.1: < 250).
+ * Template variables: a JSON object of scalar values (docs/alibaba/actions.md#singlecallbytts `TtsParam`, docs/alibaba/actions.md#ivrcall `*TtsParams`,
+ * docs/alibaba/actions.md#smartcall `VoiceCodeParam`), without URLs; `maxCharacters` caps the whole text (docs/alibaba/actions.md#singlecallbytts: < 250).
  */
 export function templateVariables(options: { maxCharacters?: number } = {}): ValueCheck {
   return (value, name) => {
@@ -78,7 +78,7 @@ export function templateVariables(options: { maxCharacters?: number } = {}): Val
   };
 }
 
-/** A key on a phone keypad (spec §3.3 MenuKeyMap `Key`, e.g. `1`). */
+/** A key on a phone keypad (docs/alibaba/actions.md#ivrcall MenuKeyMap `Key`, e.g. `1`). */
 export const dtmfKey: ValueCheck = (value, name) => {
   if (!/^[0-9*#]$/.test(value)) throw invalidParameters(`${name} must be one key: 0-9, * or #; got ${value}.`);
 };

@@ -1,6 +1,6 @@
 /**
- * Per called-number flow control on call-placing actions (spec §3 "1 per minute, 5 per hour, 20
- * per 24 h", §4.1 `isv.BUSINESS_LIMIT_CONTROL`). Only accepted calls count ("counting starts at the
+ * Per called-number flow control on call-placing actions (docs/alibaba/actions.md "1 per minute, 5 per hour, 20
+ * per 24 h", docs/alibaba/errors.md#voice-business-codes `isv.BUSINESS_LIMIT_CONTROL`). Only accepted calls count ("counting starts at the
  * first successful call"); the counter is shared by every call-placing action.
  */
 import { businessError } from '../rpc/errors.ts';

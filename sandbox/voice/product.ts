@@ -1,4 +1,4 @@
-/** dyvmsapi, the Voice Service product (spec §1.1, §3.7). */
+/** dyvmsapi, the Voice Service product (docs/alibaba/rpc.md#endpoints, docs/alibaba/actions.md#querycalldetailbycallid). */
 import type { RpcProduct } from '../rpc/registry.ts';
 
 export const DYVMSAPI: RpcProduct = {
@@ -7,11 +7,11 @@ export const DYVMSAPI: RpcProduct = {
   version: '2017-05-25',
 };
 
-/** The actions that place a call and return a CallId (spec §3.1-§3.4, §3.6). */
+/** The actions that place a call and return a CallId (docs/alibaba/actions.md, docs/alibaba/actions.md#smartcall). */
 export type CallAction = 'SingleCallByTts' | 'SingleCallByVoice' | 'IvrCall' | 'ClickToDial' | 'SmartCall';
 
 /**
- * spec §3.7: the ProdId QueryCallDetailByCallId needs for each kind of call. ClickToDial's is
+ * docs/alibaba/actions.md#querycalldetailbycallid: the ProdId QueryCallDetailByCallId needs for each kind of call. ClickToDial's is
  * unverified, so any ProdId finds a ClickToDial call.
  */
 export const PRODUCT_IDS: Readonly<Record<CallAction, string | undefined>> = {

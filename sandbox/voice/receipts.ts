@@ -1,5 +1,5 @@
 /**
- * The receipts Alibaba sends for a placed call (spec §5.3, §5.5, §5.6), in the order it sends
+ * The receipts Alibaba sends for a placed call (docs/alibaba/receipts.md#message-types, docs/alibaba/receipts.md#receipt-fields, docs/alibaba/receipts.md#status-codes), in the order it sends
  * them, written from its scripted timeline (callDetail.ts) so they agree with
  * QueryCallDetailByCallId:
  *
@@ -9,7 +9,7 @@
  * 2. The final VoiceReport.
  * 3. A VoiceRecordReport when RecordFlag=true (ClickToDial, SmartCall) and the call connected.
  *
- * Numbers follow spec §5.4's leniency on purpose: `duration` and `a_duration` are strings,
+ * Numbers follow docs/alibaba/receipts.md#body-encoding's leniency on purpose: `duration` and `a_duration` are strings,
  * `b_duration` and the recording's `duration` numbers. `out_id` is absent when no OutId was sent.
  */
 import { chinaTime } from '../chinaTime.ts';
@@ -27,7 +27,7 @@ export interface PlannedReceipt {
   final?: true;
 }
 
-/** spec §5.6 intermediate states. */
+/** docs/alibaba/receipts.md#status-codes intermediate states. */
 export const CALL_STATES = {
   dialling: '200101',
   aLegConnected: '200102',
@@ -36,7 +36,7 @@ export const CALL_STATES = {
   keyPress: '300000',
 } as const;
 
-/** spec §5.5 `voice_type`: ASR calls are `asr`. */
+/** docs/alibaba/receipts.md#receipt-fields `voice_type`: ASR calls are `asr`. */
 const VOICE_TYPES: Readonly<Record<CallRecord['action'], string>> = {
   SingleCallByTts: 'voice',
   SingleCallByVoice: 'voice',
@@ -45,7 +45,7 @@ const VOICE_TYPES: Readonly<Record<CallRecord['action'], string>> = {
   SmartCall: 'asr',
 };
 
-/** spec §5.3: recordings are kept 7 days; the URL is signed for that long. */
+/** docs/alibaba/receipts.md#message-types: recordings are kept 7 days; the URL is signed for that long. */
 const RECORDING_VALID_MS = 7 * 24 * 60 * 60_000;
 
 const CANCELLED_MESSAGE = '呼叫已取消';
@@ -111,7 +111,7 @@ function head(call: Readonly<CallRecord>): Receipt {
   return { call_id: call.callId, ...(call.params.OutId !== undefined ? { out_id: call.params.OutId } : {}) };
 }
 
-/** spec §5.5 VoiceReport: single calls, or both legs of a ClickToDial (`a_*`, `b_*`). */
+/** docs/alibaba/receipts.md#receipt-fields VoiceReport: single calls, or both legs of a ClickToDial (`a_*`, `b_*`). */
 function voiceReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receipt {
   const outcome = CALL_OUTCOMES[call.outcome];
   const parties = callParties(call);
@@ -161,7 +161,7 @@ function voiceReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receip
   return report;
 }
 
-/** spec §5.5 VoiceRecordReport; `record_file` is a placeholder URL that resolves nowhere. */
+/** docs/alibaba/receipts.md#receipt-fields VoiceRecordReport; `record_file` is a placeholder URL that resolves nowhere. */
 function recordReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receipt {
   const outcome = CALL_OUTCOMES[call.outcome];
   const startAt = timeline.answerAt!;
@@ -179,7 +179,7 @@ function recordReport(call: Readonly<CallRecord>, timeline: CallTimeline): Recei
   };
 }
 
-/** spec §5.5: `用户` (user) / `机器` (machine); two-leg calls name the leg (`aleg`). */
+/** docs/alibaba/receipts.md#receipt-fields: `用户` (user) / `机器` (machine); two-leg calls name the leg (`aleg`). */
 function hangupDirection(call: Readonly<CallRecord>, connected: boolean): string {
   if (call.action === 'ClickToDial') return connected ? 'aleg' : 'bleg';
   return connected || call.outcome === 'rejected' ? '用户' : '机器';
@@ -190,7 +190,7 @@ function pressedKey(call: Readonly<CallRecord>): string | undefined {
   return call.action === 'IvrCall' ? call.params['MenuKeyMap.1.Key'] : undefined;
 }
 
-/** spec §3.4, §3.6: only ClickToDial and SmartCall take RecordFlag. */
+/** docs/alibaba/actions.md#clicktodial, docs/alibaba/actions.md#smartcall: only ClickToDial and SmartCall take RecordFlag. */
 function isRecorded(call: Readonly<CallRecord>): boolean {
   return (call.action === 'ClickToDial' || call.action === 'SmartCall') && /^true$/i.test(call.params.RecordFlag ?? '');
 }

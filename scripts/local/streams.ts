@@ -2,7 +2,7 @@
  * The local stand-in for Lambda's DynamoDB stream event source mapping: reads a table's stream from
  * DynamoDB Local (DescribeStream, GetShardIterator, GetRecords; parent shards before their children),
  * turns the records into the Lambda `DynamoDBStreamEvent` shape and hands them, in order, to a
- * callback — `npm start` invokes `publishEvents` through serverless-offline's Lambda invoke API.
+ * callback — `npm start` invokes `processCallChanges` through serverless-offline's Lambda invoke API.
  *
  * Like the event source mapping with ReportBatchItemFailures, a batch is delivered again from the
  * lowest reported sequence number on (the whole batch when the function fails or reports an unknown

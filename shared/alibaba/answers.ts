@@ -28,7 +28,7 @@ export interface RequestSafety {
 export type AttemptVerdict = { ok: true; result: RpcResult } | { ok: false; error: AlibabaError; retryable: boolean };
 
 /**
- * A state-changing request that may have taken effect: never sent again (spec §4.2), reported as
+ * A state-changing request that may have taken effect: never sent again (docs/alibaba/errors.md#gateway-codes), reported as
  * `ambiguous` so the caller checks before retrying.
  */
 function outcomeUnknown(reason: string, details: ConstructorParameters<typeof AlibabaError>[3]): AttemptVerdict {
@@ -39,7 +39,7 @@ function outcomeUnknown(reason: string, details: ConstructorParameters<typeof Al
   };
 }
 
-/** Turns one attempt's outcome into a result or a classified error (spec §1.5, §4). */
+/** Turns one attempt's outcome into a result or a classified error (docs/alibaba/rpc.md#http-status-codes, docs/alibaba/errors.md). */
 export function judge(action: string, outcome: AttemptOutcome, safety: RequestSafety, origin: string): AttemptVerdict {
   const { placesCall } = safety;
   // A lost answer hides the effect of any state-changing request; an explicit error answer only
@@ -113,7 +113,7 @@ function judgeTransport(
     };
   }
   if (changesState) {
-    // spec §4.2: a blind retry after a timeout or a dropped connection can place a second call.
+    // docs/alibaba/errors.md#gateway-codes: a blind retry after a timeout or a dropped connection can place a second call.
     return outcomeUnknown(`${action}: the request may have reached Alibaba but no answer was received (${code})`, { action, timedOut, cause });
   }
   return {
@@ -152,7 +152,7 @@ function throttleHint(
   return seconds === undefined ? {} : { retryAfterSeconds: seconds };
 }
 
-/** The JSON object in a body, or undefined when it is not one (spec §1.5: parse on any status). */
+/** The JSON object in a body, or undefined when it is not one (docs/alibaba/rpc.md#http-status-codes: parse on any status). */
 function parseEnvelope(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));

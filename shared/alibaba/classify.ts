@@ -1,5 +1,5 @@
 /**
- * How an Alibaba RPC failure is treated, from its `Code` and HTTP status (spec §4.1, §4.2, §1.5).
+ * How an Alibaba RPC failure is treated, from its `Code` and HTTP status (docs/alibaba/errors.md#voice-business-codes, docs/alibaba/errors.md#gateway-codes, docs/alibaba/rpc.md#http-status-codes).
  *
  * The tables below are data on purpose: the sandbox and the tests read the same lists, and a new
  * code Alibaba starts sending is a one-line change. A pattern ending in `*` is a name prefix; any
@@ -12,48 +12,48 @@ import type { AlibabaErrorKind } from '../errors.ts';
 export type CodeKind = Exclude<AlibabaErrorKind, 'ambiguous'>;
 
 /**
- * Our account, subscription, RAM permission, credentials or request signing is wrong (spec §4.1 "P"
- * rows about the account, spec §4.2 signature/credential/version rows). Permanent until an operator
+ * Our account, subscription, RAM permission, credentials or request signing is wrong (docs/alibaba/errors.md#voice-business-codes "P"
+ * rows about the account, docs/alibaba/errors.md#gateway-codes signature/credential/version rows). Permanent until an operator
  * fixes the configuration; never retried.
  */
 export const ACCOUNT_CODES: readonly string[] = [
-  // spec §4.1: account and product state.
+  // docs/alibaba/errors.md#voice-business-codes: account and product state.
   'isv.ACCOUNT_*', // ACCOUNT_NOT_EXISTS, ACCOUNT_ABNORMAL
   'isv.PRODUCT_*', // PRODUCT_UN_SUBSCRIPT, PRODUCT_UNSUBSCRIBE
   'isv.OUT_OF_SERVICE',
   'isv.AMOUNT_NOT_ENOUGH',
-  'isv.AMOUNT_NOT_ENOUG', // sic: the API metadata spells it this way (spec §4.1)
+  'isv.AMOUNT_NOT_ENOUG', // sic: the API metadata spells it this way (docs/alibaba/errors.md#voice-business-codes)
   'isp.RAM_PERMISSION_DENY',
   'isp.RES_OWNER_ID_UNKNOWN',
   'isp.USER_*', // USER_ASSERT_NOT_EXIST, USER_NOT_EXIST
-  // spec §4.2: gateway codes caused by our keys, signer, clock or configuration.
+  // docs/alibaba/errors.md#gateway-codes: gateway codes caused by our keys, signer, clock or configuration.
   'Forbidden*', // Forbidden, Forbidden.RAM
   'SignatureDoesNotMatch',
   'IncompleteSignature',
   'InvalidAccessKeyId*', // .NotFound, .Inactive
-  'InvalidSecurityToken*', // STS token invalid/expired [name unverified in spec §4.2]
+  'InvalidSecurityToken*', // STS token invalid/expired [name unverified in docs/alibaba/errors.md#gateway-codes]
   'InvalidTimeStamp.*', // .Format is a signer bug, .Expired is clock skew: both need an operator
   'InvalidVersion',
   'InvalidAction*',
-  // spec §4.2 lists InvalidApi.NotFound beside InvalidAction ("unknown action"): our bug, not the
+  // docs/alibaba/errors.md#gateway-codes lists InvalidApi.NotFound beside InvalidAction ("unknown action"): our bug, not the
   // caller's content, so it must not surface as a 422 through the `Invalid*` rule.
   'InvalidApi.*',
   'UnsupportedHTTPMethod',
 ];
 
 /**
- * Flow control (spec §4.1 "W" rows, spec §4.2 `Throttling*`), with the default number of seconds to
+ * Flow control (docs/alibaba/errors.md#voice-business-codes "W" rows, docs/alibaba/errors.md#gateway-codes `Throttling*`), with the default number of seconds to
  * wait before trying again (becomes `retryAfterSeconds` and, further out, `Retry-After`).
  */
 export const THROTTLED_CODES: Readonly<Record<string, number>> = {
-  // spec §3 + §4.1: per called number 1/min, 5/h, 20/24 h. The minute window is the shortest one
+  // docs/alibaba/actions.md + docs/alibaba/errors.md#voice-business-codes: per called number 1/min, 5/h, 20/24 h. The minute window is the shortest one
   // that can clear, so that is the honest earliest retry.
   'isv.BUSINESS_LIMIT_CONTROL': 60,
-  // spec §4.1: calling-period restrictions are time-of-day windows; retrying within minutes is
+  // docs/alibaba/errors.md#voice-business-codes: calling-period restrictions are time-of-day windows; retrying within minutes is
   // pointless, an hour is a hint, not a promise.
   'isv.VOICE_CALL_PERIOD_ERROR': 3600,
   'isv.VOICE_ROBOT_NOT_PERIOD': 3600,
-  // spec §4.2: gateway QPS control (Throttling, Throttling.User, Throttling.Api) clears quickly.
+  // docs/alibaba/errors.md#gateway-codes: gateway QPS control (Throttling, Throttling.User, Throttling.Api) clears quickly.
   'Throttling*': 1,
 };
 
@@ -61,39 +61,39 @@ export const THROTTLED_CODES: Readonly<Record<string, number>> = {
 export const DEFAULT_THROTTLE_RETRY_AFTER_SECONDS = 1;
 
 /**
- * Alibaba or the network failed; the same request may succeed later (spec §4.1 "R" rows, spec §4.2
+ * Alibaba or the network failed; the same request may succeed later (docs/alibaba/errors.md#voice-business-codes "R" rows, docs/alibaba/errors.md#gateway-codes
  * InternalError / ServiceUnavailable / SignatureNonceUsed). Unknown codes with HTTP >= 500 are
  * transient too (see classifyAlibabaFailure).
  */
 export const TRANSIENT_CODES: readonly string[] = [
-  'InternalError', // spec §4.1/§4.2, HTTP 500
-  'isp.SYSTEM_ERROR', // spec §4.1, HTTP 500
-  'isp.GATEWAY_ERROR', // spec §4.1, HTTP 500
-  'isp.UNKNOWN', // spec §4.1 "R (limited)": the attempt cap is the limit
-  'ServiceUnavailable', // spec §4.2, HTTP 503
-  'SignatureNonceUsed', // spec §4.2: retry with a new nonce (every attempt is re-signed)
+  'InternalError', // docs/alibaba/errors.md#voice-business-codes/docs/alibaba/errors.md#gateway-codes, HTTP 500
+  'isp.SYSTEM_ERROR', // docs/alibaba/errors.md#voice-business-codes, HTTP 500
+  'isp.GATEWAY_ERROR', // docs/alibaba/errors.md#voice-business-codes, HTTP 500
+  'isp.UNKNOWN', // docs/alibaba/errors.md#voice-business-codes "R (limited)": the attempt cap is the limit
+  'ServiceUnavailable', // docs/alibaba/errors.md#gateway-codes, HTTP 503
+  'SignatureNonceUsed', // docs/alibaba/errors.md#gateway-codes: retry with a new nonce (every attempt is re-signed)
 ];
 
 /**
- * Alibaba refused the content of this request (spec §4.1 "P" rows about parameters, numbers,
- * templates; spec §4.2 Missing/Invalid parameter codes). Permanent: fix the input.
+ * Alibaba refused the content of this request (docs/alibaba/errors.md#voice-business-codes "P" rows about parameters, numbers,
+ * templates; docs/alibaba/errors.md#gateway-codes Missing/Invalid parameter codes). Permanent: fix the input.
  */
 export const REJECTED_CODES: readonly string[] = [
-  'isv.*', // every other business code is about this request's content (spec §4.1)
-  'isv.VOICE_CALL_FAIL', // spec §4.1 says "R (limited) then P"; we do not re-place calls, so P
-  'Missing*', // MissingParameter, Missing<Param> (spec §4.2)
+  'isv.*', // every other business code is about this request's content (docs/alibaba/errors.md#voice-business-codes)
+  'isv.VOICE_CALL_FAIL', // docs/alibaba/errors.md#voice-business-codes says "R (limited) then P"; we do not re-place calls, so P
+  'Missing*', // MissingParameter, Missing<Param> (docs/alibaba/errors.md#gateway-codes)
   'Invalid*', // InvalidParameter(.Format), Invalid<Param>, InvalidParameters, InvalidParameter.date
-  'BillidNotExist', // spec §4.1 alias of isv.BILLID_NOT_EXIST
-  'ComplaintReject', // spec §4.1 alias of isv.COMPLAINT_REJECT
-  '100008.0', // spec §4.1: query data not available
+  'BillidNotExist', // docs/alibaba/errors.md#voice-business-codes alias of isv.BILLID_NOT_EXIST
+  'ComplaintReject', // docs/alibaba/errors.md#voice-business-codes alias of isv.COMPLAINT_REJECT
+  '100008.0', // docs/alibaba/errors.md#voice-business-codes: query data not available
   '100008', // the same code if it arrives as a JSON number (100008.0 parses to 100008)
 ];
 
 /**
  * Codes that prove the gateway turned the request away before the action ran, so even a
- * call-placing request may be sent again (spec §4.2: the nonce check precedes the action; "R with
+ * call-placing request may be sent again (docs/alibaba/errors.md#gateway-codes: the nonce check precedes the action; "R with
  * new nonce"). Other transient answers to a call-placing request are not re-sent: Alibaba saw the
- * request, and whether the call started is unknown to us (spec §4.2 last paragraph).
+ * request, and whether the call started is unknown to us (docs/alibaba/errors.md#gateway-codes last paragraph).
  */
 export const RESEND_SAFE_CODES: readonly string[] = ['SignatureNonceUsed'];
 
@@ -132,10 +132,10 @@ export function matchCodeRule(code: string): CodeRule | undefined {
 }
 
 /**
- * Classifies a failed Alibaba RPC answer (anything but HTTP 2xx with `Code === "OK"`, spec §1.5).
+ * Classifies a failed Alibaba RPC answer (anything but HTTP 2xx with `Code === "OK"`, docs/alibaba/rpc.md#http-status-codes).
  *
  * The code decides when a table names it, whatever the HTTP status (older dy* products answer
- * business errors with HTTP 200, spec §1.5). Otherwise the status decides: >= 500 transient,
+ * business errors with HTTP 200, docs/alibaba/rpc.md#http-status-codes). Otherwise the status decides: >= 500 transient,
  * 429 throttled, 408 transient (the server gave up reading the request), other 4xx rejected.
  * An unknown code with a 2xx status is a business error (rejected). Without any code (no JSON
  * body): 2xx means an unreadable success envelope (transient), 3xx a misconfigured endpoint
@@ -153,7 +153,7 @@ export function classifyAlibabaFailure(code: string | undefined, httpStatus: num
   if (httpStatus === 429) return 'throttled';
   if (httpStatus === 408) return 'transient';
   // A 4xx without Alibaba's envelope comes from a proxy, a WAF or a wrong endpoint: configuration
-  // for an operator to fix (design.md maps it to 502), not content the caller sent.
+  // for an operator to fix (README.md maps it to 502), not content the caller sent.
   if (httpStatus >= 400) return code !== undefined && code !== '' ? 'rejected' : 'account';
   if (code !== undefined && code !== '') return 'rejected';
   if (httpStatus >= 300) return 'account';

@@ -18,7 +18,7 @@ if (!('request' in UndiciPool.prototype)) {
 /**
  * Idle keep-alive sockets are closed after this long. It stays below the idle timeouts HTTP front
  * ends commonly use, so we close first instead of writing a request into a socket the server is
- * closing; a request lost that way on a call-placing action would be ambiguous (spec §4.2).
+ * closing; a request lost that way on a call-placing action would be ambiguous (docs/alibaba/errors.md#gateway-codes).
  * undici additionally checks an idle socket for a pending FIN/RST before reusing it, which covers
  * sockets the server closed while a Lambda container was frozen.
  */

@@ -1,7 +1,7 @@
 /**
  * The Alibaba RPC client (dyvmsapi, dybaseapi): signs, sends, reads the envelope, classifies
- * failures and retries what is safe to retry. Request format: spec §1; signatures: spec §2;
- * error classes and retry rules: spec §4 and ./classify.ts.
+ * failures and retries what is safe to retry. Request format: docs/alibaba/rpc.md; signatures: docs/alibaba/signatures.md;
+ * error classes and retry rules: docs/alibaba/errors.md and ./classify.ts.
  */
 import type { AlibabaError, AlibabaErrorKind } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logger.ts';
@@ -16,7 +16,7 @@ export type { RpcResult } from './answers.ts';
 
 /** Per-attempt budget for headers and body unless configured. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
-/** Attempts per call() unless configured; only transient failures use the extra ones (spec §4). */
+/** Attempts per call() unless configured; only transient failures use the extra ones (docs/alibaba/errors.md). */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Backoff before attempt n+1 is uniform in [0, min(cap, base * 2^(n-1))] ("full jitter"). */
 export const DEFAULT_BACKOFF_BASE_MS = 100;
@@ -24,7 +24,7 @@ export const DEFAULT_BACKOFF_BASE_MS = 100;
 export const DEFAULT_BACKOFF_CAP_MS = 1_000;
 /** An attempt with less time than this left before the deadline is not started: it could not finish. */
 export const MIN_ATTEMPT_MS = 100;
-/** Old SDKs send it and it is harmless for VMS (spec §1.2). */
+/** Old SDKs send it and it is harmless for VMS (docs/alibaba/rpc.md#common-parameters). */
 export const DEFAULT_REGION_ID = 'cn-hangzhou';
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
@@ -32,9 +32,9 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 export interface RpcClientOptions {
   /** Origin, path `/`: `https://dyvmsapi.aliyuncs.com`, or `http://127.0.0.1:8090` for the sandbox. */
   endpoint: string;
-  /** API version, `2017-05-25` for dyvmsapi and dybaseapi (spec §1.1). */
+  /** API version, `2017-05-25` for dyvmsapi and dybaseapi (docs/alibaba/rpc.md#endpoints). */
   version: string;
-  /** `v1` = HMAC-SHA1 form signature (spec §2.1); `v3` = ACS3-HMAC-SHA256 headers (spec §2.2). */
+  /** `v1` = HMAC-SHA1 form signature (docs/alibaba/signatures.md#rpc-signature-v1); `v3` = ACS3-HMAC-SHA256 headers (docs/alibaba/signatures.md#rpc-signature-v3). */
   signatureVersion: 'v1' | 'v3';
   /** Called once per call() with the call's deadline; cache in the provider, not here. */
   credentials: (options: { deadline?: number }) => Promise<AlibabaCredentials>;
@@ -46,7 +46,7 @@ export interface RpcClientOptions {
   backoffBaseMs?: number;
   /** Upper bound of one backoff. Default 1000 ms. */
   backoffCapMs?: number;
-  /** `RegionId` parameter. V1 sends `cn-hangzhou` unless told otherwise (spec §1.2); V3 sends it only if set. */
+  /** `RegionId` parameter. V1 sends `cn-hangzhou` unless told otherwise (docs/alibaba/rpc.md#common-parameters); V3 sends it only if set. */
   regionId?: string;
   /**
    * Where attempts are logged (action and Alibaba's RequestId; never parameters, keys or
@@ -60,7 +60,7 @@ export interface RpcClientOptions {
 /** Per-call behaviour: idempotency, time budget, observation. */
 export interface RpcCallOptions {
   /**
-   * The action places a call and is not idempotent (spec §4.2): once the request may have reached
+   * The action places a call and is not idempotent (docs/alibaba/errors.md#gateway-codes): once the request may have reached
    * Alibaba it is never sent again. A transport failure after writing becomes `ambiguous`.
    */
   placesCall?: boolean;
@@ -124,7 +124,7 @@ export class AlibabaRpcClient {
   }
 
   /**
-   * Sends `action` with `params` (flattened wire names, string values, spec §1.2) and resolves with
+   * Sends `action` with `params` (flattened wire names, string values, docs/alibaba/rpc.md#common-parameters) and resolves with
    * the envelope when Alibaba answers HTTP 2xx with `Code === "OK"`.
    *
    * Throws AlibabaError:
@@ -206,7 +206,7 @@ export class AlibabaRpcClient {
     });
   }
 
-  /** One signed attempt. Fresh nonce and timestamp every time (spec §4.2 "retry hygiene", §7). */
+  /** One signed attempt. Fresh nonce and timestamp every time (docs/alibaba/errors.md#gateway-codes "retry hygiene", docs/alibaba/known-issues.md). */
   private send(
     action: string,
     params: Readonly<Record<string, string>>,
@@ -217,12 +217,12 @@ export class AlibabaRpcClient {
     let body: string;
     let headers: Record<string, string>;
     if (signatureVersion === 'v1') {
-      // spec §1.3: POST with a form body keeps long TTS JSON out of URLs and logs.
+      // docs/alibaba/rpc.md#get-or-post: POST with a form body keeps long TTS JSON out of URLs and logs.
       const withRegion = { RegionId: regionId ?? DEFAULT_REGION_ID, ...params };
       body = signRpcV1({ method: 'POST', action, version, params: withRegion, credentials });
       headers = { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json' };
     } else {
-      // spec §2.2: parameters as a form body, so content-type is signed and the body hashed.
+      // docs/alibaba/signatures.md#rpc-signature-v3: parameters as a form body, so content-type is signed and the body hashed.
       body = canonicalQuery(regionId === undefined ? params : { RegionId: regionId, ...params });
       headers = {
         ...signRpcV3({

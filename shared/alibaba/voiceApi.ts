@@ -1,6 +1,6 @@
 import { AlibabaError } from '../errors.ts';
 
-/** dyvmsapi and dybaseapi share this API version (spec §1.1). */
+/** dyvmsapi and dybaseapi share this API version (docs/alibaba/rpc.md#endpoints). */
 export const VOICE_API_VERSION = '2017-05-25';
 
 /** What the typed actions need of an RPC client (implemented by AlibabaRpcClient). */
@@ -19,7 +19,7 @@ export interface CallOptions {
   deadline?: number;
 }
 
-/** QueryCallDetailByCallId's `Data`, parsed (spec §3.7). Keys Alibaba documents, plus whatever else it sends. */
+/** QueryCallDetailByCallId's `Data`, parsed (docs/alibaba/actions.md#querycalldetailbycallid). Keys Alibaba documents, plus whatever else it sends. */
 export interface CallDetail {
   caller?: string;
   callerShowNumber?: string;
@@ -34,7 +34,7 @@ export interface CallDetail {
   [key: string]: unknown;
 }
 
-/** The dyvmsapi actions this bundle uses, typed (spec §3). */
+/** The dyvmsapi actions this bundle uses, typed (docs/alibaba/actions.md). */
 export class VoiceApi {
   constructor(private readonly rpc: RpcCaller) {}
 
@@ -43,7 +43,7 @@ export class VoiceApi {
     return this.rpc.attemptTimeoutMs;
   }
 
-  /** Any call-placing action (spec §3.1-§3.4, §3.6). Never retried once it may have reached Alibaba. */
+  /** Any call-placing action (docs/alibaba/actions.md, docs/alibaba/actions.md#smartcall). Never retried once it may have reached Alibaba. */
   async initiateCall(action: string, params: Readonly<Record<string, string>>, options: CallOptions = {}) {
     const { requestId, body } = await this.rpc.call(action, params, { placesCall: true, deadline: options.deadline });
     const callId = body.CallId;
@@ -54,14 +54,14 @@ export class VoiceApi {
     return { callId, requestId };
   }
 
-  /** spec §3.5 CancelCall; `Status` may be a boolean or the string "true". */
+  /** docs/alibaba/actions.md#cancelcall CancelCall; `Status` may be a boolean or the string "true". */
   async cancelCall(callId: string, options: CallOptions = {}) {
     // Never re-sent once it may have arrived: a second CancelCall answers false and hides the first.
     const { requestId, body } = await this.rpc.call('CancelCall', { CallId: callId }, { changesCallState: true, deadline: options.deadline });
     return { cancelled: body.Status === true || body.Status === 'true', requestId };
   }
 
-  /** spec §3.7 QueryCallDetailByCallId; `Data` is a JSON string parsed here (null when Alibaba has none). */
+  /** docs/alibaba/actions.md#querycalldetailbycallid QueryCallDetailByCallId; `Data` is a JSON string parsed here (null when Alibaba has none). */
   async queryCallDetail(query: { callId: string; prodId: string; queryDate: number }, options: CallOptions = {}) {
     const { requestId, body } = await this.rpc.call(
       'QueryCallDetailByCallId',

@@ -6,7 +6,7 @@ export interface CallRecord {
   callId: string;
   type: CallType;
   outId: string;
-  /** spec §3.7 product id, absent where Alibaba publishes none (ClickToDial). */
+  /** docs/alibaba/actions.md#querycalldetailbycallid product id, absent where Alibaba publishes none (ClickToDial). */
   prodId?: string;
   /** Alibaba's RequestId of the placing request. */
   requestId: string;

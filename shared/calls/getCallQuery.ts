@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 
-/** GET /calls/{callId} query parameters (design.md). Unknown parameters are rejected. */
+/** GET /calls/{callId} query parameters (README.md). Unknown parameters are rejected. */
 export const getCallQuerySchema = z.strictObject({
   live: z.optional(z.enum(['true', 'false']).check(z.describe('true: also ask Alibaba (QueryCallDetailByCallId) and add "detail".'))),
   prodId: z.optional(
-    z.string().check(z.regex(/^\d{1,20}$/, 'must be a numeric Alibaba product id'), z.describe('ProdId for calls placed elsewhere (spec §3.7).')),
+    z.string().check(z.regex(/^\d{1,20}$/, 'must be a numeric Alibaba product id'), z.describe('ProdId for calls placed elsewhere (docs/alibaba/actions.md#querycalldetailbycallid).')),
   ),
   queryDate: z.optional(
     z.string().check(z.regex(/^\d{13}$/, 'must be epoch milliseconds (13 digits)'), z.describe('Epoch ms starting the day to search, for calls placed elsewhere.')),

@@ -1,5 +1,5 @@
 /**
- * Placing a call at most once per idempotency key (design.md "POST /calls": Idempotency-Key; the
+ * Placing a call at most once per idempotency key (docs/http-api.md#idempotency-key; the
  * SQS and EventBridge triggers key on their message and event ids). Built on Powertools
  * Idempotency with its DynamoDB persistence layer (IDEMPOTENCY_TABLE):
  *
@@ -10,7 +10,7 @@
  *   running: IdempotencyInProgressError (409);
  * - a failure that proves Alibaba placed nothing (rejected, throttled, account, transient) deletes
  *   the record, so a retry can place the call (an invalid request never gets this far);
- * - a call whose outcome is unknown (spec §4.2 last paragraph: sent, but no answer) is saved like a
+ * - a call whose outcome is unknown (docs/alibaba/errors.md#gateway-codes last paragraph: sent, but no answer) is saved like a
  *   success: retrying it could place a second call, so every retry is answered the same way.
  *
  * Keys of every path share one namespace (the record id is `placeCall#<hash of the key>`, whatever
@@ -51,7 +51,7 @@ export const idempotencyKeys = {
   event: (eventId: string): string => `eventbridge:${eventId}`,
 } as const;
 
-/** What Alibaba's silence left us with (spec §4.2): the call may or may not exist. */
+/** What Alibaba's silence left us with (docs/alibaba/errors.md#gateway-codes): the call may or may not exist. */
 export interface UnknownOutcome {
   /** `RequestOutcomeUnknown`, or `MissingCallId` for an OK without a CallId. */
   code: string;

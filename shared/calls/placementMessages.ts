@@ -1,5 +1,5 @@
 /**
- * Call requests that arrive as messages (README "Call requests from SQS", "Call requests from
+ * Call requests that arrive as messages (docs/triggers.md#call-requests-from-sqs, "Call requests from
  * EventBridge"): a POST /calls body plus an optional `idempotencyKey`, from the SQS queue
  * (functions/placeCallsFromQueue.ts) or an EventBridge rule (functions/placeCallFromEvent.ts).
  * Each is placed at most once per key (placement.ts: the `idempotencyKey`, else the message or
@@ -13,7 +13,7 @@
  *   own storage failing): handed back to the trigger, which delivers it again (SQS: after the
  *   visibility timeout, to the DLQ after the queue's maxReceiveCount; EventBridge: Lambda's
  *   asynchronous retries, then the on-failure destination);
- * - outcome unknown (sent, no answer, spec §4.2): stored with the key and logged as an error, never
+ * - outcome unknown (sent, no answer, docs/alibaba/errors.md#gateway-codes): stored with the key and logged as an error, never
  *   delivered again, since a second attempt could place a second call.
  */
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';

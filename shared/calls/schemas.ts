@@ -1,20 +1,20 @@
 import * as z from 'zod/mini';
 
 /**
- * POST /calls bodies (design.md "HTTP API"): one object per call type, camelCase forms of Alibaba's
- * parameter names, every parameter and limit of spec §3. Unknown fields are rejected (strict objects).
+ * POST /calls bodies (docs/http-api.md): one object per call type, camelCase forms of Alibaba's
+ * parameter names, every parameter and limit of docs/alibaba/actions.md. Unknown fields are rejected (strict objects).
  * These schemas are the single source of truth for validation and for the OpenAPI document.
  */
 
-// spec §3.1: one number per request; mainland mobile, landline with area code, or country code + number.
+// docs/alibaba/actions.md#singlecallbytts: one number per request; mainland mobile, landline with area code, or country code + number.
 const phoneNumber = (description: string) =>
   z.string().check(z.regex(/^\d{5,20}$/, 'must be 5 to 20 digits'), z.describe(description));
 
-// spec §3: OutId is 1-15 bytes; kept to printable ASCII so bytes equal characters.
+// docs/alibaba/actions.md: OutId is 1-15 bytes; kept to printable ASCII so bytes equal characters.
 const outId = z
   .string()
   .check(
-    z.regex(/^[\x21-\x7E]{1,15}$/, 'must be 1 to 15 printable ASCII characters (spec: 1-15 bytes)'),
+    z.regex(/^[\x21-\x7E]{1,15}$/, 'must be 1 to 15 printable ASCII characters (Alibaba allows 1-15 bytes)'),
     z.describe('Your correlation id, echoed in receipts as out_id. Generated when omitted.'),
   );
 
@@ -24,19 +24,19 @@ const code = (description: string, max = 128) =>
 const integerIn = (min: number, max: number, description: string) =>
   z.int().check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`), z.describe(description));
 
-/** spec §3.1: "Whole variable text < 250 characters" — measured on the JSON text Alibaba receives. */
+/** docs/alibaba/actions.md#singlecallbytts: "Whole variable text < 250 characters" — measured on the JSON text Alibaba receives. */
 export const TEMPLATE_PARAMS_MAX_CHARS = 249;
 /** Schemes, `www.` and bare domains under common TLDs all count as URLs to Alibaba's content check. */
 const URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io|cc|top|xyz|info|me|vip)\b)/i;
 
 /**
- * Template variables given as a JSON object and serialised by the bundle (design.md): string, number
- * or boolean values; no URLs (isv.PARAM_NOT_SUPPORT_URL, spec §4.1); JSON text under 250 characters.
+ * Template variables given as a JSON object and serialised by the bundle (README.md): string, number
+ * or boolean values; no URLs (isv.PARAM_NOT_SUPPORT_URL, docs/alibaba/errors.md#voice-business-codes); JSON text under 250 characters.
  */
 const templateParams = (description: string, forbidden?: { pattern: RegExp; message: string; description: string }) =>
   z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.union([z.string(), z.number(), z.boolean()])).check(
     z.refine((params) => JSON.stringify(params).length <= TEMPLATE_PARAMS_MAX_CHARS, {
-      message: `must serialise to at most ${TEMPLATE_PARAMS_MAX_CHARS} characters of JSON (spec: under 250)`,
+      message: `must serialise to at most ${TEMPLATE_PARAMS_MAX_CHARS} characters of JSON (Alibaba allows under 250)`,
     }),
     z.refine((params) => !Object.values(params).some((value) => URL_PATTERN.test(String(value))), {
       message: 'must not contain URLs (Alibaba rejects them: isv.PARAM_NOT_SUPPORT_URL)',
@@ -51,11 +51,11 @@ const templateParams = (description: string, forbidden?: { pattern: RegExp; mess
     ),
   );
 
-const playTimes = integerIn(1, 3, 'How many times the message is played (spec §3: 1-3, default 3).');
+const playTimes = integerIn(1, 3, 'How many times the message is played (docs/alibaba/actions.md: 1-3, default 3).');
 const volume = integerIn(0, 100, 'Playback volume 0-100 (default 100).');
 const speed = integerIn(-500, 500, 'Playback speed -500 to 500.');
 
-// spec §3.1 SingleCallByTts
+// docs/alibaba/actions.md#singlecallbytts SingleCallByTts
 export const ttsCallSchema = z.strictObject({
   type: z.literal('tts'),
   calledNumber: phoneNumber('Number to call.'),
@@ -68,7 +68,7 @@ export const ttsCallSchema = z.strictObject({
   outId: z.optional(outId),
 });
 
-// spec §3.2 SingleCallByVoice
+// docs/alibaba/actions.md#singlecallbyvoice SingleCallByVoice
 export const voiceCallSchema = z.strictObject({
   type: z.literal('voice'),
   calledNumber: phoneNumber('Number to call.'),
@@ -80,7 +80,7 @@ export const voiceCallSchema = z.strictObject({
   outId: z.optional(outId),
 });
 
-/** spec §3.3: a key is one keypad key; the spec leaves the entry limit open, the keypad bounds it at 12. */
+/** docs/alibaba/actions.md#ivrcall: a key is one keypad key; Alibaba leaves the entry limit open, the keypad bounds it at 12. */
 const MENU_KEYS_MAX = 12;
 const menuKeySchema = z.strictObject({
   key: z.string().check(z.regex(/^[0-9*#]$/, 'must be one keypad key: 0-9, * or #'), z.describe('The key the callee presses.')),
@@ -88,7 +88,7 @@ const menuKeySchema = z.strictObject({
   ttsParams: z.optional(templateParams('Variables of that TTS template.')),
 });
 
-// spec §3.3 IvrCall
+// docs/alibaba/actions.md#ivrcall IvrCall
 export const ivrCallSchema = z.strictObject({
   type: z.literal('ivr'),
   calledNumber: phoneNumber('Mainland-China number to call.'),
@@ -108,15 +108,15 @@ export const ivrCallSchema = z.strictObject({
   byeCode: z.optional(code('Closing prompt; same kind (voice id or TTS template) as startCode.')),
   byeTtsParams: z.optional(templateParams('Variables of the closing TTS template.')),
   playTimes: z.optional(playTimes),
-  // spec §3.3: milliseconds; Alibaba publishes no range, so only an hour's ceiling is enforced.
+  // docs/alibaba/actions.md#ivrcall: milliseconds; Alibaba publishes no range, so only an hour's ceiling is enforced.
   timeout: z.optional(integerIn(1, 3_600_000, 'How long to wait for a key press, in milliseconds (example 3000).')),
   outId: z.optional(outId),
 });
 
-/** Maximum call length in seconds (spec §3.6 SessionTimeout, max 3,600). */
+/** Maximum call length in seconds (docs/alibaba/actions.md#smartcall SessionTimeout, max 3,600). */
 const sessionTimeout = integerIn(1, 3600, 'Maximum call length in seconds (at most 3600); the call is hung up afterwards.');
 
-// spec §3.4 ClickToDial
+// docs/alibaba/actions.md#clicktodial ClickToDial
 export const clickToDialCallSchema = z.strictObject({
   type: z.literal('clickToDial'),
   callerShowNumber: phoneNumber('Purchased number shown to the caller (A leg).'),
@@ -130,14 +130,14 @@ export const clickToDialCallSchema = z.strictObject({
   outId: z.optional(outId),
 });
 
-/** spec §3.6: characters SmartCall content does not support. */
+/** docs/alibaba/actions.md#smartcall: characters SmartCall content does not support. */
 const SMART_CALL_FORBIDDEN = {
   pattern: /[@=:"${}^*￥]/,
   message: 'values must not contain any of @ = : " $ { } ^ * ￥ (not supported by SmartCall)',
   description: 'Values must not contain any of @ = : " $ { } ^ * ￥.',
 };
 
-// spec §3.6 SmartCall
+// docs/alibaba/actions.md#smartcall SmartCall
 export const smartCallSchema = z.strictObject({
   type: z.literal('smart'),
   calledNumber: phoneNumber('Mainland number to call.'),
@@ -182,7 +182,7 @@ export type CallType = PlaceCallRequest['type'];
 export const CALL_TYPES: readonly CallType[] = ['tts', 'voice', 'ivr', 'clickToDial', 'smart'];
 
 /**
- * CallIds look like `116012354148^102813781234` (spec §3.1), but calls placed elsewhere may differ:
+ * CallIds look like `116012354148^102813781234` (docs/alibaba/actions.md#singlecallbytts), but calls placed elsewhere may differ:
  * accept a conservative alphabet so path parameters can never smuggle anything else.
  */
 export const callIdSchema = z.string().check(
@@ -191,7 +191,7 @@ export const callIdSchema = z.string().check(
 );
 
 /**
- * The optional `Idempotency-Key` request header of POST /calls (design.md: 1-64 printable ASCII).
+ * The optional `Idempotency-Key` request header of POST /calls (README.md: 1-64 printable ASCII).
  * A retry with the same key and body replays the first response (shared/calls/placement.ts).
  */
 export const idempotencyKeySchema = z.string().check(

@@ -68,7 +68,7 @@ export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsD
 
 /**
  * How a failed placement is counted: Alibaba refused the content (`rejected`) or throttled it;
- * `unknown` when the request may have placed a call without our knowing (spec §4.2); anything
+ * `unknown` when the request may have placed a call without our knowing (docs/alibaba/errors.md#gateway-codes); anything
  * else (transient, account, a bug) `failed`.
  */
 function placementOutcome(error: unknown): PlacementOutcome {
@@ -85,7 +85,7 @@ function placementOutcome(error: unknown): PlacementOutcome {
   }
 }
 
-/** spec §3.5: cancels a click-to-dial call; a cancelled call's status becomes `cancelled`. */
+/** docs/alibaba/actions.md#cancelcall: cancels a click-to-dial call; a cancelled call's status becomes `cancelled`. */
 export async function cancelCall(callId: string, deps: CallsDependencies, options: CallOptions = {}) {
   const { cancelled, requestId } = await deps.voice.cancelCall(callId, options);
   if (cancelled) {
@@ -141,7 +141,7 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
       { path: 'query.prodId', message: 'is required for click-to-dial calls: Alibaba publishes no ProdId for ClickToDial' },
     ]);
   }
-  // spec §3.7: a call outside the queried day is answered OK without Data (null), so the next
+  // docs/alibaba/actions.md#querycalldetailbycallid: a call outside the queried day is answered OK without Data (null), so the next
   // candidate day is asked only then; an error answer ends the search.
   let detail: CallDetail | null = null;
   for (const queryDate of queryDates) {
@@ -162,7 +162,7 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
 
 
 /**
- * QueryDate (spec §3.7) is epoch ms and Alibaba searches the day from there; the documented example is
+ * QueryDate (docs/alibaba/actions.md#querycalldetailbycallid) is epoch ms and Alibaba searches the day from there; the documented example is
  * midnight China time. Midnight (UTC+8) of the call's day covers the call under either reading.
  */
 export function chinaDayStart(iso: string): number {
@@ -179,7 +179,7 @@ export function chinaDayStart(iso: string): number {
 export const QUERY_DATE_MARGIN_MS = 5 * 60_000;
 
 /**
- * The QueryDate values (spec §3.7) to try, in order, for a call we recorded at `createdAt`: midnight
+ * The QueryDate values (docs/alibaba/actions.md#querycalldetailbycallid) to try, in order, for a call we recorded at `createdAt`: midnight
  * (UTC+8) of its China day, then, within QUERY_DATE_MARGIN_MS of midnight, the neighbouring day's:
  * a call recorded at 00:00:02 may be filed by Alibaba under 23:59:59 of the day before.
  */
@@ -192,7 +192,7 @@ export function queryDatesFor(createdAt: string): number[] {
   return dates;
 }
 
-/** 15 characters (spec §3: OutId ≤ 15 bytes): `av` and 13 base-32 characters, about 65 random bits. */
+/** 15 characters (docs/alibaba/actions.md: OutId ≤ 15 bytes): `av` and 13 base-32 characters, about 65 random bits. */
 export function generateOutId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   const bytes = randomBytes(13);

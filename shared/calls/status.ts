@@ -62,10 +62,10 @@ export function movesForward(current: CallStatus | undefined, next: CallStatus):
 /**
  * `status_code` → status, per message type.
  *
- * - VoiceCallReport carries progress only (spec §5.3, §5.5): dialing/ringing states and the
+ * - VoiceCallReport carries progress only (docs/alibaba/receipts.md#message-types, docs/alibaba/receipts.md#receipt-fields): dialing/ringing states and the
  *   in-call states. Its "ended" code (200100) and anything else give no status: the outcome of a
  *   call is VoiceReport's to say, and a final status once set can never be replaced (same rank).
- * - VoiceReport is the final record (spec §5.3). Codes not listed here fall back to
+ * - VoiceReport is the final record (docs/alibaba/receipts.md#message-types). Codes not listed here fall back to
  *   `smart_status_code`, then to `duration > 0` (talked, so completed), then to `failed`
  *   (see statusForReceipt).
  * - VoiceRecordReport gives no status.
@@ -115,7 +115,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, Readonly<Record<string, Cal
 };
 
 /**
- * `smart_status_code` → status (spec §5.6 smart status list): the secondary signal of a VoiceReport
+ * `smart_status_code` → status (docs/alibaba/receipts.md#status-codes smart status list): the secondary signal of a VoiceReport
  * whose `status_code` is missing or unknown. `CALL_FORWARDING`, `INTELLIGENT_ANSWER` and `OTHER(S)`
  * say nothing certain about the outcome and are not listed.
  */
@@ -170,7 +170,7 @@ function lookup<T>(table: Readonly<Record<string, T>> | undefined, key: string |
 // A call's status, derived from its stored receipts at read time
 // ---------------------------------------------------------------------------------------------
 /*
- * README "Receipts" → "Status".
+ * docs/receipts.md#status.
  *
  * The stored receipts are the source of truth for a call's progress: the receipt writers (the MNS
  * poller and the HTTP push route) write receipt items and nothing else, so storing a receipt never
@@ -178,7 +178,7 @@ function lookup<T>(table: Readonly<Record<string, T>> | undefined, key: string |
  * folds the statuses found there:
  *
  *   - the call item's own `status`: `placed` (putPlacedCall), `cancelled` (cancelCall), or what the
- *     projection (statusProjection.ts, run by publishEvents from the table's stream) has applied;
+ *     projection (statusProjection.ts, run by processCallChanges from the table's stream) has applied;
  *   - the normalised `status` of every stored receipt.
  *
  * The fold applies the rule the conditional updates apply (STATUS_RANK, forward only): the highest

@@ -1,6 +1,6 @@
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 
-/** The Alibaba action behind each call type (design.md, POST /calls table). */
+/** The Alibaba action behind each call type (README.md, POST /calls table). */
 export const ACTION_BY_CALL_TYPE: Readonly<Record<CallType, string>> = {
   tts: 'SingleCallByTts',
   voice: 'SingleCallByVoice',
@@ -10,8 +10,8 @@ export const ACTION_BY_CALL_TYPE: Readonly<Record<CallType, string>> = {
 };
 
 /**
- * ProdId for QueryCallDetailByCallId (spec §3.7). Alibaba does not publish one for ClickToDial
- * (spec §9), so such calls need an explicit `prodId` to be queried live.
+ * ProdId for QueryCallDetailByCallId (docs/alibaba/actions.md#querycalldetailbycallid). Alibaba does not publish one for ClickToDial
+ * (docs/alibaba/README.md#what-is-not-verified), so such calls need an explicit `prodId` to be queried live.
  */
 export const PROD_ID_BY_CALL_TYPE: Readonly<Record<CallType, string | undefined>> = {
   tts: '11010000138001',
@@ -22,7 +22,7 @@ export const PROD_ID_BY_CALL_TYPE: Readonly<Record<CallType, string | undefined>
 };
 
 /**
- * Turns a validated request into Alibaba wire parameters (spec §1.2): PascalCase names, numbers as
+ * Turns a validated request into Alibaba wire parameters (docs/alibaba/rpc.md#common-parameters): PascalCase names, numbers as
  * decimal strings, booleans as true/false, JSON-object parameters serialised, MenuKeyMap flattened
  * as MenuKeyMap.N.Key / .Code / .TtsParams with N from 1.
  */

@@ -1,5 +1,5 @@
 /**
- * The events this bundle publishes on EventBridge (README "Events out"), derived from the calls
+ * The events this bundle publishes on EventBridge (docs/events.md), derived from the calls
  * table's DynamoDB stream (NEW_AND_OLD_IMAGES):
  *
  *   receipt item INSERTed (pk CALL#<callId>, sk RECEIPT#...)            → `Voice Call Receipt`
@@ -36,7 +36,7 @@ export interface ReceiptEventDetail {
   dedupeKey: string;
   callId: string;
   messageType: string;
-  /** Alibaba's identity of the receipt within the call (spec §5.5). */
+  /** Alibaba's identity of the receipt within the call (docs/alibaba/receipts.md#receipt-fields). */
   naturalKey?: string;
   outId?: string;
   statusCode?: string;

@@ -2,7 +2,7 @@
  * Publishes entries with EventBridge PutEvents: at most 10 entries and 256 KB a request, requests
  * in parallel, and only the entries EventBridge reports as failed sent again, with bounded jittered
  * backoff within the deadline. What still failed is returned, never thrown, so the caller can report
- * exactly those records (functions/publishEvents.ts: ReportBatchItemFailures).
+ * exactly those records (functions/processCallChanges.ts: ReportBatchItemFailures).
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { errorName, untilDeadline } from '../awsSdk.ts';

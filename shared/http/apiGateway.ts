@@ -102,7 +102,7 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
 
 /**
  * A path parameter, percent-decoded once (API Gateway passes `%5E` through as sent; CallIds contain
- * `^`, accepted raw or encoded — design.md) and validated.
+ * `^`, accepted raw or encoded — README.md) and validated.
  */
 export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, name: string, schema: S): z.infer<S> {
   const raw = event.pathParameters?.[name];

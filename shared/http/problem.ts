@@ -10,7 +10,7 @@ import {
   type FieldIssue,
 } from '../errors.ts';
 
-/** RFC 9457 problem details, with our stable `code` (design.md, "Errors"). */
+/** RFC 9457 problem details, with our stable `code` (README.md, "Errors"). */
 export interface Problem {
   type: string;
   title: string;
@@ -32,7 +32,7 @@ export interface ProblemResponse {
 const TYPE_BASE = 'urn:aliyun-voice:problem';
 
 /**
- * The one place errors become HTTP (design.md mapping): invalid request → 400 (413, 415), unknown →
+ * The one place errors become HTTP (README.md mapping): invalid request → 400 (413, 415), unknown →
  * 404, idempotency → 409/422, Alibaba content rejection → 422, flow control → 429 + Retry-After,
  * account/credential problems → 502, Alibaba unavailable → 502, or 504 when it timed out; a missing
  * or wrong credential of the caller → 401, the calls table or our own credentials unavailable → 503.

@@ -3,7 +3,7 @@ import { CALL_TYPES } from '../calls/schemas.ts';
 import { CALL_STATUSES } from '../calls/status.ts';
 
 /**
- * The HTTP response bodies (design.md "HTTP API", "Errors"), written once as schemas for the OpenAPI
+ * The HTTP response bodies (docs/http-api.md, "Errors"), written once as schemas for the OpenAPI
  * document (shared/openapi/document.ts). The domain types (`PlacedCall`, `CallView`, `Problem`) are
  * checked against them at compile time in test/unit/openapi/document.test.ts, and the contract test
  * validates real handler responses against the generated document.

@@ -1,5 +1,5 @@
 /**
- * Receipt message bodies → receipt objects (spec §5.4): Base64 → UTF-8 → JSON, else raw JSON when
+ * Receipt message bodies → receipt objects (docs/alibaba/receipts.md#body-encoding): Base64 → UTF-8 → JSON, else raw JSON when
  * the text starts with `{` or `[`; an object or an array of objects. Never throws: a body that cannot
  * be decoded is reported with a reason, so the poller can store it raw instead of retrying forever.
  */

@@ -1,6 +1,6 @@
 /**
- * The MNS queue client for Alicom receipt queues (spec §6): BatchReceiveMessage with long polling
- * and BatchDeleteMessage with partial failures, signed with the shared MNS signer (spec §6.2) and
+ * The MNS queue client for Alicom receipt queues (docs/alibaba/mns.md): BatchReceiveMessage with long polling
+ * and BatchDeleteMessage with partial failures, signed with the shared MNS signer (docs/alibaba/signatures.md#mns-signature) and
  * sent over the shared keep-alive pool. Transient failures are retried with backoff within the
  * deadline; anything else is thrown as an MnsError for the caller to decide (token refresh, loud stop).
  */
@@ -20,11 +20,11 @@ import {
 
 export type { MnsDeleteFailure, MnsMessage } from './mnsXml.ts';
 
-/** spec §6.3: at most 16 messages per BatchReceiveMessage. */
+/** docs/alibaba/mns.md#batchreceivemessage: at most 16 messages per BatchReceiveMessage. */
 export const MAX_MESSAGES_PER_RECEIVE = 16;
-/** spec §6.3: long-poll wait 0–30 s. */
+/** docs/alibaba/mns.md#batchreceivemessage: long-poll wait 0–30 s. */
 export const MAX_WAIT_SECONDS = 30;
-/** spec §6.3: the HTTP timeout must exceed the long-poll wait; this is how much longer it is. */
+/** docs/alibaba/mns.md#batchreceivemessage: the HTTP timeout must exceed the long-poll wait; this is how much longer it is. */
 export const RECEIVE_HTTP_MARGIN_MS = 3_000;
 /** Budget of one BatchDeleteMessage attempt (a small body, a 204 answer). */
 export const DELETE_TIMEOUT_MS = 5_000;
@@ -37,7 +37,7 @@ export const DEFAULT_BACKOFF_CAP_MS = 2_000;
 export const MIN_ATTEMPT_MS = 250;
 /** 16 messages of at most 64 KB each, Base64-encoded, plus XML: far below this. A larger answer is not MNS's. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
-/** spec §6.1/§6.4: the body type signed and sent; no Content-MD5 (optional, and its format is disputed, spec §9). */
+/** docs/alibaba/mns.md#headers/docs/alibaba/mns.md#batchdeletemessage: the body type signed and sent; no Content-MD5 (optional, and its format is disputed, docs/alibaba/README.md#what-is-not-verified). */
 const XML_CONTENT_TYPE = 'text/xml';
 
 export interface MnsClientOptions {
@@ -47,9 +47,9 @@ export interface MnsClientOptions {
 }
 
 export interface ReceiveOptions {
-  /** 1–16 (spec §6.3). Default 16. */
+  /** 1–16 (docs/alibaba/mns.md#batchreceivemessage). Default 16. */
   max?: number;
-  /** Long-poll wait, 0–30 s (spec §6.3). Shortened when the deadline would cut the poll. Default 0. */
+  /** Long-poll wait, 0–30 s (docs/alibaba/mns.md#batchreceivemessage). Shortened when the deadline would cut the poll. Default 0. */
   waitSeconds?: number;
   /** Absolute epoch ms: no attempt, wait or backoff goes past it. */
   deadline?: number;
@@ -60,7 +60,7 @@ export interface DeleteOptions {
 }
 
 export interface DeleteResult {
-  /** Handles MNS did not delete (spec §6.4); the rest were. Their messages will be redelivered. */
+  /** Handles MNS did not delete (docs/alibaba/mns.md#batchdeletemessage); the rest were. Their messages will be redelivered. */
   failed: MnsDeleteFailure[];
 }
 
@@ -73,7 +73,7 @@ interface HttpAnswer {
 }
 
 /**
- * Receives and deletes messages of one MNS account (the fixed Alicom account, spec §1.1, or the sandbox).
+ * Receives and deletes messages of one MNS account (the fixed Alicom account, docs/alibaba/rpc.md#endpoints, or the sandbox).
  *
  * @example
  * const mns = new MnsQueueClient(config.mnsEndpoint);
@@ -99,7 +99,7 @@ export class MnsQueueClient {
   }
 
   /**
-   * spec §6.3 BatchReceiveMessage. Resolves with the messages, or [] when the queue is empty
+   * docs/alibaba/mns.md#batchreceivemessage BatchReceiveMessage. Resolves with the messages, or [] when the queue is empty
    * (404 MessageNotExist is "empty", not a failure). Throws MnsError otherwise.
    */
   async receive(queue: string, credentials: AlibabaCredentials, options: ReceiveOptions = {}): Promise<MnsMessage[]> {
@@ -107,11 +107,11 @@ export class MnsQueueClient {
     const requestedWait = clampInteger(options.waitSeconds ?? 0, 0, MAX_WAIT_SECONDS);
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     return this.withRetries('BatchReceiveMessage', queue, deadline, async () => {
-      // The HTTP timeout stays RECEIVE_HTTP_MARGIN_MS above the wait (spec §6.3); near the deadline
+      // The HTTP timeout stays RECEIVE_HTTP_MARGIN_MS above the wait (docs/alibaba/mns.md#batchreceivemessage); near the deadline
       // the wait shrinks instead, so MNS answers before we give up on it.
       const remaining = deadline - Date.now();
       const waitSeconds = Math.max(0, Math.min(requestedWait, Math.floor((remaining - RECEIVE_HTTP_MARGIN_MS) / 1000)));
-      // Query names are case-sensitive (spec §6.2, §7: `WaitSeconds` breaks receiving).
+      // Query names are case-sensitive (docs/alibaba/signatures.md#mns-signature, docs/alibaba/known-issues.md: `WaitSeconds` breaks receiving).
       const resource = `${queuePath(queue)}/messages?numOfMessages=${max}&waitseconds=${waitSeconds}`;
       const timeoutMs = Math.min(waitSeconds * 1000 + RECEIVE_HTTP_MARGIN_MS, remaining);
       const answer = await this.send('BatchReceiveMessage', queue, 'GET', resource, credentials, undefined, timeoutMs);
@@ -135,7 +135,7 @@ export class MnsQueueClient {
   }
 
   /**
-   * spec §6.4 BatchDeleteMessage for up to 16 handles. 204 → nothing failed; 404 `<Errors>` → the
+   * docs/alibaba/mns.md#batchdeletemessage BatchDeleteMessage for up to 16 handles. 204 → nothing failed; 404 `<Errors>` → the
    * listed handles failed (the rest were deleted); a whole-request `<Error>` → MnsError.
    */
   async delete(queue: string, credentials: AlibabaCredentials, receiptHandles: readonly string[], options: DeleteOptions = {}): Promise<DeleteResult> {
@@ -179,7 +179,7 @@ export class MnsQueueClient {
     );
   }
 
-  /** One signed request (spec §6.1/§6.2): fresh Date every attempt; transport failures become transient MnsErrors. */
+  /** One signed request (docs/alibaba/mns.md#headers/docs/alibaba/signatures.md#mns-signature): fresh Date every attempt; transport failures become transient MnsErrors. */
   private async send(
     operation: Operation,
     queue: string,
@@ -211,7 +211,7 @@ export class MnsQueueClient {
         // Our timer decides; undici's own defaults (300 s) stay out of the way of long polls.
         headersTimeout: 0,
         bodyTimeout: 0,
-        // BatchDeleteMessage is a DELETE whose body MNS reads (spec §6.4). undici closes a
+        // BatchDeleteMessage is a DELETE whose body MNS reads (docs/alibaba/mns.md#batchdeletemessage). undici closes a
         // connection after any body sent on a DELETE unless told the server expects it, which made
         // every delete cost the next request a new TCP (and TLS) connection to MNS.
         ...(method === 'DELETE' && body !== undefined ? { reset: false } : {}),
@@ -251,7 +251,7 @@ export class MnsQueueClient {
   }
 }
 
-/** An error answer as an MnsError, classified by its `<Code>` and status (spec §6.6). */
+/** An error answer as an MnsError, classified by its `<Code>` and status (docs/alibaba/mns.md#errors). */
 function errorFrom(operation: Operation, queue: string, answer: HttpAnswer): MnsError {
   const document = parseErrorDocument(answer.text);
   const code = document?.code;

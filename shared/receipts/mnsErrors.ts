@@ -1,12 +1,12 @@
 /**
- * How an MNS error answer is treated, from its `<Code>` and HTTP status (spec §6.6). Data on
+ * How an MNS error answer is treated, from its `<Code>` and HTTP status (docs/alibaba/mns.md#errors). Data on
  * purpose, like `shared/alibaba/classify.ts`: a code MNS starts sending is a one-line change.
  */
 import type { MnsErrorKind } from '../errors.ts';
 
 /**
- * spec §6.6: the temporary receipt token was refused. Expired or stale STS credentials look like
- * this, so the poller refreshes the token once (spec §5.1 step 4) before failing loudly.
+ * docs/alibaba/mns.md#errors: the temporary receipt token was refused. Expired or stale STS credentials look like
+ * this, so the poller refreshes the token once (docs/alibaba/receipts.md#flow step 4) before failing loudly.
  */
 export const MNS_AUTH_CODES: readonly string[] = [
   'AccessDenied',
@@ -15,7 +15,7 @@ export const MNS_AUTH_CODES: readonly string[] = [
   'SignatureDoesNotMatch',
 ];
 
-/** spec §6.6: retry with backoff. */
+/** docs/alibaba/mns.md#errors: retry with backoff. */
 export const MNS_TRANSIENT_CODES: readonly string[] = [
   'InternalError',
   'InternalServerError',
@@ -23,11 +23,11 @@ export const MNS_TRANSIENT_CODES: readonly string[] = [
   'ServiceUnavailable',
 ];
 
-/** spec §6.6: wrong queue name, or a clock off by more than MNS accepts. An operator must act. */
+/** docs/alibaba/mns.md#errors: wrong queue name, or a clock off by more than MNS accepts. An operator must act. */
 export const MNS_CONFIG_CODES: readonly string[] = ['QueueNotExist', 'TimeExpired'];
 
 /**
- * spec §6.3/§6.6: "no message" on receive, and a handle whose message is already gone on delete.
+ * docs/alibaba/mns.md#batchreceivemessage/docs/alibaba/mns.md#errors: "no message" on receive, and a handle whose message is already gone on delete.
  * Never an error for the poller: an empty queue, or a message that will be (or was) redelivered.
  */
 export const MESSAGE_NOT_EXIST = 'MessageNotExist';
@@ -41,7 +41,7 @@ const KIND_BY_CODE = new Map<string, MnsErrorKind>([
 /**
  * Classifies an MNS error answer. A known code decides; otherwise the status does: >= 500, 429 and
  * 408 are transient, 401/403 auth, other 4xx a request-construction bug (MalformedXML,
- * InvalidArgument, Invalid*Header, ... spec §6.6), and a 2xx/3xx that is not the expected answer
+ * InvalidArgument, Invalid*Header, ... docs/alibaba/mns.md#errors), and a 2xx/3xx that is not the expected answer
  * (an unreadable body, a redirecting proxy) is transient.
  *
  * @example classifyMnsFailure('AccessDenied', 403) // 'auth'

@@ -1,16 +1,16 @@
 /**
- * The XML documents of the MNS queue API (spec §6.3 BatchReceiveMessage, §6.4 BatchDeleteMessage,
- * §6.6 errors), read with fast-xml-parser and written with escaped text. Pure functions: the
+ * The XML documents of the MNS queue API (docs/alibaba/mns.md#batchreceivemessage BatchReceiveMessage, docs/alibaba/mns.md#batchdeletemessage BatchDeleteMessage,
+ * docs/alibaba/mns.md#errors errors), read with fast-xml-parser and written with escaped text. Pure functions: the
  * client does the HTTP, these only turn text into values and back.
  */
 import { XMLParser } from 'fast-xml-parser';
 
-/** One received message (spec §6.3). Times are epoch milliseconds. */
+/** One received message (docs/alibaba/mns.md#batchreceivemessage). Times are epoch milliseconds. */
 export interface MnsMessage {
   messageId: string;
   /** Valid until `nextVisibleTime`; needed to delete the message. */
   receiptHandle: string;
-  /** `<MessageBody>` exactly as MNS returned it (entities decoded). For receipts: Base64 JSON (spec §5.4). */
+  /** `<MessageBody>` exactly as MNS returned it (entities decoded). For receipts: Base64 JSON (docs/alibaba/receipts.md#body-encoding). */
   body: string;
   bodyMd5?: string;
   enqueueTime: number;
@@ -21,14 +21,14 @@ export interface MnsMessage {
   priority?: number;
 }
 
-/** One entry of a BatchDeleteMessage partial failure (spec §6.4). */
+/** One entry of a BatchDeleteMessage partial failure (docs/alibaba/mns.md#batchdeletemessage). */
 export interface MnsDeleteFailure {
   receiptHandle: string;
   code: string;
   message: string;
 }
 
-/** The `<Error>` document of any failed request (spec §6.6). */
+/** The `<Error>` document of any failed request (docs/alibaba/mns.md#errors). */
 export interface MnsErrorDocument {
   code?: string;
   message?: string;
@@ -41,12 +41,12 @@ export class MnsXmlError extends Error {
   override readonly name = 'MnsXmlError';
 }
 
-/** spec §6: requests and responses use this namespace. */
+/** docs/alibaba/mns.md: requests and responses use this namespace. */
 export const MNS_XML_NAMESPACE = 'http://mns.aliyuncs.com/doc/v1/';
 
 /**
  * Elements that are lists even when one element is present: a single message still comes wrapped
- * in `<Messages>` (spec §6.3), a single failure in `<Errors>` (spec §6.4).
+ * in `<Messages>` (docs/alibaba/mns.md#batchreceivemessage), a single failure in `<Errors>` (docs/alibaba/mns.md#batchdeletemessage).
  */
 const LIST_PATHS = new Set(['Messages.Message', 'Errors.Error']);
 
@@ -77,13 +77,13 @@ function parse(xml: string): Record<string, unknown> {
 }
 
 /**
- * spec §6.3: the `<Messages>` document of a 200 BatchReceiveMessage answer.
+ * docs/alibaba/mns.md#batchreceivemessage: the `<Messages>` document of a 200 BatchReceiveMessage answer.
  *
  * The documented shape (a declaration, `<Messages>`, `<Message>` elements of text-only fields) is
  * read by a direct scan; any other shape goes to the general XML parser, which decides. Both read
  * the same document the same way (test/unit/receipts/mnsXml.test.ts compares them on generated
  * documents). Why two: the general parser was the poller's largest CPU cost (about a fifth of it,
- * README "Benchmarks"), and the poller shares its CPU with DynamoDB's client on every drain.
+ * docs/benchmarks.md), and the poller shares its CPU with DynamoDB's client on every drain.
  */
 export function parseReceiveResponse(xml: string): MnsMessage[] {
   const scanned = scanReceiveResponse(xml);
@@ -131,7 +131,7 @@ function isSpace(code: number): boolean {
 }
 
 /**
- * The `<Message>` fields the scan accepts (spec §6.3). Any other element, a field MNS may add one
+ * The `<Message>` fields the scan accepts (docs/alibaba/mns.md#batchreceivemessage). Any other element, a field MNS may add one
  * day as much as a name the general parser refuses (`constructor`), leaves the document to it.
  */
 const MESSAGE_FIELDS: ReadonlySet<string> = new Set([
@@ -282,7 +282,7 @@ function isXmlChar(codePoint: number): boolean {
 }
 
 /**
- * spec §6.4: the `<Errors>` document of a 404 BatchDeleteMessage answer (the handles that were not
+ * docs/alibaba/mns.md#batchdeletemessage: the `<Errors>` document of a 404 BatchDeleteMessage answer (the handles that were not
  * deleted), or undefined when the text is not such a document (then it is an `<Error>`).
  */
 export function parseDeleteFailures(xml: string): MnsDeleteFailure[] | undefined {
@@ -305,7 +305,7 @@ export function parseDeleteFailures(xml: string): MnsDeleteFailure[] | undefined
   });
 }
 
-/** spec §6.6: the `<Error>` document, or undefined when the body is not one (proxy HTML, empty). */
+/** docs/alibaba/mns.md#errors: the `<Error>` document, or undefined when the body is not one (proxy HTML, empty). */
 export function parseErrorDocument(xml: string): MnsErrorDocument | undefined {
   let document: Record<string, unknown>;
   try {
@@ -325,8 +325,8 @@ export function parseErrorDocument(xml: string): MnsErrorDocument | undefined {
 }
 
 /**
- * spec §6.4: the BatchDeleteMessage body. Handles are Base64-like, but are escaped anyway; no
- * trailing newline (the spec's signature vector is computed over exactly this shape).
+ * docs/alibaba/mns.md#batchdeletemessage: the BatchDeleteMessage body. Handles are Base64-like, but are escaped anyway; no
+ * trailing newline (the BatchDelete signature vector of docs/alibaba/signatures.md is computed over exactly this shape).
  */
 export function buildDeleteBody(receiptHandles: readonly string[]): string {
   const handles = receiptHandles.map((handle) => `<ReceiptHandle>${escapeXml(handle)}</ReceiptHandle>`).join('');

@@ -1,7 +1,7 @@
 /**
- * One decoded receipt object → a validated, normalised receipt (spec §5.5 fields, §5.6 status),
+ * One decoded receipt object → a validated, normalised receipt (docs/alibaba/receipts.md#receipt-fields fields, docs/alibaba/receipts.md#status-codes status),
  * keeping the raw object beside it. Lenient where Alibaba is inconsistent (numbers as strings or
- * numbers, empty strings for "none", spec §5.4); strict only where storage depends on it (`call_id`).
+ * numbers, empty strings for "none", docs/alibaba/receipts.md#body-encoding); strict only where storage depends on it (`call_id`).
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -11,7 +11,7 @@ import { statusForReceipt, type CallStatus } from '../calls/status.ts';
 export interface NormalisedReceipt {
   messageType: string;
   callId: string;
-  /** Dedup key within the call and message type (spec §5.5 "Dedup key suggestion"). */
+  /** Dedup key within the call and message type (docs/alibaba/receipts.md#receipt-fields "Dedup key suggestion"). */
   naturalKey: string;
   outId?: string;
   statusCode?: string;
@@ -52,7 +52,7 @@ const lenientText = z.catch(
   undefined,
 );
 
-/** A number or a numeric string (`duration: "7"` beside `b_duration: 7`, spec §5.4). */
+/** A number or a numeric string (`duration: "7"` beside `b_duration: 7`, docs/alibaba/receipts.md#body-encoding). */
 const lenientNumber = z.catch(
   z.optional(
     z.pipe(
@@ -66,7 +66,7 @@ const lenientNumber = z.catch(
   undefined,
 );
 
-/** A time: `yyyy-MM-dd HH:mm:ss` (China time, spec §5.4) becomes ISO-8601 with `+08:00`; other text is kept. */
+/** A time: `yyyy-MM-dd HH:mm:ss` (China time, docs/alibaba/receipts.md#body-encoding) becomes ISO-8601 with `+08:00`; other text is kept. */
 const lenientTime = z.pipe(lenientText, z.transform((value) => (value === undefined ? undefined : chinaTimeToIso(value))));
 
 /** `call_id` is what the receipt is stored under: required, a string (or a number, leniently). */
@@ -147,7 +147,7 @@ interface KeyFields {
 }
 
 /**
- * spec §5.5 dedup keys: VoiceReport and VoiceRecordReport → call_id (one per call);
+ * docs/alibaba/receipts.md#receipt-fields dedup keys: VoiceReport and VoiceRecordReport → call_id (one per call);
  * VoiceCallReport → call_id + status_code + status_time (+ dtmf, one per key press). Another
  * message type (configured but unknown to us) is keyed by a hash of its content, so the same
  * receipt delivered twice is still one item.
@@ -168,7 +168,7 @@ function naturalKeyOf(messageType: string, callId: string, raw: Record<string, u
   return key.length > MAX_NATURAL_KEY_CHARS ? `sha256:${sha256(key)}` : key;
 }
 
-/** `2024-01-15 16:30:01` → `2024-01-15T16:30:01+08:00` (spec §5.4: presumably China time). */
+/** `2024-01-15 16:30:01` → `2024-01-15T16:30:01+08:00` (docs/alibaba/receipts.md#body-encoding: presumably China time). */
 export function chinaTimeToIso(value: string): string {
   const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
   return match ? `${match[1]}T${match[2]}+08:00` : value;

@@ -1,5 +1,5 @@
 /**
- * Drains the receipt queues (design.md "Receipts"; spec §5.1 flow, §6 MNS): for each queue, rounds
+ * Drains the receipt queues (docs/receipts.md; docs/alibaba/receipts.md#flow flow, docs/alibaba/mns.md MNS): for each queue, rounds
  * of receive → decode/normalise → store → delete-only-what-was-stored, until the queue is empty or
  * the time left cannot fit another round. Every queue is drained concurrently, and a queue with a
  * backlog by a few lanes at once (see DEFAULT_LANES_PER_QUEUE).
@@ -13,7 +13,7 @@
  * arriving right then are caught without holding the Lambda for long on an idle queue; once a
  * receive has returned messages, the following ones do not wait (`drainWaitSeconds`, default 0),
  * so a drained queue ends at its first empty answer. Any wait shrinks when the deadline is near.
- * Longer first waits (up to 30 s, spec §6.3) would trade Lambda time for receipt latency; the
+ * Longer first waits (up to 30 s, docs/alibaba/mns.md#batchreceivemessage) would trade Lambda time for receipt latency; the
  * schedule runs every minute anyway.
  *
  * Throughput: once a queue shows a backlog (every receive of a round came back full), each round
@@ -96,7 +96,7 @@ export interface DrainOptions {
   /** Absolute epoch ms by which everything must be finished. */
   deadline: number;
   now?: () => number;
-  /** Messages per receive, ≤ 16 (spec §6.3). */
+  /** Messages per receive, ≤ 16 (docs/alibaba/mns.md#batchreceivemessage). */
   batchSize?: number;
   /** Long-poll wait of a queue's first receive, ≤ 30 s. */
   waitSeconds?: number;
@@ -221,7 +221,7 @@ class Lane {
         });
       }
 
-      // Delete only what was stored, in the batches it was received in (≤ 16 handles each, spec §6.4).
+      // Delete only what was stored, in the batches it was received in (≤ 16 handles each, docs/alibaba/mns.md#batchdeletemessage).
       const deletions = received
         .map((receivedBatch) => receivedBatch.filter((message) => stored.has(message.messageId)))
         .filter((storedBatch) => storedBatch.length > 0)
@@ -258,8 +258,8 @@ class Lane {
   }
 
   /**
-   * Runs an MNS operation with this queue's token. When MNS refuses the token (spec §6.6 auth codes)
-   * it is dropped and fetched again once (spec §5.1 step 4); a second refusal is thrown.
+   * Runs an MNS operation with this queue's token. When MNS refuses the token (docs/alibaba/mns.md#errors auth codes)
+   * it is dropped and fetched again once (docs/alibaba/receipts.md#flow step 4); a second refusal is thrown.
    */
   private async withToken<T>(operation: (token: ReceiptToken) => Promise<T>): Promise<T> {
     const { tokens, deadline } = this.options;

@@ -1,5 +1,5 @@
 /**
- * Receipts delivered by Alibaba's "HTTP batch push" (spec §5.1) instead of, or beside, the MNS
+ * Receipts delivered by Alibaba's "HTTP batch push" (docs/alibaba/receipts.md#flow) instead of, or beside, the MNS
  * queues: the console-configured URL receives a POST whose body is a JSON array of receipts, and
  * must answer HTTP 200 with `{"code":0,...}` within 700 ms; anything else is redelivered after 1, 5
  * and 10 minutes, then dropped.
@@ -7,7 +7,7 @@
  * Alibaba does not sign pushes, so the URL carries a shared secret (`?token=`), compared in
  * constant time before the body is even read. The body then takes exactly the polled receipts'
  * path (receiptMessageFrom → DynamoReceiptStore.storeBatch): items are keyed by Alibaba's natural
- * keys (spec §5.5), so a receipt both pushed and polled, or pushed twice, is one item.
+ * keys (docs/alibaba/receipts.md#receipt-fields), so a receipt both pushed and polled, or pushed twice, is one item.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretSource } from '../config.ts';
@@ -20,7 +20,7 @@ import { decodeMessageBody } from './decode.ts';
 import { receiptMessageFrom, type ReceiptMessage } from './receiptMessage.ts';
 
 /**
- * How long a push may spend storing before it gives up and answers 503. spec §5.1 redelivers a push
+ * How long a push may spend storing before it gives up and answers 503. docs/alibaba/receipts.md#flow redelivers a push
  * not answered within 700 ms, and a batch write normally takes tens of milliseconds, so answers
  * come well within that. This budget only decides when to give up on a slow store, and giving up
  * early cannot help: a store that finishes late is stored all the same (the redelivery that
@@ -39,7 +39,7 @@ export const MAX_PUSH_BODY_BYTES = 1024 * 1024;
  * so the INVALID# item stays under DynamoDB's 400 KB item limit whatever the characters.
  */
 export const MAX_INVALID_RAW_CHARS = 100_000;
-/** The answer Alibaba expects (spec §5.1: only a numeric `code` is checked; 0 = received). */
+/** The answer Alibaba expects (docs/alibaba/receipts.md#flow: only a numeric `code` is checked; 0 = received). */
 export const PUSH_ACCEPTED = { code: 0, msg: '接收成功' } as const;
 /** The token's query parameter: POST /receipts/{messageType}?token=<secret>. */
 export const PUSH_TOKEN_PARAMETER = 'token';

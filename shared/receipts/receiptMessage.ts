@@ -18,7 +18,7 @@ export interface ReceiptMessage {
 }
 
 /**
- * Decodes and normalises a message body (spec §5.4, §5.5). A body that decodes to an array with
+ * Decodes and normalises a message body (docs/alibaba/receipts.md#body-encoding, docs/alibaba/receipts.md#receipt-fields). A body that decodes to an array with
  * some unusable entries keeps the usable ones and also carries the raw body as invalid.
  */
 export function receiptMessageFrom(messageType: string, message: Pick<MnsMessage, 'messageId' | 'enqueueTime' | 'body'>): ReceiptMessage {

@@ -1,18 +1,18 @@
 /**
- * Temporary MNS credentials for receipt queues, from Dybaseapi QueryTokenForMnsQueue (spec §5.2),
+ * Temporary MNS credentials for receipt queues, from Dybaseapi QueryTokenForMnsQueue (docs/alibaba/receipts.md#querytokenformnsqueue),
  * cached per message type at module scope so a warm Lambda container reuses them, and refreshed
- * before `ExpireTime` (spec §5.1 step 4, §8 item 5).
+ * before `ExpireTime` (docs/alibaba/receipts.md#flow step 4, docs/alibaba/README.md#implementation-checklist item 5).
  */
 import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { AlibabaError } from '../errors.ts';
 import type { AlibabaCredentials } from '../signing/index.ts';
 
-/** spec §1.1: dybaseapi's API version. */
+/** docs/alibaba/rpc.md#endpoints: dybaseapi's API version. */
 export const DYBASE_API_VERSION = '2017-05-25';
-/** spec §5.2 */
+/** docs/alibaba/receipts.md#querytokenformnsqueue */
 export const QUERY_TOKEN_ACTION = 'QueryTokenForMnsQueue';
 /**
- * spec §5.1 step 4 / §8 item 5: official pullers refresh when less than 2 minutes remain, to absorb
+ * docs/alibaba/receipts.md#flow step 4 / docs/alibaba/README.md#implementation-checklist item 5: official pullers refresh when less than 2 minutes remain, to absorb
  * clock differences. For a token whose whole lifetime is shorter than twice that (the sandbox
  * issues such tokens), half its lifetime is used instead, so it is still used at all.
  */
@@ -128,7 +128,7 @@ export class ReceiptTokenProvider {
 }
 
 /**
- * spec §5.2: `MessageTokenDTO` of a QueryTokenForMnsQueue answer → a ReceiptToken and its refresh
+ * docs/alibaba/receipts.md#querytokenformnsqueue: `MessageTokenDTO` of a QueryTokenForMnsQueue answer → a ReceiptToken and its refresh
  * margin. Throws AlibabaError (`MalformedTokenResponse`) when a field is missing or unreadable.
  */
 export function parseTokenResponse(body: Record<string, unknown>, requestId?: string): { token: ReceiptToken; marginMs: number } {
@@ -165,7 +165,7 @@ export function refreshMarginMs(createdAt: number | undefined, expiresAt: number
 }
 
 /**
- * `yyyy-MM-dd HH:mm:ss` in China time (UTC+8, spec §5.2) → epoch ms; undefined when unreadable.
+ * `yyyy-MM-dd HH:mm:ss` in China time (UTC+8, docs/alibaba/receipts.md#querytokenformnsqueue) → epoch ms; undefined when unreadable.
  * A value that names its own zone (`Z`, `+08:00`) is read with that zone instead.
  *
  * @example parseChinaTime('2024-01-15 16:30:00') === Date.parse('2024-01-15T08:30:00Z')

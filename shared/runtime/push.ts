@@ -19,7 +19,7 @@ let cachedPushDependencies: ReceiptPushDependencies | undefined;
 
 function buildPushDependencies(config: Config): ReceiptPushDependencies {
   return {
-    // The types the poller would read; push and polling deliver the same ones (spec §5.3).
+    // The types the poller would read; push and polling deliver the same ones (docs/alibaba/receipts.md#message-types).
     messageTypes: new Set(config.receiptQueues.keys()),
     store: new DynamoReceiptStore(dynamoClient(config.dynamodbEndpoint), config.callsTable, config.receiptTtlDays),
     pushToken: createPushTokenProvider(config.receiptPushTokenSource),

@@ -2,6 +2,6 @@
 export interface AlibabaCredentials {
   accessKeyId: string;
   accessKeySecret: string;
-  /** Present for STS credentials (spec §1.2 `SecurityToken`, §6.1 `security-token`). */
+  /** Present for STS credentials (docs/alibaba/rpc.md#common-parameters `SecurityToken`, docs/alibaba/mns.md#headers `security-token`). */
   securityToken?: string;
 }

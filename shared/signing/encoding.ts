@@ -2,13 +2,13 @@ import * as crypto from 'node:crypto';
 import { createHash, createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 
 // ---------------------------------------------------------------------------------------------
-// Percent-encoding (spec §2.1 "pe")
+// Percent-encoding (docs/alibaba/signatures.md#rpc-signature-v1 "pe")
 
 /**
  * `pe()` of every ASCII code unit: the character itself for the RFC 3986 unreserved set
- * `A-Z a-z 0-9 - _ . ~`, `%XY` (upper-case hex) for everything else (spec §2.1). That is exactly
+ * `A-Z a-z 0-9 - _ . ~`, `%XY` (upper-case hex) for everything else (docs/alibaba/signatures.md#rpc-signature-v1). That is exactly
  * what both official Node signers produce with `encodeURIComponent` plus their fix-ups of
- * `! ' ( ) *` (spec §2.1 "JS equivalent"); the property tests compare the two on random text.
+ * `! ' ( ) *` (docs/alibaba/signatures.md#rpc-signature-v1 "JS equivalent"); the property tests compare the two on random text.
  */
 const ASCII_ENCODED: readonly string[] = Array.from({ length: 0x80 }, (_, code) =>
   isUnreserved(code) ? String.fromCharCode(code) : `%${code.toString(16).toUpperCase().padStart(2, '0')}`,
@@ -36,10 +36,10 @@ const NOT_ENCODED_BY_URI_COMPONENT_ALL = /[!'()*]/g;
 const fixUp = (character: string): string => ASCII_ENCODED[character.charCodeAt(0)]!;
 
 /**
- * Alibaba's percent-encoding (spec §2.1): RFC 3986 unreserved characters stay, everything else is
+ * Alibaba's percent-encoding (docs/alibaba/signatures.md#rpc-signature-v1): RFC 3986 unreserved characters stay, everything else is
  * `%XY` in upper-case hex over UTF-8; space is `%20`, `*` is `%2A`, `~` stays.
  *
- * Fast paths, each producing what the spec's `encodeURIComponent` + fix-ups recipe produces
+ * Fast paths, each producing what the `encodeURIComponent` + fix-ups recipe (docs/alibaba/signatures.md#percent-encoding) produces
  * (the property tests compare it with the official encoder on random text, short and long):
  * - A string made only of unreserved characters is returned as is (most names and values: IDs,
  *   numbers, template codes, UUID nonces), without allocating.
@@ -61,7 +61,7 @@ export function percentEncode(value: string): string {
   if (index === length) return value;
   // Past a few dozen characters, encodeURIComponent's native loop beats appending piece by piece
   // (measured: equal at about 64 characters of JSON, 1.5x faster at 600); it leaves `! ' ( ) *`
-  // as they are, and those five are fixed up afterwards (spec §2.1 "JS equivalent").
+  // as they are, and those five are fixed up afterwards (docs/alibaba/signatures.md#rpc-signature-v1 "JS equivalent").
   if (length > LONG_TEXT) {
     const encoded = encodeURIComponent(value);
     return NOT_ENCODED_BY_URI_COMPONENT.test(encoded) ? encoded.replace(NOT_ENCODED_BY_URI_COMPONENT_ALL, fixUp) : encoded;
@@ -94,7 +94,7 @@ export function percentEncode(value: string): string {
 }
 
 /**
- * A canonical query under construction (spec §2.1 step 3, §2.2 step 2): `pe(name)=pe(value)`
+ * A canonical query under construction (docs/alibaba/signatures.md#rpc-signature-v1 step 3, docs/alibaba/signatures.md#rpc-signature-v3 step 2): `pe(name)=pe(value)`
  * pairs joined with `&`, appended to one string in the order they are added (callers add them in
  * sorted name order), each name and value encoded once.
  */
@@ -108,7 +108,7 @@ export class CanonicalQueryBuilder {
   }
 }
 
-/** Parameters sorted by name in plain code-unit order and joined as `pe(k)=pe(v)&...` (spec §2.1 steps 2-3). */
+/** Parameters sorted by name in plain code-unit order and joined as `pe(k)=pe(v)&...` (docs/alibaba/signatures.md#rpc-signature-v1 steps 2-3). */
 export function canonicalQuery(params: Readonly<Record<string, string>>): string {
   const builder = new CanonicalQueryBuilder();
   for (const name of Object.keys(params).sort()) builder.add(name, params[name] ?? '');
@@ -118,7 +118,7 @@ export function canonicalQuery(params: Readonly<Record<string, string>>): string
 // ---------------------------------------------------------------------------------------------
 // Timestamps and nonces
 
-/** `YYYY-MM-DDThh:mm:ssZ` (UTC, no milliseconds), the RPC Timestamp and `x-acs-date` format (spec §1.2). */
+/** `YYYY-MM-DDThh:mm:ssZ` (UTC, no milliseconds), the RPC Timestamp and `x-acs-date` format (docs/alibaba/rpc.md#common-parameters). */
 export function rpcTimestamp(date: Date = new Date()): string {
   // toISOString always ends in `.sssZ`: dropping those five characters truncates the milliseconds.
   const iso = date.toISOString();
@@ -144,13 +144,13 @@ function perSecond(format: (date: Date) => string): () => string {
   };
 }
 
-/** rpcTimestamp() of the current time (spec §1.2 Timestamp, §2.2 x-acs-date). */
+/** rpcTimestamp() of the current time (docs/alibaba/rpc.md#common-parameters Timestamp, docs/alibaba/signatures.md#rpc-signature-v3 x-acs-date). */
 export const currentRpcTimestamp: () => string = perSecond(rpcTimestamp);
 
-/** The current time as the RFC 1123 GMT `Date` header of MNS (spec §6.1: `new Date().toUTCString()`). */
+/** The current time as the RFC 1123 GMT `Date` header of MNS (docs/alibaba/mns.md#headers: `new Date().toUTCString()`). */
 export const currentHttpDate: () => string = perSecond((date) => date.toUTCString());
 
-/** A fresh nonce for every attempt: a reused one is answered `SignatureNonceUsed` (spec §1.2, §7). */
+/** A fresh nonce for every attempt: a reused one is answered `SignatureNonceUsed` (docs/alibaba/rpc.md#common-parameters, docs/alibaba/known-issues.md). */
 export function newNonce(): string {
   return randomUUID();
 }
@@ -173,7 +173,7 @@ class HmacKeyCache {
 
   constructor(
     private readonly capacity: number,
-    /** Key bytes from the secret; V1 appends `&` (spec §2.1 step 5). */
+    /** Key bytes from the secret; V1 appends `&` (docs/alibaba/signatures.md#rpc-signature-v1 step 5). */
     private readonly keyText: (secret: string) => string,
   ) {}
 
@@ -191,17 +191,17 @@ class HmacKeyCache {
   }
 }
 
-/** Keys for `secret + "&"` (spec §2.1 step 5, RPC V1). */
+/** Keys for `secret + "&"` (docs/alibaba/signatures.md#rpc-signature-v1 step 5, RPC V1). */
 export const v1HmacKeys = new HmacKeyCache(4, (secret) => `${secret}&`);
-/** Keys for the bare secret (spec §2.2 step 7, ACS3; §6.2, MNS). */
+/** Keys for the bare secret (docs/alibaba/signatures.md#rpc-signature-v3 step 7, ACS3; docs/alibaba/signatures.md#mns-signature, MNS). */
 export const bareHmacKeys = new HmacKeyCache(4, (secret) => secret);
 
-/** Base64 HMAC of the UTF-8 text (spec §2.1 step 6, §6.2). */
+/** Base64 HMAC of the UTF-8 text (docs/alibaba/signatures.md#rpc-signature-v1 step 6, docs/alibaba/signatures.md#mns-signature). */
 export function hmacBase64(algorithm: 'sha1' | 'sha256', key: string | KeyObject, text: string): string {
   return createHmac(algorithm, key).update(text, 'utf8').digest('base64');
 }
 
-/** Lower-hex HMAC of the UTF-8 text (spec §2.2 step 7). */
+/** Lower-hex HMAC of the UTF-8 text (docs/alibaba/signatures.md#rpc-signature-v3 step 7). */
 export function hmacHex(algorithm: 'sha256', key: string | KeyObject, text: string): string {
   return createHmac(algorithm, key).update(text, 'utf8').digest('hex');
 }
@@ -213,10 +213,10 @@ export function hmacHex(algorithm: 'sha256', key: string | KeyObject, text: stri
  */
 const oneShotHash: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-/** Lower-hex SHA-256 of a text (as UTF-8) or of bytes (spec §2.2 steps 6 and x-acs-content-sha256). */
+/** Lower-hex SHA-256 of a text (as UTF-8) or of bytes (docs/alibaba/signatures.md#rpc-signature-v3 steps 6 and x-acs-content-sha256). */
 export function sha256Hex(data: string | Uint8Array): string {
   return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
-/** sha256Hex(''): the `x-acs-content-sha256` of a request without a body (spec §2.2). */
+/** sha256Hex(''): the `x-acs-content-sha256` of a request without a body (docs/alibaba/signatures.md#rpc-signature-v3). */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

@@ -1,7 +1,7 @@
 import type { AlibabaCredentials } from './credentials.ts';
 import { bareHmacKeys, currentHttpDate, hmacBase64 } from './encoding.ts';
 
-/** MNS API version sent as `x-mns-version` (spec §6.1). */
+/** MNS API version sent as `x-mns-version` (docs/alibaba/mns.md#headers). */
 export const MNS_VERSION = '2015-06-06';
 
 export interface MnsStringToSignInput {
@@ -12,14 +12,14 @@ export interface MnsStringToSignInput {
   date: string;
   /** All request headers; only `x-mns-*` ones are used (lower-cased, sorted). */
   headers: Readonly<Record<string, string>>;
-  /** Path plus query exactly as sent: not sorted, not re-encoded (spec §6.2). */
+  /** Path plus query exactly as sent: not sorted, not re-encoded (docs/alibaba/signatures.md#mns-signature). */
   resource: string;
 }
 
-/** The `x-mns-` prefix of the headers that are signed (spec §6.2 CanonicalizedMNSHeaders). */
+/** The `x-mns-` prefix of the headers that are signed (docs/alibaba/signatures.md#mns-signature CanonicalizedMNSHeaders). */
 const MNS_HEADER_PREFIX = 'x-mns-';
 
-/** spec §6.2 StringToSign. */
+/** docs/alibaba/signatures.md#mns-signature StringToSign. */
 export function mnsStringToSign(input: MnsStringToSignInput): string {
   // CanonicalizedMNSHeaders: lower-cased `x-mns-*` names, sorted (stable: two spellings of one
   // name keep their order), each `name:value\n`. A request has one or two of them, so they are
@@ -35,7 +35,7 @@ export function mnsStringToSign(input: MnsStringToSignInput): string {
   return `${input.method}\n${input.contentMd5 ?? ''}\n${input.contentType ?? ''}\n${input.date}\n${mnsHeaders}${input.resource}`;
 }
 
-/** Base64(HMAC-SHA1(secret, StringToSign)); the key is the bare secret, no `&` (spec §6.2). */
+/** Base64(HMAC-SHA1(secret, StringToSign)); the key is the bare secret, no `&` (docs/alibaba/signatures.md#mns-signature). */
 export function mnsSignature(stringToSign: string, accessKeySecret: string): string {
   return hmacBase64('sha1', bareHmacKeys.get(accessKeySecret), stringToSign);
 }
@@ -52,15 +52,15 @@ export interface MnsSignInput {
 /**
  * CanonicalizedMNSHeaders of what signMnsRequest sends: `x-mns-version` is its only `x-mns-*`
  * header (`date`, `content-type`, `content-md5` have lines of their own and `security-token` is
- * not signed, spec §6.1-6.2).
+ * not signed, docs/alibaba/mns.md).
  */
 const SIGNED_MNS_HEADERS = `x-mns-version:${MNS_VERSION}\n`;
 
 /**
- * Headers for one MNS request (spec §6.1): `date`, `x-mns-version`, `authorization`, and the
+ * Headers for one MNS request (docs/alibaba/mns.md#headers): `date`, `x-mns-version`, `authorization`, and the
  * unsigned `security-token` for STS credentials.
  *
- * The StringToSign is written directly (spec §6.2) because this function decides every header it
+ * The StringToSign is written directly (docs/alibaba/signatures.md#mns-signature) because this function decides every header it
  * signs; mnsStringToSign does the general case, and the tests check both against @alicloud/mns.
  */
 export function signMnsRequest(input: MnsSignInput): Record<string, string> {

@@ -5,7 +5,7 @@ export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
 export interface Acs3CanonicalInput {
   method: string;
-  /** `/` for RPC actions (spec §2.2 step 1). */
+  /** `/` for RPC actions (docs/alibaba/signatures.md#rpc-signature-v3 step 1). */
   path: string;
   query: Readonly<Record<string, string>>;
   /** Request headers, any case. Only the ones listed in `signedHeaders` are used. */
@@ -16,7 +16,7 @@ export interface Acs3CanonicalInput {
   hashedPayload: string;
 }
 
-/** spec §2.2 steps 2-5. */
+/** docs/alibaba/signatures.md#rpc-signature-v3 steps 2-5. */
 export function acs3CanonicalRequest(input: Acs3CanonicalInput): string {
   // Header names are case-insensitive on the wire; look values up by their lower-case names.
   const headers = new Map(Object.entries(input.headers).map(([name, value]) => [name.toLowerCase(), value]));
@@ -33,12 +33,12 @@ export function acs3CanonicalRequest(input: Acs3CanonicalInput): string {
   ].join('\n');
 }
 
-/** spec §2.2 steps 6-7: lower-hex HMAC-SHA256 keyed with the bare secret (no `&`). */
+/** docs/alibaba/signatures.md#rpc-signature-v3 steps 6-7: lower-hex HMAC-SHA256 keyed with the bare secret (no `&`). */
 export function acs3Signature(canonicalRequest: string, accessKeySecret: string): string {
   return hmacHex('sha256', bareHmacKeys.get(accessKeySecret), `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`);
 }
 
-/** Which headers take part in the signature (spec §2.2 step 3): `x-acs-*`, `host`, `content-type`. */
+/** Which headers take part in the signature (docs/alibaba/signatures.md#rpc-signature-v3 step 3): `x-acs-*`, `host`, `content-type`. */
 export function acs3SignedHeaderNames(headers: Readonly<Record<string, string>>): string[] {
   return Object.keys(headers)
     .map((name) => name.toLowerCase())
@@ -62,7 +62,7 @@ export interface RpcV3SignInput {
 }
 
 /**
- * SignedHeaders (spec §2.2 step 4) of what signRpcV3 sends, for each combination of the two
+ * SignedHeaders (docs/alibaba/signatures.md#rpc-signature-v3 step 4) of what signRpcV3 sends, for each combination of the two
  * optional parts: `content-type` (a body) and the STS pair `x-acs-accesskey-id` /
  * `x-acs-security-token`. Sorted by name, as acs3SignedHeaderNames would sort them.
  */
@@ -76,9 +76,9 @@ const SIGNED_HEADERS = {
 
 /**
  * Signs an RPC request with ACS3-HMAC-SHA256 and returns every header to send
- * (lower-case names, including `authorization`). spec §2.2 step 8.
+ * (lower-case names, including `authorization`). docs/alibaba/signatures.md#rpc-signature-v3 step 8.
  *
- * The set of headers is fixed by this function, so the CanonicalHeaders (spec §2.2 step 3) are
+ * The set of headers is fixed by this function, so the CanonicalHeaders (docs/alibaba/signatures.md#rpc-signature-v3 step 3) are
  * written directly in sorted name order instead of being collected, lower-cased, filtered and
  * sorted on every call; acs3CanonicalRequest does the general case (and the tests check that both
  * agree with the official signer).
@@ -88,7 +88,7 @@ export function signRpcV3(input: RpcV3SignInput): Record<string, string> {
   const token = credentials.securityToken;
   const date = input.date ?? currentRpcTimestamp();
   const nonce = input.nonce ?? newNonce();
-  // spec §2.2: an empty body hashes to the well-known constant; no need to hash it every time.
+  // docs/alibaba/signatures.md#rpc-signature-v3: an empty body hashes to the well-known constant; no need to hash it every time.
   const hashedPayload = input.body ? sha256Hex(input.body) : EMPTY_SHA256;
 
   const headers: Record<string, string> = {
@@ -105,7 +105,7 @@ export function signRpcV3(input: RpcV3SignInput): Record<string, string> {
     headers['x-acs-security-token'] = token;
   }
 
-  // spec §2.2 step 3: `name:trimmed value\n` for each signed header, in sorted name order.
+  // docs/alibaba/signatures.md#rpc-signature-v3 step 3: `name:trimmed value\n` for each signed header, in sorted name order.
   let canonicalHeaders = '';
   if (contentType) canonicalHeaders += `content-type:${contentType.trim()}\n`;
   canonicalHeaders += `host:${input.host.trim()}\n`;
@@ -124,7 +124,7 @@ export function signRpcV3(input: RpcV3SignInput): Record<string, string> {
       ? SIGNED_HEADERS.sts
       : SIGNED_HEADERS.plain;
 
-  // spec §2.2 step 5; the path is `/` for RPC actions (step 1).
+  // docs/alibaba/signatures.md#rpc-signature-v3 step 5; the path is `/` for RPC actions (step 1).
   const query = input.query ? canonicalQuery(input.query) : '';
   const canonicalRequest = `${input.method}\n/\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${hashedPayload}`;
   headers.authorization =

@@ -31,9 +31,9 @@ export function receiptItem(message: ReceiptMessage, receipt: NormalisedReceipt,
   return { key: receiptKey(receipt.callId, receipt.messageType, receipt.naturalKey), record: receiptRecord(message, receipt, stamp) };
 }
 
-/** The receipt's own times (spec §5.5), as normalise.ts leaves them. */
+/** The receipt's own times (docs/alibaba/receipts.md#receipt-fields), as normalise.ts leaves them. */
 const RECEIPT_TIME_FIELDS = ['statusTime', 'endTime', 'startTime', 'ringTime', 'originateTime', 'recordBeginTime'] as const;
-/** An instant with its offset: what normalise.ts makes of Alibaba's China time (`+08:00`, spec §5.4). Other text is not trusted as a time. */
+/** An instant with its offset: what normalise.ts makes of Alibaba's China time (`+08:00`, docs/alibaba/receipts.md#body-encoding). Other text is not trusted as a time. */
 const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**

@@ -1,19 +1,19 @@
 /**
- * Receipts in the calls table (design.md "Receipts"; layout in dynamoCallStore.ts):
+ * Receipts in the calls table (docs/receipts.md; layout in dynamoCallStore.ts):
  *
  *   pk = CALL#<callId>          sk = RECEIPT#<messageType>#<naturalKey>   one receipt
  *   pk = INVALID#<messageType>  sk = <enqueueTime ISO>#<messageId>        a body that could not be used, raw
  *
  * Keys are deterministic: a redelivered message (same MessageId) or the same receipt in another
- * message (same natural key, spec §5.5) overwrites its item instead of adding one. Every item
+ * message (same natural key, docs/alibaba/receipts.md#receipt-fields) overwrites its item instead of adding one. Every item
  * carries `expiresAt` in epoch SECONDS. Items go in BatchWriteItem chunks of 25, several at once,
  * and a message counts as stored when all of its items are written.
  *
  * Nothing else is written here: the receipt is the source of truth for the call's status. Reads
  * derive the status from the stored receipts (callStatus.ts), and the call item's `status` is a
  * projection applied behind them from the table's stream (statusProjection.ts, run by
- * publishEvents). A conditional status write per call on this path cost the drain more than half
- * its speed (README "Benchmarks"); storing unconditional puts only also keeps the poller's and the
+ * processCallChanges). A conditional status write per call on this path cost the drain more than half
+ * its speed (docs/benchmarks.md); storing unconditional puts only also keeps the poller's and the
  * push route's DynamoDB permission to BatchWriteItem.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,5 +1,5 @@
 /**
- * The call-request triggers' event shapes (README "Call requests from SQS", "Call requests from
+ * The call-request triggers' event shapes (docs/triggers.md#call-requests-from-sqs, "Call requests from
  * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages for the
  * Lambda-free shared/calls/callRequests.ts, and its verdicts become what the trigger expects back
  * (partial batch failures for SQS; a throw to be retried for EventBridge). Like shared/http for
@@ -16,12 +16,12 @@ export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
 
 /**
  * Messages of one SQS batch placed at the same time. Alibaba's QPS limits are per account, across
- * every running invocation (spec §3.3 IvrCall 100 QPS, the lowest of the call-placing actions;
- * §3.1 SingleCallByTts and §3.6 SmartCall 1,000; §3.2 SingleCallByVoice 1,200). An answer takes
+ * every running invocation (docs/alibaba/actions.md#ivrcall IvrCall 100 QPS, the lowest of the call-placing actions;
+ * docs/alibaba/actions.md#singlecallbytts SingleCallByTts and docs/alibaba/actions.md#smartcall SmartCall 1,000; docs/alibaba/actions.md#singlecallbyvoice SingleCallByVoice 1,200). An answer takes
  * some 50-200 ms, so 2 in flight is at most ~40 requests/s per invocation, and with the SQS
  * trigger's maximumConcurrency at its minimum of 2 the queue alone stays under 100 QPS, leaving room
  * for the HTTP route. Sequential would halve a batch's throughput for no safety gained. Per-number
- * flow control (spec §3: 1/min, 5/h, 20/24 h) does not depend on this: a throttled message simply
+ * flow control (docs/alibaba/actions.md: 1/min, 5/h, 20/24 h) does not depend on this: a throttled message simply
  * comes back after the visibility timeout.
  */
 export const QUEUE_CONCURRENCY = 2;

@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user runs it (design.md "Commands"): the whole bundle on this machine, then
+ * `npm start` as a user runs it (README.md#other-commands): the whole bundle on this machine, then
  * curl-like requests for every call kind, and Ctrl-C leaving nothing behind. Runs on free ports
  * so it never clashes with a developer's own `npm start`.
  */
@@ -140,7 +140,7 @@ describe('npm start', () => {
     expect(output).toContain(`MNS endpoint       http://127.0.0.1:${ports.sandboxMns}  (receipt queues)`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.http}/calls`);
     expect(output).toContain(`EventBridge        http://127.0.0.1:${ports.eventbridge}  (events published: GET http://127.0.0.1:${ports.eventbridge}/events)`);
-    expect(output).toContain('Events out         calls table stream -> publishEvents -> EventBridge');
+    expect(output).toContain('Events out         calls table stream -> processCallChanges -> EventBridge');
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallsFromQueue/invocations`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallFromEvent/invocations`);
   });
@@ -203,7 +203,7 @@ describe('npm start', () => {
     expect(call.status).toBe('busy');
     expect((call.receipts as unknown[]).length).toBeGreaterThan(0);
 
-    // The stream has carried every receipt and status change to publishEvents and the local bus.
+    // The stream has carried every receipt and status change to processCallChanges and the local bus.
     const forCall = (events: BusEvent[]) => events.filter((event) => event.source === 'aliyun-voice' && event.detail.callId === callId);
     const events = forCall(
       await busEventsUntil((all) =>

@@ -1,9 +1,9 @@
 /**
- * Alibaba receipt bodies as tests send them (spec §5.5): the illustrative VoiceReport of the spec,
+ * Alibaba receipt bodies as tests send them (docs/alibaba/receipts.md#receipt-fields): the illustrative VoiceReport of the spec,
  * and a VoiceCallReport progress event, each for a given CallId with fields to add or override.
  */
 
-/** spec §5.5's illustrative VoiceReport body (a completed, answered call), for `callId`. */
+/** docs/alibaba/receipts.md#receipt-fields's illustrative VoiceReport body (a completed, answered call), for `callId`. */
 export const voiceReport = (callId: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   call_id: callId,
   out_id: 'order-001',
@@ -23,7 +23,7 @@ export const voiceReport = (callId: string, extra: Record<string, unknown> = {})
   ...extra,
 });
 
-/** A VoiceCallReport progress event (spec §5.5) for `callId`. */
+/** A VoiceCallReport progress event (docs/alibaba/receipts.md#receipt-fields) for `callId`. */
 export const callReport = (callId: string, statusCode: string, statusTime: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   call_id: callId,
   out_id: 'order-001',

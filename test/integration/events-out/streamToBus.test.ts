@@ -1,6 +1,6 @@
 /**
  * Events out end to end on this machine: the real stores write DynamoDB Local, its real stream is
- * read by scripts/local/streams.ts (as Lambda's event source mapping would), functions/publishEvents
+ * read by scripts/local/streams.ts (as Lambda's event source mapping would), functions/processCallChanges
  * applies each new receipt's status to its call item (the projection) and publishes through the
  * official EventBridge client, and the local bus receives the events.
  */
@@ -38,7 +38,7 @@ beforeAll(async () => {
   // The handler reads its configuration once, at import (cold start).
   process.env.EVENTBRIDGE_ENDPOINT = bus.url;
   process.env.EVENT_BUS_NAME = BUS_NAME;
-  ({ handler } = await import('../../../functions/publishEvents.ts'));
+  ({ handler } = await import('../../../functions/processCallChanges.ts'));
   streams = new DynamoDBStreamsClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   pump = await StreamPump.open({
     streams,
@@ -103,7 +103,7 @@ const eventsOf = (callId: string, detailType?: string): BusEvent[] =>
   bus.events().filter((event) => event.detail.callId === callId && (detailType === undefined || event['detail-type'] === detailType));
 const statusesOf = (callId: string) => eventsOf(callId, 'Voice Call Status Changed').map((event) => [event.detail.previousStatus, event.detail.status]);
 
-describe('events out: calls table stream → publishEvents → EventBridge', () => {
+describe('events out: calls table stream → processCallChanges → EventBridge', () => {
   it('a placed call, its receipts and each status change are published, with the documented detail', async () => {
     const callId = newCallId();
     await calls.putPlacedCall({ callId, type: 'tts', outId: 'order-7', requestId: 'REQ-7', status: 'placed', createdAt: '2026-11-24T15:41:00.000Z', updatedAt: '2026-11-24T15:41:00.000Z' });

@@ -1,8 +1,8 @@
 /**
- * Malformed and invalid requests (design.md "Errors": malformed or invalid request -> 400, plus 413
+ * Malformed and invalid requests (docs/http-api.md#errors: malformed or invalid request -> 400, plus 413
  * and 415): every one is refused with `application/problem+json`, `code: VALIDATION_FAILED` and an
  * `errors[]` entry naming the field, and none of them reaches Alibaba (the sandbox sees nothing).
- * Limits are spec §3's, probed just outside (refused) and just inside (placed).
+ * Limits are docs/alibaba/actions.md's, probed just outside (refused) and just inside (placed).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ beforeEach(() => {
 const CALLED = '13800138000';
 const SHOW = '057100000000';
 
-/** The smallest valid body of each type: only design.md's required fields. */
+/** The smallest valid body of each type: only README.md's required fields. */
 const VALID = {
   tts: { type: 'tts', calledNumber: CALLED, ttsCode: 'TTS_123456789' },
   voice: { type: 'voice', calledNumber: CALLED, voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' },
@@ -184,9 +184,9 @@ describe('POST /calls: fields', () => {
   });
 });
 
-/** [case, body, path]: each value just outside spec §3's range, or of the wrong JSON type. */
+/** [case, body, path]: each value just outside docs/alibaba/actions.md's range, or of the wrong JSON type. */
 const OUT_OF_RANGE: Array<[string, Record<string, unknown>, string]> = [
-  // spec §3.1 / §3.2 / §3.3: PlayTimes 1-3, Volume 0-100, Speed -500..500.
+  // docs/alibaba/actions.md#singlecallbytts / docs/alibaba/actions.md#singlecallbyvoice / docs/alibaba/actions.md#ivrcall: PlayTimes 1-3, Volume 0-100, Speed -500..500.
   ['tts playTimes 0', bodyOf('tts', { playTimes: 0 }), 'playTimes'],
   ['tts playTimes 4', bodyOf('tts', { playTimes: 4 }), 'playTimes'],
   ['voice playTimes 0', bodyOf('voice', { playTimes: 0 }), 'playTimes'],
@@ -201,14 +201,14 @@ const OUT_OF_RANGE: Array<[string, Record<string, unknown>, string]> = [
   ['tts speed 501', bodyOf('tts', { speed: 501 }), 'speed'],
   ['voice speed -501', bodyOf('voice', { speed: -501 }), 'speed'],
   ['voice speed 501', bodyOf('voice', { speed: 501 }), 'speed'],
-  // spec §3: OutId 1-15 bytes (ASCII, so bytes = characters).
+  // docs/alibaba/actions.md: OutId 1-15 bytes (ASCII, so bytes = characters).
   ['outId of 16 characters', bodyOf('tts', { outId: 'abcdefghijklmnop' }), 'outId'],
   ['outId with non-ASCII characters (5 characters, 15 bytes)', bodyOf('voice', { outId: '订单号一二' }), 'outId'],
   ['outId with one non-ASCII character', bodyOf('tts', { outId: 'order-é' }), 'outId'],
   ['an empty outId', bodyOf('ivr', { outId: '' }), 'outId'],
   ['clickToDial outId of 16 characters', bodyOf('clickToDial', { outId: 'x'.repeat(16) }), 'outId'],
   ['smart outId of 16 characters', bodyOf('smart', { outId: 'x'.repeat(16) }), 'outId'],
-  // spec §3.1: TtsParam under 250 characters, no URLs, a JSON object.
+  // docs/alibaba/actions.md#singlecallbytts: TtsParam under 250 characters, no URLs, a JSON object.
   ['ttsParam of 250 characters', bodyOf('tts', { ttsParam: variablesOfLength(250) }), 'ttsParam'],
   ['ttsParam of 400 characters', bodyOf('tts', { ttsParam: variablesOfLength(400) }), 'ttsParam'],
   ['ttsParam with an https URL', bodyOf('tts', { ttsParam: { link: 'see https://example.cn/pay' } }), 'ttsParam'],
@@ -217,7 +217,7 @@ const OUT_OF_RANGE: Array<[string, Record<string, unknown>, string]> = [
   ['ttsParam with a nested object', bodyOf('tts', { ttsParam: { code: { digits: '1234' } } }), 'ttsParam.code'],
   ['ttsParam as an array', bodyOf('tts', { ttsParam: ['1234'] }), 'ttsParam'],
   ['a ttsCode that is not a TTS template', bodyOf('tts', { ttsCode: 'SMS_123456' }), 'ttsCode'],
-  // spec §3.3: IVR template variables and the key menu.
+  // docs/alibaba/actions.md#ivrcall: IVR template variables and the key menu.
   ['startTtsParams with a URL', bodyOf('ivr', { startTtsParams: { link: 'http://example.cn' } }), 'startTtsParams'],
   ['byeTtsParams of 250 characters', bodyOf('ivr', { byeCode: 'TTS_30001', byeTtsParams: variablesOfLength(250) }), 'byeTtsParams'],
   ['menuKeyMap ttsParams of 250 characters', bodyOf('ivr', { menuKeyMap: [{ key: '1', code: 'TTS_1' }, { key: '2', code: 'TTS_2', ttsParams: variablesOfLength(250) }] }), 'menuKeyMap.1.ttsParams'],
@@ -229,11 +229,11 @@ const OUT_OF_RANGE: Array<[string, Record<string, unknown>, string]> = [
   ['a menuKeyMap of 13 entries (12 keypad keys)', bodyOf('ivr', { menuKeyMap: [...menu(12), { key: '1', code: 'TTS_9' }] }), 'menuKeyMap'],
   ['menuKeyMap as an object', bodyOf('ivr', { menuKeyMap: { 1: 'TTS_20001' } }), 'menuKeyMap'],
   ['ivr timeout 0 ms', bodyOf('ivr', { timeout: 0 }), 'timeout'],
-  // spec §3.4 / §3.6: SessionTimeout (max 3,600 s).
+  // docs/alibaba/actions.md#clicktodial / docs/alibaba/actions.md#smartcall: SessionTimeout (max 3,600 s).
   ['clickToDial sessionTimeout 3601', bodyOf('clickToDial', { sessionTimeout: 3601 }), 'sessionTimeout'],
   ['clickToDial sessionTimeout 0', bodyOf('clickToDial', { sessionTimeout: 0 }), 'sessionTimeout'],
   ['smart sessionTimeout 3601', bodyOf('smart', { sessionTimeout: 3601 }), 'sessionTimeout'],
-  // spec §3.6 SmartCall.
+  // docs/alibaba/actions.md#smartcall SmartCall.
   ['smart volume -5', bodyOf('smart', { volume: -5 }), 'volume'],
   ['smart volume 5', bodyOf('smart', { volume: 5 }), 'volume'],
   ['smart muteTime 999', bodyOf('smart', { muteTime: 999 }), 'muteTime'],
@@ -264,13 +264,13 @@ const OUT_OF_RANGE: Array<[string, Record<string, unknown>, string]> = [
   ['a phone number of 21 digits', bodyOf('voice', { calledNumber: '1'.repeat(21) }), 'calledNumber'],
 ];
 
-describe('POST /calls: spec §3 limits, just outside the range, and wrong JSON types', () => {
+describe('POST /calls: docs/alibaba/actions.md limits, just outside the range, and wrong JSON types', () => {
   it.each(OUT_OF_RANGE)('refuses %s with 400 naming the field', async (_case, body, path) => {
     await expectRefused(await postCall(harness, body), 400, path);
   });
 });
 
-/** [case, body]: each value at the edge of spec §3's range, which must be placed. */
+/** [case, body]: each value at the edge of docs/alibaba/actions.md's range, which must be placed. */
 const AT_THE_EDGE: Array<[string, Record<string, unknown>]> = [
   ['tts playTimes 1, volume 0, speed -500', bodyOf('tts', { playTimes: 1, volume: 0, speed: -500 })],
   ['tts playTimes 3, volume 100, speed 500', bodyOf('tts', { playTimes: 3, volume: 100, speed: 500 })],
@@ -284,7 +284,7 @@ const AT_THE_EDGE: Array<[string, Record<string, unknown>]> = [
   ['smart asrBaseId customer_service_8k', bodyOf('smart', { asrBaseId: 'customer_service_8k' })],
 ];
 
-describe('POST /calls: spec §3 limits, at the edge of the range', () => {
+describe('POST /calls: docs/alibaba/actions.md limits, at the edge of the range', () => {
   it.each(AT_THE_EDGE)('places a call with %s', async (_case, body) => {
     const response = await postCall(harness, body);
 

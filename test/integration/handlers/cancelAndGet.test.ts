@@ -1,6 +1,6 @@
 /**
- * POST /calls/{callId}/cancel and GET /calls/{callId}[?live=true] end to end (design.md "HTTP API",
- * spec §3.5 CancelCall, §3.7 QueryCallDetailByCallId), against the sandbox and DynamoDB Local.
+ * POST /calls/{callId}/cancel and GET /calls/{callId}[?live=true] end to end (docs/http-api.md,
+ * docs/alibaba/actions.md#cancelcall CancelCall, docs/alibaba/actions.md#querycalldetailbycallid QueryCallDetailByCallId), against the sandbox and DynamoDB Local.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signRpcV1 } from '#shared/signing/index';
@@ -143,7 +143,7 @@ describe('GET /calls/{callId}', () => {
   });
 
   describe.each(['tts', 'voice', 'ivr', 'smart'] as const)('?live=true for a %s call', (type) => {
-    it(`adds Alibaba's parsed detail, queried with ProdId ${PROD_IDS[type]} (spec §3.7) and a QueryDate at or before the creation time`, async () => {
+    it(`adds Alibaba's parsed detail, queried with ProdId ${PROD_IDS[type]} (docs/alibaba/actions.md#querycalldetailbycallid) and a QueryDate at or before the creation time`, async () => {
       const request = fullRequest(type, freshNumber);
       const placed = await postCall(harness, request.body);
       expect(placed.status, placed.text).toBe(202);

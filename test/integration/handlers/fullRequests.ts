@@ -1,5 +1,5 @@
 /**
- * One full-featured POST /calls body per call type and, written out literally from spec §3, the
+ * One full-featured POST /calls body per call type and, written out literally from docs/alibaba/actions.md, the
  * exact wire parameters Alibaba must receive for it (flattened names, string values, JSON-object
  * parameters serialised). Nothing here is derived from the product's schemas or wire mapping.
  */
@@ -8,7 +8,7 @@ export type CallTypeName = 'tts' | 'voice' | 'ivr' | 'clickToDial' | 'smart';
 
 export interface FullRequest {
   type: CallTypeName;
-  /** spec §3 action behind the type (design.md POST /calls table). */
+  /** docs/alibaba/actions.md action behind the type (docs/http-api.md#post-calls). */
   action: string;
   body: Record<string, unknown>;
   /** Exactly the action parameters Alibaba must see (no common parameters). */

@@ -1,7 +1,7 @@
 /**
  * Fuzz of the one route without an IAM or JWT authorizer, POST /receipts/{messageType} (Alibaba
  * cannot sign its pushes; the handler checks the `token` query parameter). Malformed bodies sent with
- * the right token are stored raw and answered `{"code":0}` by contract (spec §5.1: anything else is
+ * the right token are stored raw and answered `{"code":0}` by contract (docs/alibaba/receipts.md#flow: anything else is
  * redelivered), so the property here is about the token: no generated token other than the
  * configured one authorises, whatever the message type and body, and a refused push stores nothing
  * and never writes the token to the logs.

@@ -112,7 +112,7 @@ export function freshNumber(): string {
   return `1380${String(process.pid % 1000).padStart(3, '0')}${String(numberSequence).padStart(4, '0')}`;
 }
 
-/** The design.md error shape: problem+json with a stable code; `status` repeated in the body. */
+/** The docs/http-api.md#errors with a stable code; `status` repeated in the body. */
 export function expectProblem(response: HttpResponse, status: number, code: string): void {
   expect(response.status, response.text).toBe(status);
   expect(response.headers['content-type']).toBe('application/problem+json');
@@ -135,7 +135,7 @@ export function expectValidationProblem(response: HttpResponse, status: number, 
 }
 
 /**
- * A 5xx body carries no internal detail (design.md "Errors"): no stack frames, no source paths, no
+ * A 5xx body carries no internal detail (docs/http-api.md#errors): no stack frames, no source paths, no
  * transport error codes, no upstream address, and none of Alibaba's own message text.
  */
 export function expectNoInternalDetail(response: HttpResponse, sandbox: Sandbox, alibabaMessage?: string): void {
@@ -182,7 +182,7 @@ export async function eventually(condition: () => boolean, timeoutMs = 5_000): P
 
 export const DAY_SECONDS = 86_400;
 
-/** spec §3.7 ProdId per call type; ClickToDial has none published (spec §9). */
+/** docs/alibaba/actions.md#querycalldetailbycallid ProdId per call type; ClickToDial has none published (docs/alibaba/README.md#what-is-not-verified). */
 export const PROD_IDS = {
   tts: '11010000138001',
   voice: '11000000300006',

@@ -1,5 +1,5 @@
 /**
- * POST /calls end to end (design.md "HTTP API"): the placeCall handler as API Gateway invokes it,
+ * POST /calls end to end (docs/http-api.md): the placeCall handler as API Gateway invokes it,
  * signing with V1 against the local Alibaba sandbox and recording into DynamoDB Local.
  * placeCall.v3.test.ts proves the same through ACS3-HMAC-SHA256.
  */
@@ -64,7 +64,7 @@ describe('POST /calls with a full-featured body of every call type', () => {
       expect(createdAt).toBeLessThanOrEqual(after + 1);
     });
 
-    it(`sends Alibaba exactly the spec §3 wire parameters of ${fullRequest(type, () => '0').action}, and nothing else`, async () => {
+    it(`sends Alibaba exactly the docs/alibaba/actions.md wire parameters of ${fullRequest(type, () => '0').action}, and nothing else`, async () => {
       const request = fullRequest(type, freshNumber);
 
       const response = await postCall(harness, request.body);
@@ -77,7 +77,7 @@ describe('POST /calls with a full-featured body of every call type', () => {
       expect(harness.sandbox.control.calls().map((call) => call.params)).toEqual([request.wire]);
     });
 
-    it('records the call: readable through GET /calls/{callId} and stored with a 30-day TTL in epoch seconds and the spec §3.7 ProdId', async () => {
+    it('records the call: readable through GET /calls/{callId} and stored with a 30-day TTL in epoch seconds and the docs/alibaba/actions.md#querycalldetailbycallid ProdId', async () => {
       const request = fullRequest(type, freshNumber);
       const placed = await postCall(harness, request.body);
       expect(placed.status, placed.text).toBe(202);
@@ -111,7 +111,7 @@ describe('POST /calls with a full-featured body of every call type', () => {
 });
 
 describe('POST /calls without an outId', () => {
-  it('generates a 15-character printable ASCII outId (spec §3: OutId 1-15 bytes), sends it and returns it', async () => {
+  it('generates a 15-character printable ASCII outId (docs/alibaba/actions.md: OutId 1-15 bytes), sends it and returns it', async () => {
     const first = await postCall(harness, { type: 'tts', calledNumber: freshNumber(), ttsCode: 'TTS_123456789' });
     const second = await postCall(harness, { type: 'voice', calledNumber: freshNumber(), voiceCode: 'hello.wav' });
 

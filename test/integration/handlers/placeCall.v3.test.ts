@@ -1,6 +1,6 @@
 /**
  * The same POST /calls and GET ?live=true contract as placeCall.test.ts, with the bundle configured
- * for ACS3-HMAC-SHA256 (ALIYUN_SIGNATURE_VERSION=v3, spec §2.2). A separate file because handlers
+ * for ACS3-HMAC-SHA256 (ALIYUN_SIGNATURE_VERSION=v3, docs/alibaba/signatures.md#rpc-signature-v3). A separate file because handlers
  * read their configuration once per cold start.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ beforeEach(() => {
 });
 
 describe('POST /calls signed with V3 (ALIYUN_SIGNATURE_VERSION=v3)', () => {
-  it.each(CALL_TYPE_NAMES)('places a full-featured %s call: 202, and Alibaba received exactly the spec §3 wire parameters', async (type) => {
+  it.each(CALL_TYPE_NAMES)('places a full-featured %s call: 202, and Alibaba received exactly the docs/alibaba/actions.md wire parameters', async (type) => {
     const request = fullRequest(type, freshNumber);
 
     const response = await postCall(harness, request.body);

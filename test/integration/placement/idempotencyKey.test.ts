@@ -1,5 +1,5 @@
 /**
- * POST /calls with an Idempotency-Key (design.md): the placeCall handler as API Gateway invokes it,
+ * POST /calls with an Idempotency-Key (README.md): the placeCall handler as API Gateway invokes it,
  * against the sandbox (which counts the calls Alibaba would place) and DynamoDB Local's
  * idempotency table.
  */

@@ -1,6 +1,6 @@
 /**
  * GET /calls/{callId}?live=true for a call placed across China midnight, end to end against the
- * sandbox: the sandbox files the call under the instant it received it (spec §3.7: the call must
+ * sandbox: the sandbox files the call under the instant it received it (docs/alibaba/actions.md#querycalldetailbycallid: the call must
  * be "within the queried day"), we record `createdAt` when its answer arrives, a moment later and
  * on the next day. The call is found through the neighbouring day.
  */

@@ -1,5 +1,5 @@
 /**
- * Both delivery modes at once (spec §5.1: "duplicates are possible in both modes"): receipts polled
+ * Both delivery modes at once (docs/alibaba/receipts.md#flow: "duplicates are possible in both modes"): receipts polled
  * from the sandbox's MNS queues by the pollReceipts handler and pushed to the pushReceipts handler
  * end up as one item each. The sandbox's push mode posts placed calls' receipts the way Alibaba
  * does (JSON arrays, no signature, redelivery on a non-200 or a late answer).
@@ -182,7 +182,7 @@ describe('the sandbox in push mode', () => {
     expect((await getCallOf(callId)).status).toBe('failed');
   });
 
-  it('redelivers a push answered too late (spec §5.1: 700 ms); the duplicate is stored once', async () => {
+  it('redelivers a push answered too late (docs/alibaba/receipts.md#flow: 700 ms); the duplicate is stored once', async () => {
     // Every answer is late with a 1 ms limit: the route stores the batch, the sandbox calls it failed.
     await control('PUT', 'push', { url: pushUrl(), batchWindowMs: 0, queues: false, timeoutMs: 1, retryDelaysMs: [1_000] });
 

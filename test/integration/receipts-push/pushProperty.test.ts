@@ -20,7 +20,7 @@ const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', 
 const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1e300, -1e-200, 0));
 const scalar = fc.oneof(text, number, fc.boolean(), fc.constant(null));
 
-/** Objects shaped like spec §5.5 receipts, with every field possibly missing, mistyped or odd. */
+/** Objects shaped like docs/alibaba/receipts.md#receipt-fields receipts, with every field possibly missing, mistyped or odd. */
 const receiptLike = fc.record(
   {
     call_id: fc.oneof(callId, callId, text, fc.integer(), fc.constant(null), fc.constant('x'.repeat(300))),

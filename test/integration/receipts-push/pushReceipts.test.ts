@@ -1,5 +1,5 @@
 /**
- * functions/pushReceipts.ts against DynamoDB Local: Alibaba's HTTP batch push (spec §5.1) stored
+ * functions/pushReceipts.ts against DynamoDB Local: Alibaba's HTTP batch push (docs/alibaba/receipts.md#flow) stored
  * exactly like polled receipts, behind the URL's shared token.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('POST /receipts/{messageType}: storing', () => {
     expect(Date.now() - Date.parse(first!.receivedAt)).toBeLessThan(60_000);
     expect(await getCallOf(answered)).toMatchObject({ callId: answered, type: null, status: 'completed', outId: 'order-001' });
     expect(await getCallOf(busy)).toMatchObject({ status: 'busy' });
-    // The route writes receipt items only: the call item's status is publishEvents' projection.
+    // The route writes receipt items only: the call item's status is processCallChanges' projection.
     expect(await callItemOf(answered)).toBeUndefined();
     expect(await receiptItemsOf(busy)).toHaveLength(1);
   });
@@ -95,7 +95,7 @@ describe('POST /receipts/{messageType}: storing', () => {
     ]);
   });
 
-  it('takes a single object too (spec §5.4) and duplicates inside one push as one item', async () => {
+  it('takes a single object too (docs/alibaba/receipts.md#body-encoding) and duplicates inside one push as one item', async () => {
     const [single, doubled] = [newCallId(), newCallId()];
 
     expectAccepted(await push(handler, { messageType: 'VoiceReport', body: voiceReport(single) }));

@@ -1,5 +1,5 @@
 /**
- * A push that cannot be stored must not be answered 200 (spec §5.1: any other answer makes Alibaba
+ * A push that cannot be stored must not be answered 200 (docs/alibaba/receipts.md#flow: any other answer makes Alibaba
  * redeliver after 1, 5 and 10 minutes). This file's handler is wired to a DynamoDB endpoint where
  * nothing listens; the domain function is also run against one that accepts connections and never
  * answers, to show the store gives up at its deadline.

@@ -87,7 +87,7 @@ export async function push(handler: PushHandler, input: PushInput, context: Cont
   return { status: result.statusCode ?? 0, headers, body: text === '' ? undefined : JSON.parse(text), text, requestId: event.requestContext.requestId, log: output };
 }
 
-/** spec §5.1: HTTP 200 and a numeric `code` 0 is what Alibaba takes as "received". */
+/** docs/alibaba/receipts.md#flow: HTTP 200 and a numeric `code` 0 is what Alibaba takes as "received". */
 export function expectAccepted(response: PushResponse): void {
   expect(response.status, response.text).toBe(200);
   expect(response.headers['content-type']).toBe('application/json');

@@ -126,7 +126,7 @@ describe('pollReceipts handler', () => {
     expect(seen.securityTokens).toEqual(new Set(['tok-VoiceReport']));
     expect(await statusOf(callIds[0]!)).toBe('completed');
     expect(await statusOf(callIds[1]!)).toBe('busy');
-    // The poller writes receipts only: the call item's status is publishEvents' projection.
+    // The poller writes receipts only: the call item's status is processCallChanges' projection.
     expect((await items(`CALL#${callIds[0]}`)).map((item) => String(item.sk))).toEqual([`RECEIPT#VoiceReport#${callIds[0]}`]);
   });
 

@@ -24,7 +24,7 @@ function newCallId(): string {
 }
 
 let sequence = 0;
-/** An MNS message carrying `receipts` Base64-encoded (spec §5.4), decoded and normalised as the poller does. */
+/** An MNS message carrying `receipts` Base64-encoded (docs/alibaba/receipts.md#body-encoding), decoded and normalised as the poller does. */
 function message(messageType: string, receipts: Record<string, unknown> | Record<string, unknown>[], messageId = `MSG-${randomUUID()}`): ReceiptMessage {
   const body = Buffer.from(JSON.stringify(receipts)).toString('base64');
   return receiptMessageFrom(messageType, { messageId, enqueueTime: Date.parse('2024-01-15T08:31:00Z') + sequence++, body });
@@ -57,7 +57,7 @@ async function getCall(callId: string): Promise<Record<string, any>> {
 }
 const statusOf = async (callId: string) => (await getCall(callId)).status as string | null;
 
-/** What publishEvents does for each new receipt item it reads from the stream (shared/events/projectStatuses.ts). */
+/** What processCallChanges does for each new receipt item it reads from the stream (shared/events/projectStatuses.ts). */
 const projection = new DynamoStatusProjection(client, TABLE);
 async function project(callId: string): Promise<void> {
   const stored = (await receiptItems(callId)).sort((a, b) => String(a.storedAt).localeCompare(String(b.storedAt)));

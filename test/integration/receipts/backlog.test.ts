@@ -1,5 +1,5 @@
 /**
- * A large backlog (design.md "Receipts"): 10,000 receipts of the three types over 3,400 calls,
+ * A large backlog (docs/receipts.md): 10,000 receipts of the three types over 3,400 calls,
  * drained by the pollReceipts handler (invoked again until the queues report empty, as the
  * one-minute schedule would), end with exactly 10,000 receipt items, each once, each with a TTL in
  * epoch seconds, every call at its final status (GET /calls/{callId}), and 10,000 messages deleted. No timing is
@@ -79,7 +79,7 @@ describe('a backlog of 10,000 receipts', () => {
     expectExactlyOnce(sent, items);
 
     // Every call ends at its VoiceReport's status (GET /calls/{callId}), whatever order the queues
-    // were drained in. The poller writes receipts only: no call item (publishEvents projects those).
+    // were drained in. The poller writes receipts only: no call item (processCallChanges projects those).
     expect(items.filter((item) => item.sk === 'CALL')).toEqual([]);
     const callIds = [...new Set(sent.map(({ receipt }) => String(receipt.call_id)))];
     const statuses = await statusesViaGet(bundle, callIds);

@@ -1,5 +1,5 @@
 /**
- * DynamoDB failing under the poller (design.md "Receipts": "a message is deleted only after it is
+ * DynamoDB failing under the poller (docs/receipts.md: "a message is deleted only after it is
  * stored"): unreachable, or throttling some requests. The pollReceipts handler runs unchanged; only
  * its store is swapped (vi.spyOn) for a DynamoReceiptStore whose client cannot reach DynamoDB or is
  * throttled by a test middleware, and which otherwise writes to the run's DynamoDB Local, the store

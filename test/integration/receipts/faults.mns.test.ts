@@ -1,5 +1,5 @@
 /**
- * MNS misbehaving (spec §6.3, §6.4, §6.6; design.md "Receipts"): 5xx answers, dropped connections
+ * MNS misbehaving (docs/alibaba/mns.md#batchreceivemessage, docs/alibaba/mns.md#batchdeletemessage, docs/alibaba/mns.md#errors; docs/receipts.md): 5xx answers, dropped connections
  * and slow answers on BatchReceiveMessage and BatchDeleteMessage, and deletes that fail for some
  * handles. Transient failures are retried; a delete that finally fails leaves stored messages in
  * the queue, and their redelivery after the visibility timeout is deduplicated. After a final clean

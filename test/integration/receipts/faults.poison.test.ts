@@ -1,6 +1,6 @@
 /**
- * Poison messages (design.md "Receipts": "a body that cannot be decoded or parsed is stored raw as
- * an invalid receipt (and then deleted) instead of looping forever"; spec §5.4 decoding). Each is
+ * Poison messages (docs/receipts.md: "a body that cannot be decoded or parsed is stored raw as
+ * an invalid receipt (and then deleted) instead of looping forever"; docs/alibaba/receipts.md#body-encoding decoding). Each is
  * kept under pk `INVALID#<MessageType>`, sk `<EnqueueTime ISO>#<MessageId>`, with its body exactly
  * as sent, a reason and a TTL in epoch seconds, and deleted from the queue in the same poll; the
  * good receipts around them are stored as usual.
@@ -112,7 +112,7 @@ describe('poison bodies', () => {
     expectQueuesEmpty(suite.bundle.sandbox, 1);
   });
 
-  it('a receipt sent as plain JSON instead of Base64 is accepted as a receipt (spec §5.4 fallback), not as poison', async () => {
+  it('a receipt sent as plain JSON instead of Base64 is accepted as a receipt (docs/alibaba/receipts.md#body-encoding fallback), not as poison', async () => {
     const callId = `${uniquePrefix('rawJson')}-1^1`;
     const receipt = { call_id: callId, status_code: '200003', smart_status_code: 'NO_ANSWER', duration: 0 };
     suite.bundle.sandbox.control.enqueue({ messageType: 'VoiceReport', bodies: [JSON.stringify(receipt)] });

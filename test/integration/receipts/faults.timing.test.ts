@@ -1,5 +1,5 @@
 /**
- * Time and order (design.md "Receipts"): the Lambda deadline arriving in the middle of a drain,
+ * Time and order (docs/receipts.md): the Lambda deadline arriving in the middle of a drain,
  * two invocations overlapping on the same backlog, duplicate deliveries, and receipts arriving out
  * of order. The poller stops in time without deleting anything unstored, never stores a receipt
  * twice, and never moves a finished call backwards.

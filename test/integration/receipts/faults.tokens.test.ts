@@ -1,5 +1,5 @@
 /**
- * Receipt tokens (spec §5.1 step 4, §5.2, §6.6; design.md "Receipts"): QueryTokenForMnsQueue
+ * Receipt tokens (docs/alibaba/receipts.md#flow step 4, docs/alibaba/receipts.md#querytokenformnsqueue, docs/alibaba/mns.md#errors; docs/receipts.md): QueryTokenForMnsQueue
  * credentials are cached per message type, replaced before their ExpireTime (China time), and
  * fetched again exactly once when MNS refuses them; a second refusal fails the invocation loudly.
  * Whatever happens to the token, no receipt is lost, none is stored twice, and no message is

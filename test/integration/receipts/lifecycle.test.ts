@@ -1,5 +1,5 @@
 /**
- * A call's whole life through the bundle (design.md "Receipts", "HTTP API"): POST /calls places it
+ * A call's whole life through the bundle (docs/receipts.md, "HTTP API"): POST /calls places it
  * on the sandbox, the sandbox plays its receipts into the MNS queues (sandbox/README.md "Receipts:
  * each call's life", "Test numbers"), the pollReceipts handler drains them into DynamoDB, and
  * GET /calls/{callId} shows the final normalised status and every receipt, normalised beside its
@@ -68,7 +68,7 @@ interface Scenario {
   receipts: Expected[];
 }
 
-/** sandbox/README.md "Test numbers" and "Receipts: each call's life", mapped to design.md's statuses. */
+/** sandbox/README.md "Test numbers" and "Receipts: each call's life", mapped to README.md's statuses. */
 const SCENARIOS: Scenario[] = [
   {
     name: 'tts answered',
@@ -185,7 +185,7 @@ describe('placed calls end, through receipts, at their normalised status', () =>
 
       for (const receipt of receipts) {
         const raw = receipt.raw as Record<string, unknown>;
-        // Normalised fields beside Alibaba's raw body (spec §5.5 names → camelCase, numbers parsed).
+        // Normalised fields beside Alibaba's raw body (docs/alibaba/receipts.md#receipt-fields names → camelCase, numbers parsed).
         expect(raw.call_id).toBe(callId);
         expect(raw.out_id).toBe(scenario.body.outId);
         expect(receipt).toMatchObject({ callId, outId: scenario.body.outId, statusCode: raw.status_code, messageId: expect.any(String) });
@@ -194,7 +194,7 @@ describe('placed calls end, through receipts, at their normalised status', () =>
         if (raw.duration !== undefined) expect(receipt.duration).toBe(Number(raw.duration));
         if (raw.dtmf !== undefined) expect(receipt.dtmf).toBe(raw.dtmf);
         if (raw.record_file !== undefined) expect(receipt.recordFile).toBe(raw.record_file);
-        // China time (spec §5.2/§5.4) made explicit.
+        // China time (docs/alibaba/receipts.md#querytokenformnsqueue/docs/alibaba/receipts.md#body-encoding) made explicit.
         if (typeof raw.status_time === 'string') expect(Date.parse(receipt.statusTime)).toBe(Date.parse(`${raw.status_time.replace(' ', 'T')}+08:00`));
         if (typeof raw.start_time === 'string' && raw.start_time !== '') {
           expect(Date.parse(receipt.startTime)).toBe(Date.parse(`${raw.start_time.replace(' ', 'T')}+08:00`));
@@ -207,7 +207,7 @@ describe('placed calls end, through receipts, at their normalised status', () =>
 
       // In the table: one item per receipt, TTL epoch seconds ≈ now + 30 days; the call item too.
       // The poller wrote the receipts only: the call item still holds what placeCall wrote (its
-      // status follows from the table's stream, applied by publishEvents, which does not run here).
+      // status follows from the table's stream, applied by processCallChanges, which does not run here).
       const items = await receiptItemsOf(callId);
       expect(items).toHaveLength(scenario.receipts.length);
       for (const item of items) expectTtlSeconds(item, nowSeconds);

@@ -7,9 +7,9 @@
  * Handlers build their dependencies once per process (the Lambda cold start), so a test file starts
  * one bundle in `beforeAll`, and scenarios needing other sandbox options live in other files.
  *
- * The invariants every scenario checks (design.md "Receipts"):
+ * The invariants every scenario checks (docs/receipts.md):
  * - zero loss: every enqueued receipt is an item in DynamoDB (or, for a poison body, an INVALID# item);
- * - zero duplicates: exactly one item per natural key (spec §5.5 dedup keys);
+ * - zero duplicates: exactly one item per natural key (docs/alibaba/receipts.md#receipt-fields dedup keys);
  * - no status regression: a finished call stays finished (as GET /calls/{callId} shows it: the status
  *   is derived from the stored receipts; the poller writes receipt items only);
  * - a delete goes out only for a message whose item is already in DynamoDB (DeleteAudit);
@@ -33,7 +33,7 @@ import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 export const MESSAGE_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
-/** design.md: RECEIPT_TTL_DAYS defaults to 30. */
+/** README.md: RECEIPT_TTL_DAYS defaults to 30. */
 export const TTL_DAYS = 30;
 export const DAY_SECONDS = 86_400;
 
@@ -277,7 +277,7 @@ export interface SentReceipt {
 }
 
 /**
- * spec §5.5 dedup keys: VoiceReport and VoiceRecordReport → call_id; VoiceCallReport → call_id +
+ * docs/alibaba/receipts.md#receipt-fields dedup keys: VoiceReport and VoiceRecordReport → call_id; VoiceCallReport → call_id +
  * status_code + status_time (+ dtmf). Computed from the raw receipt, not from the product.
  */
 export function naturalKeyOf(messageType: string, raw: Record<string, unknown>): string {

@@ -96,7 +96,7 @@ export class FakeAlibaba {
     this.requests.push(seen);
     const requestId = `req-${this.requests.length}`;
     if (!seen.verified) {
-      // What Alibaba answers a bad signature with (spec §1.5, §4.2).
+      // What Alibaba answers a bad signature with (docs/alibaba/rpc.md#http-status-codes, docs/alibaba/errors.md#gateway-codes).
       sendJson(res, 400, { RequestId: requestId, Code: 'SignatureDoesNotMatch', Message: 'Specified signature is not matched with our calculation.' });
       return;
     }
@@ -134,7 +134,7 @@ export class FakeAlibaba {
     }
   }
 
-  /** Recomputes the signature the way Alibaba does (spec §2.1 for V1, §2.2 for V3). */
+  /** Recomputes the signature the way Alibaba does (docs/alibaba/signatures.md#rpc-signature-v1 for V1, docs/alibaba/signatures.md#rpc-signature-v3 for V3). */
   private verify(req: IncomingMessage, body: string): SeenRequest {
     const params = parseForm(body);
     const base = { params, headers: req.headers, remotePort: req.socket.remotePort };
@@ -206,7 +206,7 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
   res.end(text);
 }
 
-/** `a=1&b=%20x` -> { a: '1', b: ' x' }. Alibaba's encoding never uses `+` for a space (spec §2.1). */
+/** `a=1&b=%20x` -> { a: '1', b: ' x' }. Alibaba's encoding never uses `+` for a space (docs/alibaba/signatures.md#rpc-signature-v1). */
 function parseForm(body: string): Record<string, string> {
   const params: Record<string, string> = {};
   if (body === '') return params;

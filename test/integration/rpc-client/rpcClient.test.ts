@@ -11,7 +11,7 @@ const VERSION = '2017-05-25';
 const KEYS: AlibabaCredentials = { accessKeyId: TEST_KEY_ID, accessKeySecret: TEST_SECRET };
 const STS_KEYS: AlibabaCredentials = { ...KEYS, securityToken: 'CAISexampleSecurityToken+/=' };
 
-/** SingleCallByTts parameters with characters that exercise the encoding (spec §2.1 Vector A). */
+/** SingleCallByTts parameters with characters that exercise the encoding (docs/alibaba/signatures.md#rpc-signature-v1 Vector A). */
 const TTS_PARAMS = {
   CalledNumber: '13800138000',
   CalledShowNumber: '057100000000',
@@ -82,7 +82,7 @@ describe('success and signatures', () => {
       Action: 'SingleCallByTts',
       Version: VERSION,
       Format: 'JSON',
-      RegionId: 'cn-hangzhou', // spec §1.2: harmless default for V1
+      RegionId: 'cn-hangzhou', // docs/alibaba/rpc.md#common-parameters: harmless default for V1
       SignatureMethod: 'HMAC-SHA1',
       SignatureVersion: '1.0',
     });
@@ -102,7 +102,7 @@ describe('success and signatures', () => {
     expect(result.requestId).toBe('req-1');
     const [seen] = server.requests;
     expect(seen).toMatchObject({ signatureVersion: 'v3', verified: true, action: 'SingleCallByTts' });
-    expect(seen?.params).toEqual(TTS_PARAMS); // no RegionId unless configured (spec §2.2)
+    expect(seen?.params).toEqual(TTS_PARAMS); // no RegionId unless configured (docs/alibaba/signatures.md#rpc-signature-v3)
     expect(seen?.headers['x-acs-version']).toBe(VERSION);
     expect(seen?.headers.accept).toBe('application/json');
     expect(seen?.headers.authorization).toContain('SignedHeaders=content-type;host;');
@@ -138,7 +138,7 @@ describe('success and signatures', () => {
     expect(reads).toBe(1);
   });
 
-  it('treats HTTP 200 with a Code other than OK as a failure (spec §1.5)', async () => {
+  it('treats HTTP 200 with a Code other than OK as a failure (docs/alibaba/rpc.md#http-status-codes)', async () => {
     server.script({ kind: 'json', status: 200, code: 'isv.TEMPLATE_ILLEGAL', message: 'template missing' });
     const error = await failure(client().call('SingleCallByTts', TTS_PARAMS));
 

@@ -1,5 +1,5 @@
 /**
- * The gateway checks of spec §1.2, §2 and §4.2: signatures (V1 and V3), timestamps, nonces, keys,
+ * The gateway checks of docs/alibaba/rpc.md#common-parameters, docs/alibaba/signatures.md and docs/alibaba/errors.md#gateway-codes: signatures (V1 and V3), timestamps, nonces, keys,
  * STS tokens, versions and actions, each answered with Alibaba's code and HTTP status.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -112,7 +112,7 @@ describe('signature V1 details', () => {
     expectAlibabaError(answer, 'IncompleteSignature', 400);
   });
 
-  it("answers XML when Format is absent, Alibaba's default (spec §1.2)", async () => {
+  it("answers XML when Format is absent, Alibaba's default (docs/alibaba/rpc.md#common-parameters)", async () => {
     const params: Record<string, string> = { ...commonV1Params('SingleCallByTts', KEY.accessKeyId), ...TTS };
     delete params.Format;
 
@@ -221,7 +221,7 @@ describe('signature V3 (ACS3-HMAC-SHA256)', () => {
   });
 });
 
-describe('timestamps (spec §1.2: within 15 minutes)', () => {
+describe('timestamps (docs/alibaba/rpc.md#common-parameters: within 15 minutes)', () => {
   it('refuses a stale V1 Timestamp with InvalidTimeStamp.Expired', async () => {
     const answer = await callV1(sandbox, {
       action: 'SingleCallByTts',
@@ -265,7 +265,7 @@ describe('timestamps (spec §1.2: within 15 minutes)', () => {
   );
 });
 
-describe('nonces (spec §1.2: unique within 15 minutes)', () => {
+describe('nonces (docs/alibaba/rpc.md#common-parameters: unique within 15 minutes)', () => {
   it('refuses a reused V1 SignatureNonce with SignatureNonceUsed', async () => {
     const nonce = crypto.randomUUID();
     const first = await callV1(sandbox, { action: 'SingleCallByTts', params: TTS, credentials: KEY, nonce });

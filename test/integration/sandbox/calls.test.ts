@@ -1,6 +1,6 @@
 /**
- * Calls: CallIds, the documented test numbers, per-number flow control (spec §3), and CancelCall /
- * QueryCallDetailByCallId answering consistently with what was placed (spec §3.5, §3.7).
+ * Calls: CallIds, the documented test numbers, per-number flow control (docs/alibaba/actions.md), and CancelCall /
+ * QueryCallDetailByCallId answering consistently with what was placed (docs/alibaba/actions.md#cancelcall, docs/alibaba/actions.md#querycalldetailbycallid).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ it('issues distinct CallIds', async () => {
   expect(ids.size).toBe(20);
 });
 
-describe('flow control per called number (spec §3: 1/min, 5/h, 20/24 h)', () => {
+describe('flow control per called number (docs/alibaba/actions.md: 1/min, 5/h, 20/24 h)', () => {
   it('refuses a second call to the same number within a minute, across actions', async () => {
     const first = await place('SingleCallByTts', '13800138000');
     const other = await place('SingleCallByTts', '13800138009');
@@ -189,7 +189,7 @@ describe('flow control per called number (spec §3: 1/min, 5/h, 20/24 h)', () =>
   });
 });
 
-describe('CancelCall (spec §3.5)', () => {
+describe('CancelCall (docs/alibaba/actions.md#cancelcall)', () => {
   it('cancels a live ClickToDial call once', async () => {
     const { CallId } = (await place('ClickToDial', '13800138000')).body as { CallId: string };
 
@@ -210,7 +210,7 @@ describe('CancelCall (spec §3.5)', () => {
   });
 });
 
-describe('QueryCallDetailByCallId (spec §3.7)', () => {
+describe('QueryCallDetailByCallId (docs/alibaba/actions.md#querycalldetailbycallid)', () => {
   it.each(Object.entries(PROD_IDS))('finds a %s call under its ProdId %s, as a JSON string', async (action, prodId) => {
     const { CallId } = (await place(action, '13800138000')).body as { CallId: string };
 
@@ -225,7 +225,7 @@ describe('QueryCallDetailByCallId (spec §3.7)', () => {
       duration: 22,
     });
     expect(data.gmtCreate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    // spec §5.2: China time, UTC+8.
+    // docs/alibaba/receipts.md#querytokenformnsqueue: China time, UTC+8.
     const createdAt = Date.parse(sandbox.control.calls()[0]!.createdAt);
     expect(Date.parse(`${data.gmtCreate.replace(' ', 'T')}+08:00`)).toBe(Math.floor(createdAt / 1000) * 1000);
     expect(Date.parse(`${data.endDate.replace(' ', 'T')}+08:00`) - Date.parse(`${data.startDate.replace(' ', 'T')}+08:00`)).toBe(22_000);

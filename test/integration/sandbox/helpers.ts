@@ -48,7 +48,7 @@ export interface V1CallInput {
   timestamp?: string;
 }
 
-/** A V1 request as our client sends it: GET query or POST form body (spec §1.3). */
+/** A V1 request as our client sends it: GET query or POST form body (docs/alibaba/rpc.md#get-or-post). */
 export async function callV1(sandbox: Sandbox, input: V1CallInput): Promise<RpcAnswer> {
   const method = input.method ?? 'POST';
   const signed = signRpcV1({
@@ -81,7 +81,7 @@ export function signV1Params(method: 'GET' | 'POST', params: Record<string, stri
   return `${canonicalQuery(params)}&Signature=${percentEncode(rpcV1Signature(method, params, secret))}`;
 }
 
-/** The common V1 parameters of spec §1.2 for a fresh request. */
+/** The common V1 parameters of docs/alibaba/rpc.md#common-parameters for a fresh request. */
 export function commonV1Params(action: string, accessKeyId: string, at: Date = new Date()): Record<string, string> {
   return {
     Action: action,
@@ -109,7 +109,7 @@ export interface V3CallInput {
   tamper?: (request: { headers: Record<string, string>; query: string; body: string | undefined }) => void;
 }
 
-/** A V3 (ACS3-HMAC-SHA256) request as our client sends it (spec §2.2). */
+/** A V3 (ACS3-HMAC-SHA256) request as our client sends it (docs/alibaba/signatures.md#rpc-signature-v3). */
 export async function callV3(sandbox: Sandbox, input: V3CallInput): Promise<RpcAnswer> {
   const method = input.method ?? 'POST';
   const body = input.form ? canonicalQuery(input.form) : undefined;
@@ -149,10 +149,10 @@ export async function controlRequest(
   return { status: response.status, body: await response.json() };
 }
 
-/** `<12 digits>^<12 digits>` (spec §3.1). */
+/** `<12 digits>^<12 digits>` (docs/alibaba/actions.md#singlecallbytts). */
 export const CALL_ID_PATTERN = /^\d{12}\^\d{12}$/;
 
-/** An Alibaba error envelope with this code and status (spec §1.4). */
+/** An Alibaba error envelope with this code and status (docs/alibaba/rpc.md#response-envelope). */
 export function expectAlibabaError(answer: RpcAnswer, code: string, status: number): void {
   if (answer.status !== status || answer.body.Code !== code) {
     throw new Error(`expected ${status} ${code}, got ${answer.status} ${answer.text}`);
@@ -248,7 +248,7 @@ export function openApiClient(
 
 export type MessageType = 'VoiceReport' | 'VoiceCallReport' | 'VoiceRecordReport';
 
-/** QueryTokenForMnsQueue (spec §5.2) with our V1 signer; the answer's MessageTokenDTO as credentials. */
+/** QueryTokenForMnsQueue (docs/alibaba/receipts.md#querytokenformnsqueue) with our V1 signer; the answer's MessageTokenDTO as credentials. */
 export async function queryToken(sandbox: Sandbox, key: AlibabaCredentials, messageType: MessageType): Promise<AlibabaCredentials> {
   const answer = await callV1(sandbox, { action: 'QueryTokenForMnsQueue', params: { MessageType: messageType }, credentials: key });
   if (answer.status !== 200) throw new Error(`QueryTokenForMnsQueue failed: ${answer.status} ${answer.text}`);
@@ -278,7 +278,7 @@ export interface MnsRequestInput {
   port?: number;
 }
 
-/** An MNS request signed by our own signer (spec §6.1-§6.2), sent with node:http so nothing rewrites it. */
+/** An MNS request signed by our own signer (docs/alibaba/mns.md), sent with node:http so nothing rewrites it. */
 export function mnsRequest(sandbox: Sandbox, input: MnsRequestInput): Promise<MnsAnswer> {
   const contentType = input.contentType ?? (input.body !== undefined ? 'text/xml' : undefined);
   const headers = signMnsRequest({
@@ -346,7 +346,7 @@ export function messagesOf(answer: MnsAnswer): MnsMessage[] {
   return parseMnsXml(answer.text).Messages.Message as MnsMessage[];
 }
 
-/** An MNS `<Error>` document with this code and status (spec §6.6). */
+/** An MNS `<Error>` document with this code and status (docs/alibaba/mns.md#errors). */
 export function expectMnsError(answer: MnsAnswer, code: string, status: number): void {
   const error = answer.text ? parseMnsXml(answer.text).Error : undefined;
   if (answer.status !== status || error?.Code !== code) throw new Error(`expected ${status} ${code}, got ${answer.status} ${answer.text}`);
@@ -356,7 +356,7 @@ export function expectMnsError(answer: MnsAnswer, code: string, status: number):
   if (answer.headers['x-mns-request-id'] !== error.RequestId) throw new Error('x-mns-request-id differs from the RequestId');
 }
 
-/** BatchReceiveMessage with our signer (spec §6.3). */
+/** BatchReceiveMessage with our signer (docs/alibaba/mns.md#batchreceivemessage). */
 export function receiveMessages(
   sandbox: Sandbox,
   queue: string,
@@ -371,18 +371,18 @@ export function receiveMessages(
   });
 }
 
-/** The `<ReceiptHandles>` body of spec §6.4. */
+/** The `<ReceiptHandles>` body of docs/alibaba/mns.md#batchdeletemessage. */
 export function receiptHandlesXml(handles: readonly string[]): string {
   const items = handles.map((handle) => `<ReceiptHandle>${handle}</ReceiptHandle>`).join('');
   return `<?xml version="1.0" encoding="UTF-8"?><ReceiptHandles xmlns="http://mns.aliyuncs.com/doc/v1/">${items}</ReceiptHandles>`;
 }
 
-/** BatchDeleteMessage with our signer (spec §6.4). */
+/** BatchDeleteMessage with our signer (docs/alibaba/mns.md#batchdeletemessage). */
 export function deleteMessages(sandbox: Sandbox, queue: string, credentials: AlibabaCredentials, handles: readonly string[]): Promise<MnsAnswer> {
   return mnsRequest(sandbox, { method: 'DELETE', resource: `/queues/${queue}/messages`, credentials, body: receiptHandlesXml(handles) });
 }
 
-/** spec §5.4: Base64 of the receipt JSON. */
+/** docs/alibaba/receipts.md#body-encoding: Base64 of the receipt JSON. */
 export function decodeReceipt(body: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as Record<string, unknown>;
 }
@@ -399,7 +399,7 @@ type MnsClientCtor = new (
   opts: { endpoint: string; accessKeyId: string; accessKeySecret: string; securityToken?: string },
 ) => OfficialMnsClient;
 
-/** The Alicom MNS account id (spec §1.1); @alicloud/mns needs one even with a custom endpoint. */
+/** The Alicom MNS account id (docs/alibaba/rpc.md#endpoints); @alicloud/mns needs one even with a custom endpoint. */
 export const ALICOM_MNS_ACCOUNT = '1943695596114318';
 
 /** `@alicloud/mns` pointed at the sandbox's MNS origin with a custom endpoint and the token's STS credentials. */

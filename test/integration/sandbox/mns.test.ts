@@ -1,5 +1,5 @@
 /**
- * The receipt queues' MNS API (spec §6), driven by our own signer: authentication with the
+ * The receipt queues' MNS API (docs/alibaba/mns.md), driven by our own signer: authentication with the
  * temporary credentials of QueryTokenForMnsQueue, long polling, visibility timeouts and
  * redelivery, batch deletes with partial failures, fault injection and a deep backlog.
  */
@@ -52,7 +52,7 @@ function enqueue(count = 1): string[] {
 const receive = (options?: { numOfMessages?: number; waitSeconds?: number }): Promise<MnsAnswer> =>
   receiveMessages(sandbox, queue, token, options);
 
-describe('authentication (spec §6.1, §6.2)', () => {
+describe('authentication (docs/alibaba/mns.md#headers, docs/alibaba/signatures.md#mns-signature)', () => {
   it('accepts a request signed with the token, security-token in its own header', async () => {
     const answer = await receive();
 
@@ -186,7 +186,7 @@ describe('authentication (spec §6.1, §6.2)', () => {
   });
 });
 
-describe('BatchReceiveMessage (spec §6.3)', () => {
+describe('BatchReceiveMessage (docs/alibaba/mns.md#batchreceivemessage)', () => {
   it('hands out messages as <Messages>, elements in spec order, and makes them invisible', async () => {
     const [messageId] = enqueue();
     const before = Date.now();
@@ -281,7 +281,7 @@ describe('BatchReceiveMessage (spec §6.3)', () => {
   });
 });
 
-describe('visibility timeout and redelivery (spec §6.3)', () => {
+describe('visibility timeout and redelivery (docs/alibaba/mns.md#batchreceivemessage)', () => {
   beforeEach(() => {
     sandbox.control.setReceiptSettings({ visibilityTimeoutMs: 200 });
   });
@@ -356,7 +356,7 @@ describe('visibility timeout and redelivery (spec §6.3)', () => {
   });
 });
 
-describe('BatchDeleteMessage and DeleteMessage (spec §6.4)', () => {
+describe('BatchDeleteMessage and DeleteMessage (docs/alibaba/mns.md#batchdeletemessage)', () => {
   it('answers 204 without a body when every handle was deleted', async () => {
     const handles = messagesOf(await (enqueue(3), receive())).map((message) => message.ReceiptHandle);
 

@@ -7,14 +7,14 @@ import { startSandbox, type Sandbox } from '#sandbox/server';
 import { CALL_ID_PATTERN, openApiClient, popCoreClient } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIofficialClients', accessKeySecret: 'official-clients-secret' };
-/** An STS key pair: only accepted with its token (spec §1.2 SecurityToken, §2.2 x-acs-security-token). */
+/** An STS key pair: only accepted with its token (docs/alibaba/rpc.md#common-parameters SecurityToken, docs/alibaba/signatures.md#rpc-signature-v3 x-acs-security-token). */
 const STS_KEY = { accessKeyId: 'STS.officialClients', accessKeySecret: 'sts-secret', securityToken: 'CAISsandboxToken+/=' };
 
 const TTS_PARAMS = {
   CalledNumber: '13800138000',
   CalledShowNumber: '057100000000',
   TtsCode: 'TTS_123456789',
-  // Characters that percent-encoding gets wrong most easily (spec §2.1).
+  // Characters that percent-encoding gets wrong most easily (docs/alibaba/signatures.md#rpc-signature-v1).
   TtsParam: JSON.stringify({ code: '1234', name: '张三 *~!' }),
   PlayTimes: 2,
   Volume: 100,

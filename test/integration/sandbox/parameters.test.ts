@@ -1,6 +1,6 @@
 /**
- * Wire-parameter validation of every dyvmsapi action (spec §3), answered with the gateway codes
- * (`Missing<Param>`, `InvalidParameter`) or the product's `isv.*` codes, all HTTP 400 (spec §1.5).
+ * Wire-parameter validation of every dyvmsapi action (docs/alibaba/actions.md), answered with the gateway codes
+ * (`Missing<Param>`, `InvalidParameter`) or the product's `isv.*` codes, all HTTP 400 (docs/alibaba/rpc.md#http-status-codes).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
@@ -139,7 +139,7 @@ describe('limits (isv.INVALID_PARAMETERS)', () => {
     ['SingleCallByTts', 'TtsParam', '{"code":{"nested":"1"}}'],
     ['IvrCall', 'StartTtsParams', '{'],
     ['SmartCall', 'VoiceCodeParam', 'null'],
-    ['IvrCall', 'ByeCode', 'bye.wav'], // StartCode is a TTS template (spec §3.3: same kind)
+    ['IvrCall', 'ByeCode', 'bye.wav'], // StartCode is a TTS template (docs/alibaba/actions.md#ivrcall: same kind)
   ])('%s %s=%s', async (action, param, value) => {
     expectAlibabaError(await call(action, { [param]: value }), 'isv.INVALID_PARAMETERS', 400);
   });
@@ -158,7 +158,7 @@ describe('limits (isv.INVALID_PARAMETERS)', () => {
   });
 });
 
-describe('MenuKeyMap flattening (spec §1.2, §3.3)', () => {
+describe('MenuKeyMap flattening (docs/alibaba/rpc.md#common-parameters, docs/alibaba/actions.md#ivrcall)', () => {
   it.each([
     ['a gap (1 and 3)', { 'MenuKeyMap.3.Key': '3', 'MenuKeyMap.3.Code': 'TTS_3' }],
     ['no entry 1', { 'MenuKeyMap.1.Key': undefined, 'MenuKeyMap.1.Code': undefined, 'MenuKeyMap.2.Key': '2', 'MenuKeyMap.2.Code': 'TTS_2' }],

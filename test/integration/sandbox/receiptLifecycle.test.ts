@@ -1,5 +1,5 @@
 /**
- * Each accepted call plays out its life in the receipt queues (spec §5.3-§5.6): intermediate
+ * Each accepted call plays out its life in the receipt queues (docs/alibaba/receipts.md): intermediate
  * VoiceCallReport states, IVR key presses, the final VoiceReport, a VoiceRecordReport when
  * recorded; outcomes chosen by the documented test numbers; consistent with
  * QueryCallDetailByCallId and CancelCall; paced by the receipt delay.
@@ -115,7 +115,7 @@ describe.each(OUTCOMES)('test number $number ($outcome)', (expected) => {
         ring_time: expected.rings ? expect.stringMatching(CHINA_TIME) : '',
         start_time: expected.connected ? expect.stringMatching(CHINA_TIME) : '',
         end_time: expected.connected ? expect.stringMatching(CHINA_TIME) : '',
-        // spec §5.4: a string here, on purpose.
+        // docs/alibaba/receipts.md#body-encoding: a string here, on purpose.
         duration: expected.connected ? '22' : '0',
         hangup_direction: expect.stringMatching(/^(用户|机器)$/),
         voice_type: 'voice',
@@ -141,7 +141,7 @@ describe.each(OUTCOMES)('test number $number ($outcome)', (expected) => {
       caller_show_num: '057100000001',
       callee_show_num: '057100000000',
       duration: expected.connected ? '22' : '0',
-      // spec §5.4: b_duration a number where duration is a string.
+      // docs/alibaba/receipts.md#body-encoding: b_duration a number where duration is a string.
       b_duration: expected.connected ? 22 : 0,
       a_duration: expect.stringMatching(/^\d+$/),
       b_ring_time: expected.rings ? expect.stringMatching(CHINA_TIME) : '',
@@ -208,7 +208,7 @@ describe('by kind of call', () => {
         smart_status_code: 'ANSWERED',
         start_time: report!.start_time,
         end_time: report!.end_time,
-        // spec §5.5 example: a number in the recording receipt.
+        // docs/alibaba/receipts.md#receipt-fields example: a number in the recording receipt.
         duration: 22,
         record_file: expect.stringMatching(/^https:\/\/.+\.wav\?Expires=\d+&Signature=/),
         record_begin_time: report!.start_time,

@@ -1,5 +1,5 @@
 /**
- * dybaseapi QueryTokenForMnsQueue (spec §5.2) beside dyvmsapi on the same gateway: temporary
+ * dybaseapi QueryTokenForMnsQueue (docs/alibaba/receipts.md#querytokenformnsqueue) beside dyvmsapi on the same gateway: temporary
  * credentials scoped to one message type's queue, times in China time, a configurable lifetime.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ beforeEach(() => {
   sandbox.control.reset();
 });
 
-/** `yyyy-MM-dd HH:mm:ss` read as UTC+8 (spec §5.2). */
+/** `yyyy-MM-dd HH:mm:ss` read as UTC+8 (docs/alibaba/receipts.md#querytokenformnsqueue). */
 function fromChinaTime(text: string): number {
   return Date.parse(`${text.replace(' ', 'T')}+08:00`);
 }

@@ -1,8 +1,8 @@
 /**
  * Fidelity of the receipts path: Alibaba's own clients, unchanged, against the sandbox.
- * `@alicloud/pop-core` (or `@alicloud/openapi-client`) fetches the token from dybaseapi (spec §5.2);
+ * `@alicloud/pop-core` (or `@alicloud/openapi-client`) fetches the token from dybaseapi (docs/alibaba/receipts.md#querytokenformnsqueue);
  * `@alicloud/mns` 1.2.0 uses it - STS key, `security-token` header, its own Content-MD5 and
- * x-mns-date - to long-poll, receive and delete (spec §6). If one of these fails, the sandbox
+ * x-mns-date - to long-poll, receive and delete (docs/alibaba/mns.md). If one of these fails, the sandbox
  * differs from Alibaba.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe('@alicloud/mns with a QueryTokenForMnsQueue token from @alicloud/pop-co
     });
     expect(deleted.code).toBe(204);
     await expect(empty).rejects.toMatchObject({ name: 'MNSMessageNotExistError' });
-    // The client really sent what the spec says it sends (spec §6.1).
+    // The client really sent what docs/alibaba/mns.md says it sends (docs/alibaba/mns.md#headers).
     expect(sandbox.control.mnsRequests().map((request) => [request.operation, request.response?.httpStatus])).toEqual([
       ['BatchReceiveMessage', 200],
       ['BatchDeleteMessage', 204],

@@ -1,5 +1,5 @@
 /**
- * The deployable artefact: `serverless package` run offline (design.md "Commands"), and assertions on
+ * The deployable artefact: `serverless package` run offline (README.md#other-commands), and assertions on
  * the CloudFormation template and the function zips it produces. No CloudFormation linter works
  * offline here, so the template's security-relevant shape is checked directly.
  *
@@ -49,7 +49,7 @@ const FUNCTIONS = [
   'openApi',
   'placeCallsFromQueue',
   'placeCallFromEvent',
-  'publishEvents',
+  'processCallChanges',
   'pollReceipts',
   'pushReceipts',
 ] as const;
@@ -66,7 +66,7 @@ const ZIP_BUDGET_BYTES: Record<FunctionName, number> = {
   openApi: 64 * 1024,
   placeCallsFromQueue: 640 * 1024,
   placeCallFromEvent: 640 * 1024,
-  publishEvents: 448 * 1024,
+  processCallChanges: 448 * 1024,
   pollReceipts: 640 * 1024,
   pushReceipts: 448 * 1024,
 };
@@ -421,7 +421,7 @@ describe('serverless package --stage test (offline)', () => {
     const idempotencyAccess = statement(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], idempotency);
     const logs = (name: FunctionName) => statement(['logs:CreateLogStream', 'logs:PutLogEvents'], `\${${name[0]!.toUpperCase()}${name.slice(1)}LogGroup.Arn}`);
 
-    /** Exactly what each function may do (README "Security"), and nothing else. */
+    /** Exactly what each function may do (docs/security.md), and nothing else. */
     const EXPECTED: Record<FunctionName, string[]> = {
       placeCall: [logs('placeCall'), statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls), idempotencyAccess, readCredentials],
       placeCallsFromQueue: [
@@ -442,15 +442,15 @@ describe('serverless package --stage test (offline)', () => {
       getCall: [logs('getCall'), statement(['dynamodb:Query'], calls), readCredentials],
       openApi: [logs('openApi')],
       // Receipt writers put items only: a call's status is derived from its receipts, and projected
-      // onto the call item by publishEvents (its one DynamoDB write).
+      // onto the call item by processCallChanges (its one DynamoDB write).
       pollReceipts: [logs('pollReceipts'), statement(['dynamodb:BatchWriteItem'], calls), readCredentials],
       pushReceipts: [logs('pushReceipts'), statement(['dynamodb:BatchWriteItem'], calls), statement(['ssm:GetParameter'], ssmPushToken)],
-      publishEvents: [
-        logs('publishEvents'),
+      processCallChanges: [
+        logs('processCallChanges'),
         statement(STREAM_READ_ACTIONS, '${CallsTable.StreamArn}'),
         statement(['dynamodb:UpdateItem'], calls),
         statement(['events:PutEvents'], `${ARN_PREFIX}:events:${REGION_ACCOUNT}:event-bus/default`),
-        statement(['sqs:SendMessage'], '${PublishEventsDLQ.Arn}'),
+        statement(['sqs:SendMessage'], '${ProcessCallChangesDLQ.Arn}'),
       ],
     };
 
@@ -523,7 +523,7 @@ describe('serverless package --stage test (offline)', () => {
       }
       const pushKeys = roleOf(alt, 'pushReceipts').statements.map(statementKey);
       expect(pushKeys).toContain(statement(['ssm:GetParameter'], `${ARN_PREFIX}:ssm:${REGION_ACCOUNT}:parameter/${SERVICE}/${ALT_STAGE}/receipt-push-token`));
-      expect(roleOf(alt, 'publishEvents').statements.map(statementKey)).toContain(
+      expect(roleOf(alt, 'processCallChanges').statements.map(statementKey)).toContain(
         statement(['events:PutEvents'], `${ARN_PREFIX}:events:${REGION_ACCOUNT}:event-bus/${ALT_PARAMS.eventBusName}`),
       );
     });
@@ -637,7 +637,7 @@ describe('serverless package --stage test (offline)', () => {
     });
 
     it('keeps every dead-letter queue 14 days, encrypted', () => {
-      for (const logicalId of ['CallRequestsDLQ', 'PlaceCallEventsDLQ', 'PublishEventsDLQ']) {
+      for (const logicalId of ['CallRequestsDLQ', 'PlaceCallEventsDLQ', 'ProcessCallChangesDLQ']) {
         const queue = resource(main, logicalId);
         expect(queue.MessageRetentionPeriod, logicalId).toBe(14 * 86_400);
         expect(queue.SqsManagedSseEnabled, logicalId).toBe(true);
@@ -715,22 +715,22 @@ describe('serverless package --stage test (offline)', () => {
     });
   });
 
-  describe('events out: publishEvents on the calls table\'s stream', () => {
+  describe('events out: processCallChanges on the calls table\'s stream', () => {
     function streamMapping(): Json {
       const mappings = resourcesOfType(main, 'AWS::Lambda::EventSourceMapping').filter(([, mapping]) => render(mapping.EventSourceArn) === '${CallsTable.StreamArn}');
       expect(mappings).toHaveLength(1);
       return mappings[0]![1];
     }
 
-    it('reads the stream in batches of 100 from LATEST, 10 retries, bisecting, partial batch failures, failures to PublishEventsDLQ', () => {
+    it('reads the stream in batches of 100 from LATEST, 10 retries, bisecting, partial batch failures, failures to ProcessCallChangesDLQ', () => {
       expect(streamMapping()).toMatchObject({
-        FunctionName: { 'Fn::GetAtt': [fn(main, 'publishEvents').logicalId, 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [fn(main, 'processCallChanges').logicalId, 'Arn'] },
         BatchSize: 100,
         StartingPosition: 'LATEST',
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['PublishEventsDLQ', 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['ProcessCallChangesDLQ', 'Arn'] } } },
         Enabled: true,
       });
     });
@@ -757,7 +757,7 @@ describe('serverless package --stage test (offline)', () => {
     it.each([
       ['CallRequestsDLQAlarm', 'CallRequestsDLQ'],
       ['PlaceCallEventsDLQAlarm', 'PlaceCallEventsDLQ'],
-      ['PublishEventsDLQAlarm', 'PublishEventsDLQ'],
+      ['ProcessCallChangesDLQAlarm', 'ProcessCallChangesDLQ'],
     ])('%s fires on one message in %s', (logicalId, queue) => {
       expect(alarm(main, logicalId)).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -799,11 +799,11 @@ describe('serverless package --stage test (offline)', () => {
       expect(lag.Dimensions).toBeUndefined();
     });
 
-    it('fires when publishEvents falls 15 minutes behind the stream (IteratorAge)', () => {
-      expect(alarm(main, 'PublishEventsIteratorAgeAlarm')).toMatchObject({
+    it('fires when processCallChanges falls 15 minutes behind the stream (IteratorAge)', () => {
+      expect(alarm(main, 'ProcessCallChangesIteratorAgeAlarm')).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'IteratorAge',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn(main, 'publishEvents').logicalId } }],
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn(main, 'processCallChanges').logicalId } }],
         Statistic: 'Maximum',
         Threshold: 15 * 60_000,
         ComparisonOperator: 'GreaterThanThreshold',

@@ -14,7 +14,7 @@ import {
 
 type Row = [code: string, httpStatus: number, kind: string];
 
-// spec §4.1: every Voice business code, with the HTTP status the metadata gives it (400, or 500 for
+// docs/alibaba/errors.md#voice-business-codes: every Voice business code, with the HTTP status the metadata gives it (400, or 500 for
 // the system errors). The Retry column maps to: R -> transient, W -> throttled, P -> rejected or
 // account (account when it is about our account, subscription or RAM permission).
 const businessCodes: Row[] = [
@@ -60,7 +60,7 @@ const businessCodes: Row[] = [
   ['100008.0', 400, 'rejected'],
 ];
 
-// spec §4.2: gateway codes, at every "typical HTTP" status the table gives.
+// docs/alibaba/errors.md#gateway-codes: gateway codes, at every "typical HTTP" status the table gives.
 const gatewayCodes: Row[] = [
   ['MissingCalledNumber', 400, 'rejected'],
   ['MissingParameter', 400, 'rejected'],
@@ -95,7 +95,7 @@ const gatewayCodes: Row[] = [
   ['ServiceUnavailable', 503, 'transient'],
 ];
 
-// spec §1.5: the code decides whatever the status (business errors with HTTP 200 included); without
+// docs/alibaba/rpc.md#http-status-codes: the code decides whatever the status (business errors with HTTP 200 included); without
 // a known code the status decides.
 const statusCases: [code: string | undefined, httpStatus: number, kind: string][] = [
   ['isv.MOBILE_NUMBER_ILLEGAL', 200, 'rejected'],
@@ -122,13 +122,13 @@ const statusCases: [code: string | undefined, httpStatus: number, kind: string][
 ];
 
 describe('classifyAlibabaFailure', () => {
-  describe.each(businessCodes)('spec §4.1 %s (HTTP %i)', (code, status, kind) => {
+  describe.each(businessCodes)('docs/alibaba/errors.md#voice-business-codes %s (HTTP %i)', (code, status, kind) => {
     it(`is ${kind}`, () => {
       expect(classifyAlibabaFailure(code, status)).toBe(kind);
     });
   });
 
-  describe.each(gatewayCodes)('spec §4.2 %s (HTTP %i)', (code, status, kind) => {
+  describe.each(gatewayCodes)('docs/alibaba/errors.md#gateway-codes %s (HTTP %i)', (code, status, kind) => {
     it(`is ${kind}`, () => {
       expect(classifyAlibabaFailure(code, status)).toBe(kind);
     });
@@ -161,7 +161,7 @@ describe('classifyAlibabaFailure', () => {
 
 describe('retryAfterSecondsFor', () => {
   it.each([
-    ['isv.BUSINESS_LIMIT_CONTROL', 400, 60], // spec §3: 1 call per number per minute
+    ['isv.BUSINESS_LIMIT_CONTROL', 400, 60], // docs/alibaba/actions.md: 1 call per number per minute
     ['Throttling', 400, 1],
     ['Throttling.User', 429, 1],
     ['Throttling.Api', 503, 1],

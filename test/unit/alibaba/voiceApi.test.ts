@@ -43,7 +43,7 @@ describe('VoiceApi.cancelCall and queryCallDetail', () => {
     [false, false],
     ['false', false],
     [undefined, false],
-  ])('reads Status %j as cancelled=%j (spec §3.5: boolean or string)', async (status, cancelled) => {
+  ])('reads Status %j as cancelled=%j (docs/alibaba/actions.md#cancelcall: boolean or string)', async (status, cancelled) => {
     const { api, calls } = answering({ Code: 'OK', Status: status });
     await expect(api.cancelCall('1^2')).resolves.toEqual({ cancelled, requestId: 'REQ-1' });
     // Never re-sent once it may have arrived: a second CancelCall would answer false.
@@ -55,7 +55,7 @@ describe('VoiceApi.cancelCall and queryCallDetail', () => {
     ['absent', undefined, null],
     ['empty', '', null],
     ['not JSON', 'oops', { raw: 'oops' }],
-  ])('parses Data when it is %s (spec §3.7)', async (_name, data, detail) => {
+  ])('parses Data when it is %s (docs/alibaba/actions.md#querycalldetailbycallid)', async (_name, data, detail) => {
     const { api, calls } = answering({ Code: 'OK', Data: data });
 
     await expect(api.queryCallDetail({ callId: '1^2', prodId: '11010000138001', queryDate: 1_671_552_000_000 })).resolves.toEqual({

@@ -36,7 +36,7 @@ describe('classifyRequestFailure', () => {
     // An operator must act; the request itself is fine, so it is retried and ends in the DLQ.
     ['account', 'isv.AMOUNT_NOT_ENOUGH', 'transient', false],
     ['account', 'SignatureDoesNotMatch', 'transient', false],
-    // Never retried: a second attempt could place a second call (spec §4.2).
+    // Never retried: a second attempt could place a second call (docs/alibaba/errors.md#gateway-codes).
     ['ambiguous', 'RequestOutcomeUnknown', 'unknown'],
   ])('Alibaba %s (%s) is %s', (kind, code, expected, expectedFlag) => {
     const failure = classifyRequestFailure(new AlibabaError(kind, code, 'message', { requestId: 'REQ-9' }));

@@ -1,7 +1,7 @@
 /**
  * Request bodies shared by the calls unit tests: for each call type the smallest valid body (only
- * the required fields of design.md's POST /calls table) and the largest one (every parameter of
- * spec §3 for that action). Written by hand from the spec, not derived from the schemas.
+ * the required fields of README.md's POST /calls table) and the largest one (every parameter of
+ * docs/alibaba/actions.md for that action). Written by hand from the spec, not derived from the schemas.
  */
 import type { CallType, PlaceCallRequest } from '#shared/calls/schemas';
 
@@ -22,7 +22,7 @@ export const MINIMAL: Readonly<Record<CallType, PlaceCallRequest>> = {
   smart: { type: 'smart', calledNumber: CALLED, calledShowNumber: SHOW, voiceCode: '2d4c.wav,$name$' },
 };
 
-/** The required fields per type (design.md, POST /calls table). */
+/** The required fields per type (README.md, POST /calls table). */
 export const REQUIRED_FIELDS: Readonly<Record<CallType, readonly string[]>> = {
   tts: ['calledNumber', 'ttsCode'],
   voice: ['calledNumber', 'voiceCode'],
@@ -114,8 +114,8 @@ export const MAXIMAL: Readonly<Record<CallType, PlaceCallRequest>> = {
 };
 
 /**
- * Alibaba's parameter name for each body field (spec §3 tables, case-sensitive per spec §1.2).
- * Menu entry fields are flattened as MenuKeyMap.N.<name> (spec §1.2).
+ * Alibaba's parameter name for each body field (docs/alibaba/actions.md tables, case-sensitive per docs/alibaba/rpc.md#common-parameters).
+ * Menu entry fields are flattened as MenuKeyMap.N.<name> (docs/alibaba/rpc.md#common-parameters).
  */
 export const WIRE_NAME: Readonly<Record<string, string>> = {
   calledNumber: 'CalledNumber',

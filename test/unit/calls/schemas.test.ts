@@ -1,5 +1,5 @@
 /**
- * POST /calls bodies (design.md "HTTP API") against every parameter limit of spec §3, as seen by a
+ * POST /calls bodies (docs/http-api.md) against every parameter limit of docs/alibaba/actions.md, as seen by a
  * caller: which bodies are accepted, and for refused ones which field is named and with what message
  * (shared/validation.ts turns zod issues into { path, message }).
  */
@@ -57,7 +57,7 @@ describe('POST /calls body: the five call types', () => {
       expect(parsed).toEqual(MINIMAL[type]);
     });
 
-    it('accepts the maximal body (every spec §3 parameter) unchanged', () => {
+    it('accepts the maximal body (every docs/alibaba/actions.md parameter) unchanged', () => {
       const parsed = parse(structuredClone(MAXIMAL[type]));
       expect(parsed).toEqual(MAXIMAL[type]);
     });
@@ -107,31 +107,31 @@ describe('POST /calls body: the five call types', () => {
   });
 });
 
-describe('integer limits of spec §3 (both edges)', () => {
+describe('integer limits of docs/alibaba/actions.md (both edges)', () => {
   const limits: [type: CallType, field: string, min: number, max: number, source: string][] = [
-    ['tts', 'playTimes', 1, 3, '§3.1 PlayTimes 1-3'],
-    ['tts', 'volume', 0, 100, '§3.1 Volume 0-100'],
-    ['tts', 'speed', -500, 500, '§3.1 Speed -500..500'],
-    ['voice', 'playTimes', 1, 3, '§3.2 PlayTimes 1-3'],
-    ['voice', 'volume', 0, 100, '§3.2 Volume 0-100'],
-    ['voice', 'speed', -500, 500, '§3.2 Speed -500..500'],
-    ['ivr', 'playTimes', 1, 3, '§3.3 PlayTimes 1-3'],
-    ['ivr', 'timeout', 1, 3_600_000, '§3.3 Timeout in ms (no published range: an hour at most)'],
-    ['clickToDial', 'sessionTimeout', 1, 3600, '§3.4 SessionTimeout (seconds, capped like §3.6)'],
-    ['smart', 'volume', -4, 4, '§3.6 Volume -4..4'],
-    ['smart', 'speed', -500, 500, '§3.6 Speed (not available, passed through)'],
-    ['smart', 'muteTime', 1000, 20000, '§3.6 MuteTime 1000-20000'],
-    ['smart', 'pauseTime', 300, 1200, '§3.6 PauseTime 300-1200'],
-    ['smart', 'sessionTimeout', 1, 3600, '§3.6 SessionTimeout max 3600'],
-    ['smart', 'ttsVolume', 0, 100, '§3.6 TtsVolume 0-100'],
-    ['smart', 'ttsSpeed', -200, 200, '§3.6 TtsSpeed -200..200'],
-    ['smart', 'streamAsr', 0, 1, '§3.6 StreamAsr 0/1'],
-    ['smart', 'actionCodeTimeBreak', 0, 60_000, '§3.6 ActionCodeTimeBreak (ms, 0 disables)'],
-    ['smart', 'backgroundSpeed', -500, 500, '§3.6 BackgroundSpeed (not available)'],
-    ['smart', 'backgroundVolume', -4, 4, '§3.6 BackgroundVolume (not available)'],
+    ['tts', 'playTimes', 1, 3, 'docs/alibaba/actions.md#singlecallbytts PlayTimes 1-3'],
+    ['tts', 'volume', 0, 100, 'docs/alibaba/actions.md#singlecallbytts Volume 0-100'],
+    ['tts', 'speed', -500, 500, 'docs/alibaba/actions.md#singlecallbytts Speed -500..500'],
+    ['voice', 'playTimes', 1, 3, 'docs/alibaba/actions.md#singlecallbyvoice PlayTimes 1-3'],
+    ['voice', 'volume', 0, 100, 'docs/alibaba/actions.md#singlecallbyvoice Volume 0-100'],
+    ['voice', 'speed', -500, 500, 'docs/alibaba/actions.md#singlecallbyvoice Speed -500..500'],
+    ['ivr', 'playTimes', 1, 3, 'docs/alibaba/actions.md#ivrcall PlayTimes 1-3'],
+    ['ivr', 'timeout', 1, 3_600_000, 'docs/alibaba/actions.md#ivrcall Timeout in ms (no published range: an hour at most)'],
+    ['clickToDial', 'sessionTimeout', 1, 3600, 'docs/alibaba/actions.md#clicktodial SessionTimeout (seconds, capped like docs/alibaba/actions.md#smartcall)'],
+    ['smart', 'volume', -4, 4, 'docs/alibaba/actions.md#smartcall Volume -4..4'],
+    ['smart', 'speed', -500, 500, 'docs/alibaba/actions.md#smartcall Speed (not available, passed through)'],
+    ['smart', 'muteTime', 1000, 20000, 'docs/alibaba/actions.md#smartcall MuteTime 1000-20000'],
+    ['smart', 'pauseTime', 300, 1200, 'docs/alibaba/actions.md#smartcall PauseTime 300-1200'],
+    ['smart', 'sessionTimeout', 1, 3600, 'docs/alibaba/actions.md#smartcall SessionTimeout max 3600'],
+    ['smart', 'ttsVolume', 0, 100, 'docs/alibaba/actions.md#smartcall TtsVolume 0-100'],
+    ['smart', 'ttsSpeed', -200, 200, 'docs/alibaba/actions.md#smartcall TtsSpeed -200..200'],
+    ['smart', 'streamAsr', 0, 1, 'docs/alibaba/actions.md#smartcall StreamAsr 0/1'],
+    ['smart', 'actionCodeTimeBreak', 0, 60_000, 'docs/alibaba/actions.md#smartcall ActionCodeTimeBreak (ms, 0 disables)'],
+    ['smart', 'backgroundSpeed', -500, 500, 'docs/alibaba/actions.md#smartcall BackgroundSpeed (not available)'],
+    ['smart', 'backgroundVolume', -4, 4, 'docs/alibaba/actions.md#smartcall BackgroundVolume (not available)'],
   ];
 
-  describe.each(limits)('%s.%s from %i to %i (spec %s)', (type, field, min, max) => {
+  describe.each(limits)('%s.%s from %i to %i (%s)', (type, field, min, max) => {
     it.each([min, max])('accepts %i', (value) => {
       expect(parse(bodyOf(type, { [field]: value }))).toMatchObject({ [field]: value });
     });
@@ -165,8 +165,8 @@ describe('integer limits of spec §3 (both edges)', () => {
   });
 });
 
-describe('OutId: 1-15 printable ASCII characters (spec §3: 1-15 bytes)', () => {
-  const message = 'must be 1 to 15 printable ASCII characters (spec: 1-15 bytes)';
+describe('OutId: 1-15 printable ASCII characters (docs/alibaba/actions.md: 1-15 bytes)', () => {
+  const message = 'must be 1 to 15 printable ASCII characters (Alibaba allows 1-15 bytes)';
 
   describe.each(CALL_TYPES)('on a "%s" call', (type) => {
     it.each([
@@ -197,7 +197,7 @@ describe('OutId: 1-15 printable ASCII characters (spec §3: 1-15 bytes)', () => 
   });
 });
 
-describe('phone numbers (spec §3.1: one number; digits only)', () => {
+describe('phone numbers (docs/alibaba/actions.md#singlecallbytts: one number; digits only)', () => {
   const numberFields: [CallType, string][] = [
     ['tts', 'calledNumber'],
     ['tts', 'calledShowNumber'],
@@ -267,7 +267,7 @@ describe('template and voice codes', () => {
     });
   });
 
-  it.each(['customer_service_8k', 'dialect_customer_service_8k'])('smart.asrBaseId accepts %s (spec §3.6)', (asrBaseId) => {
+  it.each(['customer_service_8k', 'dialect_customer_service_8k'])('smart.asrBaseId accepts %s (docs/alibaba/actions.md#smartcall)', (asrBaseId) => {
     expect(parse(bodyOf('smart', { asrBaseId }))).toMatchObject({ asrBaseId });
   });
 
@@ -298,12 +298,12 @@ describe('boolean parameters are JSON booleans', () => {
     expect(issuesOf(bodyOf(type, { [field]: 'true' }))).toEqual([{ path: field, message: 'must be a boolean' }]);
   });
 
-  it('smart.streamAsr is an integer 0/1, not a boolean (spec §3.6)', () => {
+  it('smart.streamAsr is an integer 0/1, not a boolean (docs/alibaba/actions.md#smartcall)', () => {
     expect(issuesOf(bodyOf('smart', { streamAsr: true }))).toEqual([{ path: 'streamAsr', message: 'must be a number' }]);
   });
 });
 
-/** Every parameter Alibaba takes as a JSON string, given here as an object (design.md). */
+/** Every parameter Alibaba takes as a JSON string, given here as an object (README.md). */
 const TEMPLATE_PARAM_SLOTS: [name: string, path: string, put: (params: unknown) => Record<string, unknown>][] = [
   ['tts.ttsParam', 'ttsParam', (ttsParam) => bodyOf('tts', { ttsParam })],
   ['ivr.startTtsParams', 'startTtsParams', (startTtsParams) => bodyOf('ivr', { startTtsParams })],
@@ -323,8 +323,8 @@ function paramsOfJsonLength(length: number): Record<string, string> {
   return params;
 }
 
-describe('template variables (TtsParam and friends: JSON under 250 characters, no URLs — spec §3.1, §4.1)', () => {
-  const tooLong = 'must serialise to at most 249 characters of JSON (spec: under 250)';
+describe('template variables (TtsParam and friends: JSON under 250 characters, no URLs — docs/alibaba/actions.md#singlecallbytts, docs/alibaba/errors.md#voice-business-codes)', () => {
+  const tooLong = 'must serialise to at most 249 characters of JSON (Alibaba allows under 250)';
   const noUrls = 'must not contain URLs (Alibaba rejects them: isv.PARAM_NOT_SUPPORT_URL)';
 
   describe.each(TEMPLATE_PARAM_SLOTS)('%s', (_name, path, put) => {
@@ -367,7 +367,7 @@ describe('template variables (TtsParam and friends: JSON under 250 characters, n
   });
 });
 
-describe('SmartCall content must avoid @ = : " $ { } ^ * ￥ (spec §3.6)', () => {
+describe('SmartCall content must avoid @ = : " $ { } ^ * ￥ (docs/alibaba/actions.md#smartcall)', () => {
   const message = 'values must not contain any of @ = : " $ { } ^ * ￥ (not supported by SmartCall)';
 
   it.each(['@', '=', ':', '"', '$', '{', '}', '^', '*', '￥'])('refuses %s inside a voiceCodeParam value', (character) => {
@@ -390,7 +390,7 @@ describe('SmartCall content must avoid @ = : " $ { } ^ * ￥ (spec §3.6)', () =
   });
 });
 
-describe('IVR menu (spec §3.3 MenuKeyMap)', () => {
+describe('IVR menu (docs/alibaba/actions.md#ivrcall MenuKeyMap)', () => {
   const KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'];
   const menu = (...keys: string[]) => keys.map((key, index) => ({ key, code: `TTS_${20000 + index}` }));
 
@@ -457,7 +457,7 @@ describe('several problems at once', () => {
       expect.arrayContaining([
         { path: 'playTimes', message: 'must be at most 3' },
         { path: 'volume', message: 'must be at least 0' },
-        { path: 'outId', message: 'must be 1 to 15 printable ASCII characters (spec: 1-15 bytes)' },
+        { path: 'outId', message: 'must be 1 to 15 printable ASCII characters (Alibaba allows 1-15 bytes)' },
         { path: 'extra', message: 'is not a known field' },
       ]),
     );

@@ -168,7 +168,7 @@ describe('placeAndRecordCall', () => {
       });
     });
 
-    it('answers with the placed call (202 body of design.md)', async () => {
+    it('answers with the placed call (202 body of README.md)', async () => {
       const placed = await placeAndRecordCall({ ...MINIMAL[type], outId: 'mine-1' }, deps);
       expect(placed).toEqual({
         callId: CALL_ID,
@@ -376,13 +376,13 @@ describe('chinaDayStart: midnight (UTC+8) of the day an instant falls on in Chin
     ['2024-01-14T15:59:59.999Z', '2024-01-13T16:00:00.000Z', 'just before China midnight'],
     ['2024-01-15T15:59:59Z', '2024-01-14T16:00:00.000Z', 'last second of the China day'],
     ['2024-01-15T00:30:00+08:00', '2024-01-14T16:00:00.000Z', 'an offset timestamp'],
-    ['2022-12-21T03:00:00Z', '2022-12-20T16:00:00.000Z', 'the spec §3.7 example day (1671552000000)'],
+    ['2022-12-21T03:00:00Z', '2022-12-20T16:00:00.000Z', 'the docs/alibaba/actions.md#querycalldetailbycallid example day (1671552000000)'],
     ['2024-03-01T01:00:00+08:00', '2024-02-29T16:00:00.000Z', 'leap day boundary'],
   ])('%s -> %s (%s)', (iso, expected) => {
     expect(chinaDayStart(iso)).toBe(Date.parse(expected));
   });
 
-  it('gives the spec §3.7 example QueryDate 1671552000000 for a call on 2022-12-21 China time', () => {
+  it('gives the docs/alibaba/actions.md#querycalldetailbycallid example QueryDate 1671552000000 for a call on 2022-12-21 China time', () => {
     expect(chinaDayStart('2022-12-21T10:00:00+08:00')).toBe(1_671_552_000_000);
   });
 
@@ -403,7 +403,7 @@ describe('chinaDayStart: midnight (UTC+8) of the day an instant falls on in Chin
 describe('generateOutId', () => {
   const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
-  it('is 15 characters (spec §3: OutId at most 15 bytes): "av" and 13 base-32 characters', () => {
+  it('is 15 characters (docs/alibaba/actions.md: OutId at most 15 bytes): "av" and 13 base-32 characters', () => {
     for (let i = 0; i < 100; i++) expect(generateOutId()).toMatch(/^av[a-z2-7]{13}$/);
   });
 

@@ -1,7 +1,7 @@
 /**
- * From a validated POST /calls body to Alibaba's action parameters (spec §1.2): PascalCase names,
+ * From a validated POST /calls body to Alibaba's action parameters (docs/alibaba/rpc.md#common-parameters): PascalCase names,
  * numbers as decimal strings, booleans as true/false, JSON-object parameters serialised, MenuKeyMap
- * flattened with 1-based indexes. The expected values are the spec's signing vectors, copied verbatim.
+ * flattened with 1-based indexes. The expected values are the signing vectors of docs/alibaba/signatures.md, copied verbatim.
  */
 import { describe, expect, it } from 'vitest';
 import { CALL_TYPES, type PlaceCallRequest } from '#shared/calls/schemas';
@@ -13,7 +13,7 @@ import { MAXIMAL, bodyOf } from './requests.ts';
 
 type WithOutId = PlaceCallRequest & { outId: string };
 
-/** The spec vectors' fixed signing inputs (spec §2.1). */
+/** The spec vectors' fixed signing inputs (docs/alibaba/signatures.md#rpc-signature-v1). */
 const SIGNING = {
   credentials: { accessKeyId: 'testid', accessKeySecret: 'testsecret' },
   nonce: '1f3b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
@@ -21,8 +21,8 @@ const SIGNING = {
   version: '2017-05-25',
 } as const;
 
-describe('toWireParams reproduces the spec vectors', () => {
-  describe('Vector B: IvrCall with a flattened MenuKeyMap (spec §2.1)', () => {
+describe('toWireParams reproduces the documented vectors', () => {
+  describe('Vector B: IvrCall with a flattened MenuKeyMap (docs/alibaba/signatures.md#rpc-signature-v1)', () => {
     // The HTTP API body a caller would send for Vector B's call.
     const body = {
       type: 'ivr',
@@ -39,7 +39,7 @@ describe('toWireParams reproduces the spec vectors', () => {
         { key: '2', code: 'a1b2c3.wav' },
       ],
     };
-    // Vector B's action parameters, minus RegionId (a common parameter the RPC client adds, spec §1.2).
+    // Vector B's action parameters, minus RegionId (a common parameter the RPC client adds, docs/alibaba/rpc.md#common-parameters).
     const vectorB = {
       CalledNumber: '13800138000',
       CalledShowNumber: '057100000000',
@@ -65,7 +65,7 @@ describe('toWireParams reproduces the spec vectors', () => {
       expect(params).toEqual(vectorB);
     });
 
-    it('signs, with the spec\'s RegionId, to the vector\'s POST signature QiJIYXVcFfXQAza0tivgFP67qOc=', () => {
+    it('signs, with the documented RegionId, to the vector\'s POST signature QiJIYXVcFfXQAza0tivgFP67qOc=', () => {
       const request = parseOrThrow(placeCallRequestSchema, body) as WithOutId;
       const signed = signRpcV1({
         method: 'POST',
@@ -77,7 +77,7 @@ describe('toWireParams reproduces the spec vectors', () => {
     });
   });
 
-  describe('Vector A: SingleCallByTts (spec §2.1)', () => {
+  describe('Vector A: SingleCallByTts (docs/alibaba/signatures.md#rpc-signature-v1)', () => {
     const body = {
       type: 'tts',
       calledNumber: '13800138000',
@@ -114,7 +114,7 @@ describe('toWireParams reproduces the spec vectors', () => {
   });
 });
 
-describe('toWireParams value encoding (spec §1.2)', () => {
+describe('toWireParams value encoding (docs/alibaba/rpc.md#common-parameters)', () => {
   it.each([
     [true, 'true'],
     [false, 'false'],
@@ -172,14 +172,14 @@ describe('toWireParams value encoding (spec §1.2)', () => {
   });
 });
 
-describe('toWireParams names (spec §3 parameter names are case-sensitive)', () => {
+describe('toWireParams names (docs/alibaba/actions.md parameter names are case-sensitive)', () => {
   it('maps enableITN to EnableITN (the acronym keeps its capitals)', () => {
     const params = toWireParams(bodyOf('smart', { enableITN: true, outId: 'o' }) as WithOutId);
     expect(params.EnableITN).toBe('true');
     expect(Object.keys(params)).not.toContain('EnableItn');
   });
 
-  it('maps every SmartCall field of the maximal body to its spec §3.6 name', () => {
+  it('maps every SmartCall field of the maximal body to its docs/alibaba/actions.md#smartcall name', () => {
     const params = toWireParams(MAXIMAL.smart as WithOutId);
     expect(Object.keys(params).sort()).toEqual(
       [
@@ -214,7 +214,7 @@ describe('toWireParams names (spec §3 parameter names are case-sensitive)', () 
     );
   });
 
-  it('maps every ClickToDial field of the maximal body to its spec §3.4 name', () => {
+  it('maps every ClickToDial field of the maximal body to its docs/alibaba/actions.md#clicktodial name', () => {
     expect(toWireParams(MAXIMAL.clickToDial as WithOutId)).toEqual({
       CallerShowNumber: '057100000001',
       CallerNumber: '13900139000',
@@ -271,7 +271,7 @@ describe('toWireParams omits what is not given', () => {
   });
 });
 
-describe('ACTION_BY_CALL_TYPE (design.md POST /calls table)', () => {
+describe('ACTION_BY_CALL_TYPE (docs/http-api.md#post-calls)', () => {
   it.each([
     ['tts', 'SingleCallByTts'],
     ['voice', 'SingleCallByVoice'],
@@ -287,7 +287,7 @@ describe('ACTION_BY_CALL_TYPE (design.md POST /calls table)', () => {
   });
 });
 
-describe('PROD_ID_BY_CALL_TYPE (spec §3.7 QueryCallDetailByCallId ProdId)', () => {
+describe('PROD_ID_BY_CALL_TYPE (docs/alibaba/actions.md#querycalldetailbycallid QueryCallDetailByCallId ProdId)', () => {
   it.each([
     ['tts', '11010000138001', 'voice verification code / TTS notification'],
     ['voice', '11000000300006', 'voice notification'],
@@ -297,7 +297,7 @@ describe('PROD_ID_BY_CALL_TYPE (spec §3.7 QueryCallDetailByCallId ProdId)', () 
     expect(PROD_ID_BY_CALL_TYPE[type]).toBe(prodId);
   });
 
-  it('has no ProdId for clickToDial (spec §3.7: unverified), so live queries need one given', () => {
+  it('has no ProdId for clickToDial (docs/alibaba/actions.md#querycalldetailbycallid: unverified), so live queries need one given', () => {
     expect(PROD_ID_BY_CALL_TYPE.clickToDial).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 /**
- * Configuration (design.md "Configuration"): defaults, and a loud ConfigError naming the variable for
+ * Configuration (docs/configuration.md): defaults, and a loud ConfigError naming the variable for
  * every bad value; credentials from the environment or from SSM / Secrets Manager with a 5-minute cache.
  */
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('parseConfig defaults (only CALLS_TABLE set)', () => {
     ['voiceEndpoint', 'https://dyvmsapi.aliyuncs.com'],
     ['dybaseEndpoint', 'https://dybaseapi.aliyuncs.com'],
     ['mnsEndpoint', 'https://1943695596114318.mns.cn-hangzhou.aliyuncs.com'],
-  ] as const)('%s is the spec §1.1 endpoint %s', (field, expected) => {
+  ] as const)('%s is the docs/alibaba/rpc.md#endpoints endpoint %s', (field, expected) => {
     expect(config[field]).toBe(expected);
   });
 
@@ -43,7 +43,7 @@ describe('parseConfig defaults (only CALLS_TABLE set)', () => {
     expect(config.credentialsSource).toEqual({ kind: 'env' });
   });
 
-  it('drains the three Voice Service receipt queues (spec §5.3)', () => {
+  it('drains the three Voice Service receipt queues (docs/alibaba/receipts.md#message-types)', () => {
     expect([...config.receiptQueues.keys()].sort()).toEqual(['VoiceCallReport', 'VoiceRecordReport', 'VoiceReport']);
     for (const [type, queue] of config.receiptQueues) expect(queue).toMatch(new RegExp(`^Alicom-Queue-\\d+-${type}$`));
   });

@@ -1,5 +1,5 @@
 /**
- * The one error -> HTTP mapping (shared/http/problem.ts) against design.md "Errors": every error
+ * The one error -> HTTP mapping (shared/http/problem.ts) against docs/http-api.md#errors: every error
  * class and every AlibabaError kind becomes an application/problem+json body with a stable `code`,
  * 5xx bodies carry no Alibaba message or internal detail, and unknown failures are a generic 500.
  */
@@ -152,7 +152,7 @@ describe('toProblem: status, code, title and headers per error', () => {
     }).toEqual(expected);
   });
 
-  it.each(cases)('%s: has type, title, status, detail and code (RFC 9457 + design.md)', (_name, error) => {
+  it.each(cases)('%s: has type, title, status, detail and code (RFC 9457 + README.md)', (_name, error) => {
     const { problem } = toProblem(error);
     // An absolute URI (RFC 9457 §3.1.1): a scheme, then no whitespace.
     expect(problem.type).toMatch(/^[a-z][a-z0-9+.-]*:\S+$/i);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger, maskPhone } from '#shared/logger';
 
-/** Mainland mobiles (spec §3 CalledNumber), with or without +86, and landlines with an area code. */
+/** Mainland mobiles (docs/alibaba/actions.md CalledNumber), with or without +86, and landlines with an area code. */
 const phone = fc.oneof(
   fc.tuple(fc.constantFrom('13', '14', '15', '16', '17', '18', '19'), fc.stringMatching(/^\d{9}$/)).map(([prefix, rest]) => prefix + rest),
   fc.tuple(fc.constantFrom('+86', '0086', '86'), fc.stringMatching(/^1[3-9]\d{9}$/)).map(([country, mobile]) => country + mobile),

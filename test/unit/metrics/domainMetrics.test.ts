@@ -64,7 +64,7 @@ describe('receiptEventTime: what ReceiptLag is measured from', () => {
     return result.receipt;
   };
 
-  it('reads Alibaba\'s times as China time (UTC+8, spec §5.4)', () => {
+  it('reads Alibaba\'s times as China time (UTC+8, docs/alibaba/receipts.md#body-encoding)', () => {
     expect(receiptEventTime(normalised({ status_time: '2024-01-15 16:31:12' }, 'VoiceCallReport'))).toBe(Date.parse('2024-01-15T08:31:12Z'));
   });
 

@@ -5,10 +5,10 @@ import { voiceReport } from '../../support/receiptBodies.ts';
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
-// spec §5.5 illustrative VoiceReport body.
+// docs/alibaba/receipts.md#receipt-fields illustrative VoiceReport body.
 const VOICE_REPORT = voiceReport('116012354148^102813781234');
 
-describe('decodeMessageBody: what Alibaba sends (spec §5.4)', () => {
+describe('decodeMessageBody: what Alibaba sends (docs/alibaba/receipts.md#body-encoding)', () => {
   it('decodes a Base64 UTF-8 JSON object into one receipt', () => {
     expect(decodeMessageBody(base64(JSON.stringify(VOICE_REPORT)))).toEqual({ ok: true, receipts: [VOICE_REPORT], encoding: 'base64' });
   });

@@ -17,7 +17,7 @@ interface Recorded {
   url: string;
   headers: IncomingMessage['headers'];
   body: string;
-  /** Whether the MNS signature (spec §6.2) over this request verifies with TOKEN's secret. */
+  /** Whether the MNS signature (docs/alibaba/signatures.md#mns-signature) over this request verifies with TOKEN's secret. */
   signatureValid: boolean;
 }
 
@@ -110,7 +110,7 @@ async function mnsFailure(promise: Promise<unknown>): Promise<MnsError> {
   return error as MnsError;
 }
 
-describe('receive: BatchReceiveMessage (spec §6.3)', () => {
+describe('receive: BatchReceiveMessage (docs/alibaba/mns.md#batchreceivemessage)', () => {
   it('sends a signed GET with case-sensitive query names and the unsigned security-token header', async () => {
     mns.steps.push({ status: 200, body: messagesXml(2) });
     const messages = await client.receive(QUEUE, TOKEN, { max: 16, waitSeconds: 1 });
@@ -192,7 +192,7 @@ describe('receive: BatchReceiveMessage (spec §6.3)', () => {
   });
 });
 
-describe('delete: BatchDeleteMessage (spec §6.4)', () => {
+describe('delete: BatchDeleteMessage (docs/alibaba/mns.md#batchdeletemessage)', () => {
   const HANDLES = ['1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==', '1-ODU4OTkzNDU5NC0xNDM1MTk3NjAwLTItNg=='];
 
   it('sends a signed DELETE with a text/xml body of the handles, no Content-MD5; 204 → nothing failed', async () => {

@@ -20,7 +20,7 @@ function message(n: number): string {
   </Message>`;
 }
 
-describe('parseReceiveResponse (spec §6.3)', () => {
+describe('parseReceiveResponse (docs/alibaba/mns.md#batchreceivemessage)', () => {
   it('reads a single message, which still comes wrapped in <Messages>', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="${NS}">${message(1)}\n</Messages>`;
     expect(parseReceiveResponse(xml)).toEqual([
@@ -137,7 +137,7 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
   });
 });
 
-describe('parseDeleteFailures (spec §6.4 partial failure)', () => {
+describe('parseDeleteFailures (docs/alibaba/mns.md#batchdeletemessage partial failure)', () => {
   it('lists the handles that were not deleted, even when only one is listed', () => {
     const one = `<Errors xmlns="${NS}"><Error><ErrorCode>ReceiptHandleError</ErrorCode><ErrorMessage>The receipt handle you provide is not valid.</ErrorMessage><ReceiptHandle>1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==</ReceiptHandle></Error></Errors>`;
     expect(parseDeleteFailures(one)).toEqual([
@@ -168,7 +168,7 @@ describe('parseDeleteFailures (spec §6.4 partial failure)', () => {
   });
 });
 
-describe('parseErrorDocument (spec §6.6)', () => {
+describe('parseErrorDocument (docs/alibaba/mns.md#errors)', () => {
   it('reads Code, Message, RequestId, HostId', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <Error xmlns="${NS}">
@@ -192,8 +192,8 @@ describe('parseErrorDocument (spec §6.6)', () => {
   });
 });
 
-describe('buildDeleteBody (spec §6.4)', () => {
-  it('is byte-for-byte the body of the spec §6.2 signature vector (249 bytes)', () => {
+describe('buildDeleteBody (docs/alibaba/mns.md#batchdeletemessage)', () => {
+  it('is byte-for-byte the body of the docs/alibaba/signatures.md#mns-signature signature vector (249 bytes)', () => {
     const body = buildDeleteBody(['1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==', '1-ODU4OTkzNDU5NC0xNDM1MTk3NjAwLTItNg==']);
     expect(body).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><ReceiptHandles xmlns="http://mns.aliyuncs.com/doc/v1/"><ReceiptHandle>1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==</ReceiptHandle><ReceiptHandle>1-ODU4OTkzNDU5NC0xNDM1MTk3NjAwLTItNg==</ReceiptHandle></ReceiptHandles>',
@@ -208,7 +208,7 @@ describe('buildDeleteBody (spec §6.4)', () => {
   });
 });
 
-describe('classifyMnsFailure (spec §6.6)', () => {
+describe('classifyMnsFailure (docs/alibaba/mns.md#errors)', () => {
   it.each([
     ['AccessDenied', 403, 'auth'],
     ['AccessDeniedByRamPolicy', 403, 'auth'],

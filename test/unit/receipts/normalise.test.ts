@@ -12,9 +12,9 @@ function normalised(messageType: string, raw: Record<string, unknown>) {
   return result.receipt;
 }
 
-describe('normaliseReceipt per message type (spec §5.5)', () => {
+describe('normaliseReceipt per message type (docs/alibaba/receipts.md#receipt-fields)', () => {
   it('VoiceReport: normalised fields beside the raw object; key = call_id', () => {
-    // spec §5.5 first illustrative body.
+    // docs/alibaba/receipts.md#receipt-fields first illustrative body.
     const raw = voiceReport(CALL_ID);
     expect(normalised('VoiceReport', raw)).toEqual({
       messageType: 'VoiceReport',
@@ -37,7 +37,7 @@ describe('normaliseReceipt per message type (spec §5.5)', () => {
   });
 
   it('VoiceCallReport: key = call_id + status_code + status_time (+ dtmf); a key press is in-progress', () => {
-    // spec §5.5 second illustrative body (IVR key press).
+    // docs/alibaba/receipts.md#receipt-fields second illustrative body (IVR key press).
     const raw = { call_id: CALL_ID, out_id: 'ivr-1', status_code: '300000', smart_status_code: 'ANSWERED', dtmf: '1', status_time: '2024-01-15 16:31:12' };
     const receipt = normalised('VoiceCallReport', raw);
     expect(receipt).toMatchObject({ callId: CALL_ID, status: 'in-progress', dtmf: '1', statusTime: '2024-01-15T16:31:12+08:00' });
@@ -51,7 +51,7 @@ describe('normaliseReceipt per message type (spec §5.5)', () => {
   });
 
   it('VoiceRecordReport: the recording, no status; key = call_id', () => {
-    // spec §5.5 third illustrative body (numbers as numbers).
+    // docs/alibaba/receipts.md#receipt-fields third illustrative body (numbers as numbers).
     const raw = {
       call_id: '116012854210^102814271234',
       out_id: 'smart-7',
@@ -78,7 +78,7 @@ describe('normaliseReceipt per message type (spec §5.5)', () => {
   });
 });
 
-describe('normaliseReceipt leniency (spec §5.4)', () => {
+describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', () => {
   it.each([
     ['a numeric string', '7', 7],
     ['a number', 7, 7],
@@ -116,12 +116,12 @@ describe('normaliseReceipt leniency (spec §5.4)', () => {
     expect(result.ok).toBe(false);
   });
 
-  it('inbound VoiceCallReports (biz_id instead of call_id, spec §5.5) are invalid, so they are kept raw', () => {
+  it('inbound VoiceCallReports (biz_id instead of call_id, docs/alibaba/receipts.md#receipt-fields) are invalid, so they are kept raw', () => {
     expect(normaliseReceipt('VoiceCallReport', { biz_id: 'B1', status_code: '200201' }).ok).toBe(false);
   });
 });
 
-describe('status table (spec §5.6 → design.md vocabulary)', () => {
+describe('status table (docs/alibaba/receipts.md#status-codes → README.md vocabulary)', () => {
   const voiceReport: [code: string, status: CallStatus][] = [
     ['200000', 'completed'],
     ['200001', 'completed'],
@@ -213,7 +213,7 @@ describe('status table (spec §5.6 → design.md vocabulary)', () => {
     expect(statusForReceipt('constructor', { statusCode: 'toString' })).toBeUndefined();
   });
 
-  it('every status in the tables is a design.md status', () => {
+  it('every status in the tables is a README.md status', () => {
     const vocabulary = ['placed', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'];
     const all = [...Object.values(STATUS_BY_CODE).flatMap((table) => Object.values(table)), ...Object.values(STATUS_BY_SMART_CODE)];
     for (const status of all) expect(vocabulary).toContain(status);

@@ -244,7 +244,7 @@ describe('drainReceiptQueues', () => {
     expect(stats).toMatchObject({ received: 100, stored: 100, deleted: 100, stoppedBecause: 'empty' });
     // 16, then 64 (4 × 16), then 20 (16 + 4 + 0 + 0), then nothing.
     expect(store.batches.map((batch) => batch.length)).toEqual([16, 64, 20]);
-    // Deletes stay within 16 handles each (spec §6.4), one per receive.
+    // Deletes stay within 16 handles each (docs/alibaba/mns.md#batchdeletemessage), one per receive.
     expect(mns.deletes.every((d) => d.handles.length <= 16)).toBe(true);
     expect(mns.deletes.map((d) => d.handles.length).reduce((a, b) => a + b)).toBe(100);
   });

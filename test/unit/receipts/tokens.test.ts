@@ -12,7 +12,7 @@ import {
 
 const QUEUE = 'Alicom-Queue-1234567890-VoiceReport';
 
-describe('parseChinaTime (spec §5.2: ExpireTime is China time, UTC+8)', () => {
+describe('parseChinaTime (docs/alibaba/receipts.md#querytokenformnsqueue: ExpireTime is China time, UTC+8)', () => {
   it.each([
     ['2024-01-15 16:30:00', '2024-01-15T08:30:00.000Z'],
     ['2024-01-01 07:59:59', '2023-12-31T23:59:59.000Z'],
@@ -35,7 +35,7 @@ describe('parseChinaTime (spec §5.2: ExpireTime is China time, UTC+8)', () => {
   );
 });
 
-describe('parseTokenResponse (spec §5.2 MessageTokenDTO)', () => {
+describe('parseTokenResponse (docs/alibaba/receipts.md#querytokenformnsqueue MessageTokenDTO)', () => {
   const dto = {
     AccessKeyId: 'STS.testid',
     AccessKeySecret: 'testsecret',
@@ -67,7 +67,7 @@ describe('parseTokenResponse (spec §5.2 MessageTokenDTO)', () => {
   });
 });
 
-describe('refreshMarginMs (spec §5.1: refresh when less than 2 minutes remain)', () => {
+describe('refreshMarginMs (docs/alibaba/receipts.md#flow: refresh when less than 2 minutes remain)', () => {
   it('is 2 minutes for ordinary tokens', () => {
     expect(refreshMarginMs(0, 60 * 60_000)).toBe(2 * 60_000);
     expect(refreshMarginMs(undefined, 60_000)).toBe(2 * 60_000);

@@ -1,10 +1,10 @@
 /**
  * The shortcuts the signing module takes for speed, each checked against the plain computation it
  * replaces (and, where one exists, the official signer):
- * - percentEncode's table for short texts and encodeURIComponent for long ones (spec §2.1 "pe"),
- * - signRpcV1 merging its sorted common parameters into the sorted action parameters (spec §2.1),
- * - signRpcV3 writing CanonicalHeaders in a fixed order (spec §2.2 step 3),
- * - signMnsRequest writing its StringToSign directly (spec §6.2),
+ * - percentEncode's table for short texts and encodeURIComponent for long ones (docs/alibaba/signatures.md#rpc-signature-v1 "pe"),
+ * - signRpcV1 merging its sorted common parameters into the sorted action parameters (docs/alibaba/signatures.md#rpc-signature-v1),
+ * - signRpcV3 writing CanonicalHeaders in a fixed order (docs/alibaba/signatures.md#rpc-signature-v3 step 3),
+ * - signMnsRequest writing its StringToSign directly (docs/alibaba/signatures.md#mns-signature),
  * - the per-second Timestamp / x-acs-date / Date texts and the per-secret HMAC keys,
  * - sha256Hex's one-shot hash.
  */
@@ -32,7 +32,7 @@ import { OpenApiUtil, openApiAuthorization, openApiPayloadHash } from './officia
 
 const RUNS = 300;
 
-/** Characters the spec calls out (§2.1): the JS fix-ups, separators, space, `%`, CJK and emoji. */
+/** Characters the encoding rules call out (docs/alibaba/signatures.md#rpc-signature-v1): the JS fix-ups, separators, space, `%`, CJK and emoji. */
 const specialChar = fc.constantFrom(
   ...['*', '~', '!', "'", '(', ')', '&', '=', '+', '/', '%', ' ', ':', '"'],
   ...['张', '😀', 'a', 'Z', '0', '-'],
@@ -59,7 +59,7 @@ function credentials(id: string, key: string, token: string | undefined): Alibab
   return { accessKeyId: id, accessKeySecret: key, ...(token !== undefined ? { securityToken: token } : {}) };
 }
 
-describe('percentEncode (spec §2.1) on short and long texts', () => {
+describe('percentEncode (docs/alibaba/signatures.md#rpc-signature-v1) on short and long texts', () => {
   it('equals the official encoding for any text, on either side of the 64-character switch', () => {
     fc.assert(
       fc.property(text, (value) => {
@@ -85,7 +85,7 @@ describe('percentEncode (spec §2.1) on short and long texts', () => {
   });
 });
 
-describe('signRpcV1 (spec §2.1) equals signing the merged parameter map', () => {
+describe('signRpcV1 (docs/alibaba/signatures.md#rpc-signature-v1) equals signing the merged parameter map', () => {
   const COMMON = [
     ...['AccessKeyId', 'Action', 'Format', 'SecurityToken', 'SignatureMethod'],
     ...['SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version'],
@@ -110,7 +110,7 @@ describe('signRpcV1 (spec §2.1) equals signing the merged parameter map', () =>
         fc.uuid(),
         timestamp,
         (method, actionParams, id, key, token, nonce, ts) => {
-          // Arrange: the parameter map as signRpcV1 documents it (spec §1.2 common parameters win).
+          // Arrange: the parameter map as signRpcV1 documents it (docs/alibaba/rpc.md#common-parameters common parameters win).
           const merged: Record<string, string> = {
             ...actionParams,
             Action: 'SingleCallByTts',
@@ -154,8 +154,8 @@ describe('signRpcV1 (spec §2.1) equals signing the merged parameter map', () =>
   });
 });
 
-describe('signRpcV3 (spec §2.2) equals the general canonical request and the official signer', () => {
-  /** Values with leading/trailing whitespace, which CanonicalHeaders trims (spec §2.2 step 3). */
+describe('signRpcV3 (docs/alibaba/signatures.md#rpc-signature-v3) equals the general canonical request and the official signer', () => {
+  /** Values with leading/trailing whitespace, which CanonicalHeaders trims (docs/alibaba/signatures.md#rpc-signature-v3 step 3). */
   const padded = (inner: fc.Arbitrary<string>) =>
     fc.tuple(fc.constantFrom('', ' ', '\t', ' \u00a0'), inner, fc.constantFrom('', ' ', '\t ')).map(([a, v, b]) => `${a}${v}${b}`);
   const word = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 30 });
@@ -229,7 +229,7 @@ describe('signRpcV3 (spec §2.2) equals the general canonical request and the of
   });
 });
 
-describe('signMnsRequest (spec §6.2) equals the general StringToSign', () => {
+describe('signMnsRequest (docs/alibaba/signatures.md#mns-signature) equals the general StringToSign', () => {
   it('for any method, resource, content type, Content-MD5 and date', () => {
     fc.assert(
       fc.property(

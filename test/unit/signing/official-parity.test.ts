@@ -2,11 +2,11 @@
  * Property tests: our signing module against Alibaba's own Node signers over random inputs.
  *
  * Oracles (see ./officialSigners.ts for how each is reached):
- * - `@alicloud/pop-core` 1.8.0 `RPCClient#request` (V1, spec §2.1),
- * - `@alicloud/openapi-util` 0.3.3 `getRPCSignature` (V1, spec §2.1) and `getAuthorization` (V3, spec §2.2),
- * - `@alicloud/mns` 1.2.0 `Client#sign` / `Client#buildHeaders` (MNS, spec §6.2).
+ * - `@alicloud/pop-core` 1.8.0 `RPCClient#request` (V1, docs/alibaba/signatures.md#rpc-signature-v1),
+ * - `@alicloud/openapi-util` 0.3.3 `getRPCSignature` (V1, docs/alibaba/signatures.md#rpc-signature-v1) and `getAuthorization` (V3, docs/alibaba/signatures.md#rpc-signature-v3),
+ * - `@alicloud/mns` 1.2.0 `Client#sign` / `Client#buildHeaders` (MNS, docs/alibaba/signatures.md#mns-signature).
  *
- * Where an official implementation deviates from the spec on inputs we never produce, the generator
+ * Where an official implementation deviates from the documented algorithm on inputs we never produce, the generator
  * is narrowed and the reason is written next to it.
  */
 import fc from 'fast-check';
@@ -38,7 +38,7 @@ const RUNS = 300;
 // Generators
 // ---------------------------------------------------------------------------------------------
 
-/** Characters the spec calls out (§2.1): the JS fix-ups, the separators, space, CJK and emoji. */
+/** Characters the encoding rules call out (docs/alibaba/signatures.md#rpc-signature-v1): the JS fix-ups, the separators, space, CJK and emoji. */
 const specialChar = fc.constantFrom('*', '~', '!', "'", '(', ')', '&', '=', '+', '/', '%', ' ', '张', '😀', 'a', ':', '"');
 
 /** Parameter / header values: empty, arbitrary graphemes, arbitrary code points, special-character soup. */
@@ -51,7 +51,7 @@ const value = fc.oneof(
   fc.string({ unit: specialChar, maxLength: 20 }),
 );
 
-/** The common parameters signRpcV1 / pop-core set themselves (spec §1.2). */
+/** The common parameters signRpcV1 / pop-core set themselves (docs/alibaba/rpc.md#common-parameters). */
 const COMMON_V1 = new Set([
   'Action',
   'Version',
@@ -65,7 +65,7 @@ const COMMON_V1 = new Set([
   'Signature',
 ]);
 
-/** Plausible wire names: `CalledNumber`, `MenuKeyMap.2.Code`, `Tags.1`, ... (spec §1.2 flattening). */
+/** Plausible wire names: `CalledNumber`, `MenuKeyMap.2.Code`, `Tags.1`, ... (docs/alibaba/rpc.md#common-parameters flattening). */
 const plausibleName = fc
   .tuple(
     fc.constantFrom(
@@ -129,7 +129,7 @@ const timestamp = fc
 // V1
 // ---------------------------------------------------------------------------------------------
 
-describe('RPC V1 (spec §2.1) agrees with @alicloud/pop-core RPCClient#request', () => {
+describe('RPC V1 (docs/alibaba/signatures.md#rpc-signature-v1) agrees with @alicloud/pop-core RPCClient#request', () => {
   it('signRpcV1 produces byte-for-byte the GET query / POST form body pop-core sends', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -216,7 +216,7 @@ describe('RPC V1 (spec §2.1) agrees with @alicloud/pop-core RPCClient#request',
   });
 });
 
-describe('RPC V1 (spec §2.1) agrees with @alicloud/openapi-util getRPCSignature', () => {
+describe('RPC V1 (docs/alibaba/signatures.md#rpc-signature-v1) agrees with @alicloud/openapi-util getRPCSignature', () => {
   it('rpcV1Signature equals getRPCSignature for any parameter set, method and secret', () => {
     fc.assert(
       fc.property(
@@ -248,7 +248,7 @@ describe('RPC V1 (spec §2.1) agrees with @alicloud/openapi-util getRPCSignature
 
 /**
  * Query names for V3. openapi-util's getAuthorization percent-encodes only the *values* of the
- * canonical query, not the names (spec §2.2 step 2 notes this); the spec and our code encode both.
+ * canonical query, not the names (docs/alibaba/signatures.md#rpc-signature-v3 step 2 notes this); the documented algorithm and our code encode both.
  * The two agree exactly when names are made of unreserved characters, which is all we ever send,
  * so the names are restricted to [A-Za-z0-9._~-].
  */
@@ -272,7 +272,7 @@ const padded = fc
   .tuple(fc.constantFrom('', ' ', '  ', '\t'), value, fc.constantFrom('', ' ', '\t '))
   .map(([before, v, after]) => `${before}${v}${after}`);
 
-describe('RPC V3 ACS3-HMAC-SHA256 (spec §2.2) agrees with @alicloud/openapi-util getAuthorization', () => {
+describe('RPC V3 ACS3-HMAC-SHA256 (docs/alibaba/signatures.md#rpc-signature-v3) agrees with @alicloud/openapi-util getAuthorization', () => {
   it('signRpcV3 Authorization equals getAuthorization over the headers we send', () => {
     fc.assert(
       fc.property(
@@ -341,8 +341,8 @@ describe('RPC V3 ACS3-HMAC-SHA256 (spec §2.2) agrees with @alicloud/openapi-uti
 
 /**
  * MNS header names are lower case. @alicloud/mns selects `x-mns-*` headers case-sensitively
- * (helper.js getCanonicalizedMNSHeaders: `key.startsWith('x-mns-')`, no lower-casing), while the spec
- * (§6.2) and our mnsStringToSign lower-case names first. HTTP header names are case-insensitive and we
+ * (helper.js getCanonicalizedMNSHeaders: `key.startsWith('x-mns-')`, no lower-casing), while the documented algorithm
+ * (docs/alibaba/signatures.md#mns-signature) and our mnsStringToSign lower-case names first. HTTP header names are case-insensitive and we
  * only ever emit lower-case ones, so mixed case is excluded here (our behaviour for it is pinned in
  * vectors.test.ts).
  */
@@ -366,7 +366,7 @@ const mnsMethod = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD');
 // The official sign() treats an empty Content-MD5 / Content-Type like an absent one ('' either way).
 const optionalHeaderValue = fc.option(fc.oneof(fc.constant(''), fc.string({ unit: 'grapheme', maxLength: 30 })), { nil: undefined });
 
-describe('MNS (spec §6.2) agrees with @alicloud/mns Client', () => {
+describe('MNS (docs/alibaba/signatures.md#mns-signature) agrees with @alicloud/mns Client', () => {
   afterEach(() => {
     vi.useRealTimers();
   });

@@ -166,7 +166,7 @@ type MnsClientCtor = new (
 
 const MnsClientClass = requireHere('@alicloud/mns') as MnsClientCtor;
 
-/** The Alicom MNS account (spec §1.1). */
+/** The Alicom MNS account (docs/alibaba/rpc.md#endpoints). */
 export const ALICOM_MNS_ACCOUNT = '1943695596114318';
 
 export function mnsClient(accessKeyId: string, accessKeySecret: string, securityToken?: string): MnsClient {

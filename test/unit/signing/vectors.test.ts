@@ -1,6 +1,6 @@
 /**
- * Every signing test vector of the spec (shared/spec/alibaba-voice-api.md §2 and §6.2), reproduced
- * with our signing module. The expected values are copied verbatim from the spec, where they were
+ * Every signing test vector of docs/alibaba/signatures.md (V1, V3 and MNS), reproduced with our
+ * signing module. The expected values are copied verbatim from that page, where they were
  * computed with the official SDKs; nothing here is derived from our own code.
  */
 import { createHash } from 'node:crypto';
@@ -26,7 +26,7 @@ import {
 } from '#shared/signing/index';
 import { mnsClient, openApiAuthorization } from './officialSigners.ts';
 
-// Shared inputs of the spec vectors.
+// Shared inputs of the documented vectors.
 const AK = { accessKeyId: 'testid', accessKeySecret: 'testsecret' };
 const STS_TOKEN = 'CAISexampleSecurityToken+/=';
 const STS = { accessKeyId: 'STS.testid', accessKeySecret: 'testsecret', securityToken: STS_TOKEN };
@@ -35,7 +35,7 @@ const TIMESTAMP = '2024-01-15T08:30:00Z';
 const VERSION = '2017-05-25';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** The common parameters signRpcV1 adds (spec §1.2), for the vectors that use the fixed nonce/timestamp. */
+/** The common parameters signRpcV1 adds (docs/alibaba/rpc.md#common-parameters), for the vectors that use the fixed nonce/timestamp. */
 function commonV1Params(action: string, accessKeyId: string): Record<string, string> {
   return {
     AccessKeyId: accessKeyId,
@@ -49,7 +49,7 @@ function commonV1Params(action: string, accessKeyId: string): Record<string, str
   };
 }
 
-describe('percentEncode (spec §2.1 "pe")', () => {
+describe('percentEncode (docs/alibaba/signatures.md#rpc-signature-v1 "pe")', () => {
   it.each([
     ['*', '%2A'],
     ['~', '~'],
@@ -90,7 +90,7 @@ describe('percentEncode (spec §2.1 "pe")', () => {
   });
 });
 
-describe('rpcTimestamp (spec §1.2 Timestamp / x-acs-date)', () => {
+describe('rpcTimestamp (docs/alibaba/rpc.md#common-parameters Timestamp / x-acs-date)', () => {
   it('formats as YYYY-MM-DDThh:mm:ssZ in UTC without milliseconds', () => {
     expect(rpcTimestamp(new Date(Date.UTC(2024, 0, 15, 8, 30, 0, 123)))).toBe('2024-01-15T08:30:00Z');
   });
@@ -110,7 +110,7 @@ describe('rpcTimestamp (spec §1.2 Timestamp / x-acs-date)', () => {
   });
 });
 
-describe('RPC signature V1 (spec §2.1)', () => {
+describe('RPC signature V1 (docs/alibaba/signatures.md#rpc-signature-v1)', () => {
   describe('the classic Alibaba doc example (ECS DescribeRegions)', () => {
     it('reproduces the documented signature CT9X0VtwR86fNWSnsc6v8YGOjuE=', () => {
       const params = {
@@ -192,7 +192,7 @@ describe('RPC signature V1 (spec §2.1)', () => {
   });
 
   describe('Vector B: IvrCall with flattened MenuKeyMap, POST', () => {
-    it('produces the spec body and signature QiJIYXVcFfXQAza0tivgFP67qOc=', () => {
+    it('produces the documented body and signature QiJIYXVcFfXQAza0tivgFP67qOc=', () => {
       const params = {
         RegionId: 'cn-hangzhou',
         CalledNumber: '13800138000',
@@ -264,7 +264,7 @@ describe('RPC signature V1 (spec §2.1)', () => {
     });
   });
 
-  it('signRpcV1 draws a fresh UUID SignatureNonce on every call when none is given (spec §1.2)', () => {
+  it('signRpcV1 draws a fresh UUID SignatureNonce on every call when none is given (docs/alibaba/rpc.md#common-parameters)', () => {
     const nonces = Array.from({ length: 5 }, () => {
       const text = signRpcV1({ method: 'POST', action: 'CancelCall', version: VERSION, params: {}, credentials: AK });
       const nonce = new URLSearchParams(text).get('SignatureNonce');
@@ -276,7 +276,7 @@ describe('RPC signature V1 (spec §2.1)', () => {
   });
 });
 
-describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
+describe('RPC signature V3, ACS3-HMAC-SHA256 (docs/alibaba/signatures.md#rpc-signature-v3)', () => {
   // Vector A's action params, without RegionId.
   const query = {
     CalledNumber: '13800138000',
@@ -312,7 +312,7 @@ describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
     'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   ].join('\n');
 
-  it('hashes an empty body to the spec x-acs-content-sha256', () => {
+  it('hashes an empty body to the documented x-acs-content-sha256', () => {
     expect(sha256Hex('')).toBe(EMPTY_SHA256);
   });
 
@@ -350,7 +350,7 @@ describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
       );
     });
 
-    it('signRpcV3 emits exactly the spec headers and Authorization', () => {
+    it('signRpcV3 emits exactly the documented headers and Authorization', () => {
       const headers = signRpcV3({
         method: 'POST',
         host: 'dyvmsapi.aliyuncs.com',
@@ -428,7 +428,7 @@ describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
       expect(headers['x-acs-security-token']).toBe(STS_TOKEN);
       const auth = parseAcs3Authorization(headers.authorization!);
       expect(auth?.accessKeyId).toBe('STS.testid');
-      // We deliberately do not send the SDK's telemetry header (spec §2.2), so the signed set is the
+      // We deliberately do not send the SDK's telemetry header (docs/alibaba/signatures.md#rpc-signature-v3), so the signed set is the
       // secondary STS vector's minus x-acs-credentials-provider.
       expect(auth?.signedHeaders.join(';')).toBe(
         'host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version',
@@ -438,7 +438,7 @@ describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
       expect(authorization).toBe(
         openApiAuthorization({ method: 'POST', pathname: '/', query, headers: sent }, EMPTY_SHA256, 'STS.testid', 'testsecret'),
       );
-      // Adding the provider header back must land exactly on the spec's secondary STS vector.
+      // Adding the provider header back must land exactly on the documented secondary STS vector.
       const withProvider = { ...sent, 'x-acs-credentials-provider': 'static_sts' };
       const signedHeaders = acs3SignedHeaderNames(withProvider);
       expect(
@@ -479,7 +479,7 @@ describe('RPC signature V3, ACS3-HMAC-SHA256 (spec §2.2)', () => {
   });
 });
 
-describe('MNS signature (spec §6.2)', () => {
+describe('MNS signature (docs/alibaba/signatures.md#mns-signature)', () => {
   const QUEUE_MESSAGES = '/queues/Alicom-Queue-1234567890-VoiceReport/messages';
   const RECEIVE = `${QUEUE_MESSAGES}?numOfMessages=16&waitseconds=30`;
   const DATE = 'Mon, 15 Jan 2024 08:30:00 GMT';
@@ -504,7 +504,7 @@ describe('MNS signature (spec §6.2)', () => {
   });
 
   describe('minimal BatchReceive (STS.testid / testsecret)', () => {
-    it('builds the spec StringToSign, with the query as sent, and signs VQxOkvXZNxsYM5iUoUijd0eAWEU=', () => {
+    it('builds the documented StringToSign, with the query as sent, and signs VQxOkvXZNxsYM5iUoUijd0eAWEU=', () => {
       const stringToSign = mnsStringToSign({
         method: 'GET',
         date: DATE,
@@ -606,7 +606,7 @@ describe('MNS signature (spec §6.2)', () => {
       );
       expect(mnsSignature(stringToSign, 'testsecret')).toBe('R46TydJv8+yET8ne89t9UT3AV80=');
 
-      // signMnsRequest signs a caller-supplied Content-MD5 too (spec §6.1: "If sent it is signed").
+      // signMnsRequest signs a caller-supplied Content-MD5 too (docs/alibaba/mns.md#headers: "If sent it is signed").
       const headers = signMnsRequest({
         method: 'DELETE',
         resource: QUEUE_MESSAGES,

@@ -6,8 +6,8 @@ import { dynamoClient } from '../store/dynamoClient.ts';
 import { DynamoStatusProjection } from '../store/statusProjection.ts';
 import { EventBridgePublisher } from '../events/eventBridgePublisher.ts';
 
-/** What the event publisher (functions/publishEvents.ts) needs, built once per container. */
-export interface EventsDependencies {
+/** What the event publisher (functions/processCallChanges.ts) needs, built once per container. */
+export interface CallChangesDependencies {
   publisher: EventBridgePublisher;
   /** The call items' status projection (conditional UpdateItem on the calls table). */
   projection: DynamoStatusProjection;
@@ -21,7 +21,7 @@ export interface EventsDependencies {
 const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
 
 /** The publisher's dependencies, built on first use (cold start) and reused by warm invocations. */
-export function eventsDependencies(config: Config = getConfig()): EventsDependencies {
+export function callChangesDependencies(config: Config = getConfig()): CallChangesDependencies {
   cached ??= {
     publisher: new EventBridgePublisher(eventBridgeClient(config.eventBridgeEndpoint), config.eventBusName),
     projection: new DynamoStatusProjection(dynamoClient(config.dynamodbEndpoint), config.callsTable),
@@ -30,7 +30,7 @@ export function eventsDependencies(config: Config = getConfig()): EventsDependen
   return cached;
 }
 
-let cached: EventsDependencies | undefined;
+let cached: CallChangesDependencies | undefined;
 
 /**
  * The SDK's own retries are off (maxAttempts 1): EventBridgePublisher retries, entry by entry, within

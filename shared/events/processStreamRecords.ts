@@ -1,5 +1,5 @@
 /**
- * The event publisher's logic (README "Events out"): the calls table's stream records in, the
+ * The event publisher's logic (docs/events.md): the calls table's stream records in, the
  * statuses of new receipts applied to their call items (the projection, projectStatuses.ts), their
  * events out on EventBridge, and the records not fully handled reported back so the stream delivers
  * them again. Receipt storage never waits on any of this: it only wrote the table.
@@ -32,10 +32,10 @@ export interface PublishStreamDependencies {
  * checkpoint; the records after it that did get out are published a second time, which the
  * at-least-once contract (consumers dedupe on `detail.dedupeKey`) already allows.
  *
- * @example await publishStreamRecords(event.Records, { publisher, projection, logger, deadline })
+ * @example await processStreamRecords(event.Records, { publisher, projection, logger, deadline })
  *   // { batchItemFailures: [] } — or [{ itemIdentifier: '4000000000000000000123' }, ...]
  */
-export async function publishStreamRecords(records: readonly DynamoDBRecord[], deps: PublishStreamDependencies): Promise<DynamoDBBatchResponse> {
+export async function processStreamRecords(records: readonly DynamoDBRecord[], deps: PublishStreamDependencies): Promise<DynamoDBBatchResponse> {
   const { publisher, logger, deadline } = deps;
   // Statuses first: a record is done only when its status is applied and its events are out.
   const projection = await projectReceiptStatuses(records, { projection: deps.projection, deadline });

@@ -1,5 +1,5 @@
 /**
- * functions/publishEvents.ts driven by real captured DynamoDB stream events (test/fixtures/dynamodb/,
+ * functions/processCallChanges.ts driven by real captured DynamoDB stream events (test/fixtures/dynamodb/,
  * from aws-powertools/powertools-lambda-typescript), cloned into the calls table's item shapes,
  * publishing through the official EventBridge client to the local bus.
  */
@@ -22,7 +22,7 @@ beforeAll(async () => {
   // The handler reads its configuration once, at import (cold start).
   process.env.EVENTBRIDGE_ENDPOINT = bus.url;
   process.env.EVENT_BUS_NAME = BUS_NAME;
-  ({ handler } = await import('../../../functions/publishEvents.ts'));
+  ({ handler } = await import('../../../functions/processCallChanges.ts'));
 });
 afterAll(() => bus.close());
 beforeEach(() => bus.clear());
@@ -106,7 +106,7 @@ const throttled = () => Object.assign(new Error('Rate of requests exceeds the al
 const statusModify = (from: string, to: string) =>
   record(capturedModify!, { pk: `CALL#${CALL_ID}`, sk: 'CALL' }, { oldImage: callItem(from), newImage: callItem(to) });
 
-describe('publishEvents handler', () => {
+describe('processCallChanges handler', () => {
   it('publishes nothing and reports nothing for records that are not ours (the fixture as captured)', async () => {
     const response = await handler(clone(baseEvent) as DynamoDBStreamEvent);
 
