@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 export const getCallQuerySchema = z.strictObject({
   live: z.optional(z.enum(['true', 'false']).check(z.describe('true: also ask Alibaba (QueryCallDetailByCallId) and add "detail".'))),
   prodId: z.optional(
-    z.string().check(z.regex(/^\d{1,20}$/, 'must be a numeric Alibaba product id'), z.describe('ProdId for calls placed elsewhere (docs/alibaba/actions.md#querycalldetailbycallid).')),
+    z.string().check(z.regex(/^\d{1,20}$/, 'must be a numeric Alibaba product id'), z.describe('ProdId of QueryCallDetailByCallId, for calls placed elsewhere (for example 11010000138001 for SingleCallByTts).')),
   ),
   queryDate: z.optional(
     z.string().check(z.regex(/^\d{13}$/, 'must be epoch milliseconds (13 digits)'), z.describe('Epoch ms starting the day to search, for calls placed elsewhere.')),

@@ -51,7 +51,7 @@ const templateParams = (description: string, forbidden?: { pattern: RegExp; mess
     ),
   );
 
-const playTimes = integerIn(1, 3, 'How many times the message is played (docs/alibaba/actions.md: 1-3, default 3).');
+const playTimes = integerIn(1, 3, 'How many times the message is played, 1-3 (Alibaba plays SingleCallByTts 3 times by default).');
 const volume = integerIn(0, 100, 'Playback volume 0-100 (default 100).');
 const speed = integerIn(-500, 500, 'Playback speed -500 to 500.');
 

@@ -265,7 +265,7 @@ export function buildOpenApiDocument(): Json {
           tags: ['receipts'],
           summary: 'Receive receipts pushed by Alibaba (HTTP batch push)',
           description:
-            "The URL to enter in the Voice Service console for HTTP push (docs/alibaba/receipts.md#flow): Alibaba cannot sign its requests, so this route has no IAM or JWT authorizer and is protected by the `token` query parameter instead. " +
+            "The URL to enter in the Voice Service console for HTTP batch push of receipts: Alibaba cannot sign its requests, so this route has no IAM or JWT authorizer and is protected by the `token` query parameter instead. " +
             'The receipts are stored exactly as polled ones (a receipt both pushed and polled is stored once). A body that cannot be used is stored raw as an invalid receipt and still acknowledged, since a redelivery would not make it better. ' +
             'Any answer other than 200 makes Alibaba redeliver after 1, 5 and 10 minutes.',
           security: [{ receiptPushToken: [] }],

@@ -8,7 +8,7 @@ import { AlibabaRpcClient } from '#shared/alibaba/rpcClient';
 import { destroyPools } from '#shared/alibaba/pool';
 import { createLogger } from '#shared/logger';
 import type { MetricDimensions, MetricName, MetricsRecorder } from '#shared/metrics';
-import { FakeAlibaba, TEST_KEY_ID, TEST_SECRET } from '../rpc-client/fakeAlibaba.ts';
+import { FakeAlibaba, TEST_KEY_ID, TEST_SECRET } from './fakeAlibaba.ts';
 
 const PARAMS = { CalledNumber: '13800138000', CalledShowNumber: '057100000000', TtsCode: 'TTS_123456789', TtsParam: '{"code":"1234"}' };
 
