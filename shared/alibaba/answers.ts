@@ -74,7 +74,7 @@ export function judge(action: string, outcome: AttemptOutcome, safety: RequestSa
       retryable: kind === 'transient',
       error: new AlibabaError(kind, `HTTP_${status}`, `${action}: Alibaba answered HTTP ${status} without a JSON envelope`, {
         ...details,
-        ...throttleHint(kind, undefined, status, outcome.headers),
+        ...throttleHint(kind, undefined, status, outcome.headers, undefined),
       }),
     };
   }
@@ -86,7 +86,7 @@ export function judge(action: string, outcome: AttemptOutcome, safety: RequestSa
     // A call-placing request that Alibaba answered has reached it: only codes proving the action
     // never ran allow sending it again (classify.ts RESEND_SAFE_CODES).
     retryable: kind === 'transient' && (!placesCall || isResendSafeCode(code)),
-    error: new AlibabaError(kind, code, message, { ...details, ...throttleHint(kind, code, status, outcome.headers) }),
+    error: new AlibabaError(kind, code, message, { ...details, ...throttleHint(kind, code, status, outcome.headers, message) }),
   };
 }
 
@@ -146,9 +146,10 @@ function throttleHint(
   code: string | undefined,
   status: number,
   headers: IncomingHttpHeaders,
+  message: string | undefined,
 ): { retryAfterSeconds?: number } {
   if (kind !== 'throttled') return {};
-  const seconds = retryAfterSecondsFor(code, status, firstHeader(headers['retry-after']));
+  const seconds = retryAfterSecondsFor(code, status, firstHeader(headers['retry-after']), message);
   return seconds === undefined ? {} : { retryAfterSeconds: seconds };
 }
 

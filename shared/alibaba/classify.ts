@@ -46,7 +46,8 @@ export const ACCOUNT_CODES: readonly string[] = [
  * wait before trying again (becomes `retryAfterSeconds` and, further out, `Retry-After`).
  */
 export const THROTTLED_CODES: Readonly<Record<string, number>> = {
-  // docs/alibaba/actions.md + docs/alibaba/errors.md#voice-business-codes: per called number 1/min, 5/h, 20/24 h. The minute window is the shortest one
+  // docs/alibaba/actions.md#per-number-flow-control: per called number 1/min, 5/h, 20/24 h. The
+  // message names the window (flowControlWindowOf); without one, the minute window is the shortest
   // that can clear, so that is the honest earliest retry.
   'isv.BUSINESS_LIMIT_CONTROL': 60,
   // docs/alibaba/errors.md#voice-business-codes: calling-period restrictions are time-of-day windows; retrying within minutes is
@@ -56,6 +57,30 @@ export const THROTTLED_CODES: Readonly<Record<string, number>> = {
   // docs/alibaba/errors.md#gateway-codes: gateway QPS control (Throttling, Throttling.User, Throttling.Api) clears quickly.
   'Throttling*': 1,
 };
+
+/** The code of Alibaba's per-number flow control (docs/alibaba/actions.md#per-number-flow-control). */
+export const FLOW_CONTROL_CODE = 'isv.BUSINESS_LIMIT_CONTROL';
+
+/** The window words of Alibaba's flow-control messages, e.g. `触发号码分钟级流控Permits:1`. */
+const FLOW_CONTROL_WINDOW_WORDS: ReadonlyArray<[word: string, seconds: number]> = [
+  ['分钟级', 60],
+  ['小时级', 3_600],
+  ['天级', 86_400],
+];
+
+/**
+ * The window an `isv.BUSINESS_LIMIT_CONTROL` message names (minute, hour or day) and, when it says,
+ * how many calls that window permits; undefined when the message names none
+ * (docs/alibaba/actions.md#per-number-flow-control).
+ *
+ * @example flowControlWindowOf('触发号码小时级流控Permits:5') // { seconds: 3600, permits: 5 }
+ */
+export function flowControlWindowOf(message: string): { seconds: number; permits?: number } | undefined {
+  const found = FLOW_CONTROL_WINDOW_WORDS.find(([word]) => message.includes(word));
+  if (!found) return undefined;
+  const permits = /Permits:\s*(\d{1,6})/.exec(message)?.[1];
+  return permits === undefined ? { seconds: found[1] } : { seconds: found[1], permits: Number(permits) };
+}
 
 /** Seconds to wait after a throttled answer that carries no code we know (for example a bare 429). */
 export const DEFAULT_THROTTLE_RETRY_AFTER_SECONDS = 1;
@@ -169,8 +194,14 @@ export function retryAfterSecondsFor(
   code: string | undefined,
   httpStatus: number,
   retryAfterHeader?: string,
+  message?: string,
 ): number | undefined {
   if (classifyAlibabaFailure(code, httpStatus) !== 'throttled') return undefined;
+  // Per-number flow control names its window: wait that window out, not just the shortest one.
+  if (code === FLOW_CONTROL_CODE && message !== undefined) {
+    const window = flowControlWindowOf(message);
+    if (window) return window.seconds;
+  }
   const fromHeader = retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader.trim())
     ? Number(retryAfterHeader.trim())
     : undefined;
