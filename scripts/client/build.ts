@@ -5,7 +5,7 @@
  * types.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,8 +14,12 @@ import { CLIENT_TYPES_FILE, generateClientTypes } from './types.ts';
 const CLIENT = fileURLToPath(new URL('../../client/', import.meta.url));
 
 async function main(): Promise<void> {
-  writeFileSync(CLIENT_TYPES_FILE, await generateClientTypes());
-  console.log(`wrote ${CLIENT_TYPES_FILE}`);
+  // Written only when they changed: a test may be reading the committed file meanwhile.
+  const types = await generateClientTypes();
+  if (!existsSync(CLIENT_TYPES_FILE) || readFileSync(CLIENT_TYPES_FILE, 'utf8') !== types) {
+    writeFileSync(CLIENT_TYPES_FILE, types);
+    console.log(`wrote ${CLIENT_TYPES_FILE}`);
+  }
 
   if (!process.argv.includes('--types-only')) {
     rmSync(`${CLIENT}dist`, { recursive: true, force: true });
