@@ -130,10 +130,12 @@ export class VoiceClient {
 
     for (let attempt = 1; ; attempt++) {
       invocation.signal?.throwIfAborted();
+      // Outside the attempt: credentials that cannot be had are the caller's to see, not a network failure.
+      const authorisation = await this.#authorise({ method: spec.method, url, headers, body });
       let failure: AttemptFailure;
       let error: Error;
       try {
-        const response = await this.#send(spec.method, url, headers, body, invocation.signal);
+        const response = await this.#send(spec.method, url, { ...headers, ...authorisation }, body, invocation.signal);
         if (response.ok) return response.json as SuccessBody<Id>;
         const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
         const problem = problemOf(response);
@@ -151,13 +153,12 @@ export class VoiceClient {
     }
   }
 
-  /** One attempt: authorised, sent, and its body read within the attempt's timeout. */
+  /** One attempt: sent, and its body read within the attempt's timeout. */
   async #send(method: string, url: URL, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined) {
-    const authorisation = await this.#authorise({ method, url, headers, body });
     const timeout = AbortSignal.timeout(this.#attemptTimeoutMs);
     const response = await this.#fetch(url, {
       method,
-      headers: { ...headers, ...authorisation },
+      headers,
       ...(body === undefined ? {} : { body }),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });

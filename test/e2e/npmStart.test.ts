@@ -74,6 +74,7 @@ afterAll(() => stack?.stop());
 describe('npm start', () => {
   it('prints where everything is and a curl to try', () => {
     expect(output).toContain(`HTTP API           http://127.0.0.1:${ports.http}`);
+    expect(output).toContain(`API explorer       http://127.0.0.1:${ports.http}/docs`);
     expect(output).toContain(`Lambda invoke API  http://127.0.0.1:${ports.lambda}`);
     expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
     expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);

@@ -139,6 +139,19 @@ describe('the client\'s SigV4 (auth: \'sigv4\')', () => {
     expect(verify(server.requests[0]!, { AKIAFROMENVIRONMENT1: 'secret-from-the-environment' })).toMatchObject({ valid: true, accessKeyId: 'AKIAFROMENVIRONMENT1' });
   });
 
+  it('hands back a failure to get credentials as it is, sending nothing', async () => {
+    const voice = createClient({
+      baseUrl: server.url,
+      auth: 'sigv4',
+      region: REGION,
+      credentials: async () => {
+        throw new Error('Could not load credentials from any providers');
+      },
+    });
+    await expect(voice.getCall('1^2')).rejects.toThrow('Could not load credentials from any providers');
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('signs for the region an execute-api URL names', async () => {
     const sent: Array<{ url: URL; init: RequestInit }> = [];
     const voice = createClient({
