@@ -26,8 +26,11 @@ export interface LocalStack {
   child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
-  /** Kills the whole process group (if still running) and removes its esbuild work folder. */
-  stop(): void;
+  /**
+   * Stops it as Ctrl-C would (SIGINT to its process group: it stops every process it started), then
+   * SIGKILL if it is still there after a while, and removes its esbuild work folder.
+   */
+  stop(): Promise<void>;
 }
 
 /** Starts `npm start` and waits for its banner; `env` adds to (or overrides) the user's environment. */
@@ -69,29 +72,41 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
     api: `http://127.0.0.1:${ports.http}`,
     child,
     output: () => output,
-    stop() {
-      rmSync(workFolder, { recursive: true, force: true });
-      if (child.exitCode === null && child.pid) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        const within = (ms: number) => Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), ms))]);
+        signalGroup(child.pid, 'SIGINT');
+        // serverless-offline runs in a process group of its own: only npm start's own stop reaches it.
+        if (!(await within(20_000))) {
+          signalGroup(child.pid, 'SIGKILL');
+          await within(5_000);
         }
       }
+      // Its builder writes into the work folder until it is gone.
+      rmSync(workFolder, { recursive: true, force: true });
     },
   };
 
   const started = Date.now();
   while (!output.includes('aliyun-voice is running')) {
     if (child.exitCode !== null) {
-      stack.stop();
+      await stack.stop();
       throw new Error(`npm start exited early:\n${output.slice(-3000)}`);
     }
     if (Date.now() - started > STARTUP_TIMEOUT_MS) {
-      stack.stop();
+      await stack.stop();
       throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return stack;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
 }
