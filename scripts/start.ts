@@ -196,6 +196,7 @@ function printBanner(where: { dynamoEndpoint: string; sandboxUrl?: string; busUr
   console.log(`
 aliyun-voice is running (stage ${STAGE})
   HTTP API           ${api}
+  API explorer       ${api}/docs  (try every operation in the browser)
   Lambda invoke API  http://127.0.0.1:${LAMBDA_PORT}  (function names aliyun-voice-${STAGE}-<function>)
   DynamoDB Local     ${where.dynamoEndpoint}
   Alibaba sandbox    ${where.sandboxUrl ?? '(not started: ALIYUN_*_ENDPOINT point elsewhere)'}

@@ -20,8 +20,14 @@ export interface HttpRequestContext {
 
 export interface HttpResult {
   statusCode: number;
+  /** Sent as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A body sent as it is instead of `body` as JSON (the API explorer's page, scripts and styles),
+   * Base64 when `isBase64Encoded`; its content-type comes in `headers`.
+   */
+  rawBody?: { text: string; isBase64Encoded: boolean };
 }
 
 /**
@@ -52,6 +58,9 @@ async function respond(
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
   try {
     const result = await route({ event, logger, deadline: Date.now() + remaining - RESPONSE_MARGIN_MS });
+    if (result.rawBody) {
+      return { statusCode: result.statusCode, headers: result.headers, body: result.rawBody.text, isBase64Encoded: result.rawBody.isBase64Encoded };
+    }
     return {
       statusCode: result.statusCode,
       headers: { 'content-type': 'application/json', ...result.headers },

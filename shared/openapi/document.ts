@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { getCallQuerySchema } from '../calls/getCallQuery.ts';
 import { callIdSchema, idempotencyKeySchema, placeCallRequestSchema } from '../calls/schemas.ts';
 import { VOICE_MESSAGE_TYPES } from '../config.ts';
+import { EXPLORER_ASSETS_PATH } from '../explorer/site.ts';
 import { cancelResultSchema, callViewSchema, placedCallSchema, problemSchema } from '../http/responses.ts';
 import { MAX_PUSH_BODY_BYTES, PUSH_ACCEPTED, PUSH_TOKEN_PARAMETER } from '../receipts/push.ts';
 
@@ -87,6 +88,7 @@ export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', 
 const PROBLEM_RESPONSES = {
   BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
   NotFound: ['404', 'Unknown call (NOT_FOUND).'],
+  UnknownFile: ['404', 'No such file (NOT_FOUND).'],
   InProgress: ['409', 'A request with the same Idempotency-Key is still being processed (IDEMPOTENCY_CONFLICT); Retry-After says when to try again, and the retry gets the first request\'s response.'],
   PayloadTooLarge: ['413', 'Body over 16 KiB (VALIDATION_FAILED).'],
   UnsupportedMediaType: ['415', 'Body not sent as application/json (VALIDATION_FAILED).'],
@@ -184,7 +186,7 @@ export function buildOpenApiDocument(): Json {
     tags: [
       { name: 'calls', description: 'Place, cancel and read calls' },
       { name: 'receipts', description: 'Receipts pushed by Alibaba (HTTP batch push)' },
-      { name: 'meta', description: 'This description' },
+      { name: 'meta', description: 'This description, and the API explorer over it' },
     ],
     paths: {
       '/calls': {
@@ -312,6 +314,39 @@ export function buildOpenApiDocument(): Json {
               description: 'The OpenAPI 3.1 document (openapi.json).',
               content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } },
             },
+          },
+        },
+      },
+      '/docs': {
+        get: {
+          operationId: 'getApiExplorer',
+          tags: ['meta'],
+          summary: 'The API explorer (Swagger UI over this document)',
+          description:
+            'An HTML page to read this document and try every operation against the API that served it. ' +
+            `Its scripts and styles come from ${EXPLORER_ASSETS_PATH}/ on the same origin, under a Content-Security-Policy that allows nothing else.`,
+          responses: {
+            '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+      [`/${EXPLORER_ASSETS_PATH}/{file}`]: {
+        get: {
+          operationId: 'getApiExplorerAsset',
+          tags: ['meta'],
+          summary: "One of the API explorer's scripts or styles",
+          description: 'Named by the page, with a content hash in the name: cached for a year. Sent gzip-compressed when accepted.',
+          parameters: [
+            parameter('file', 'path', { type: 'string' }, true, {
+              description: 'A file name the page refers to, for example swagger-ui-bundle.0123456789ab.js.',
+            }),
+          ],
+          responses: {
+            '200': {
+              description: 'The script or stylesheet.',
+              content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } },
+            },
+            ...problemResponses('UnknownFile'),
           },
         },
       },

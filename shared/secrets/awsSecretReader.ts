@@ -4,7 +4,7 @@
  * The two reads are single signed HTTPS POSTs in the AWS JSON 1.1 protocol, sent here instead of
  * through @aws-sdk/client-ssm and @aws-sdk/client-secrets-manager: those clients add about 250 KB
  * to every bundle, while the SigV4 signer and the default credential chain used below are already
- * bundled by the DynamoDB client. test/integration/secrets proves the requests are the ones the
+ * bundled by the DynamoDB client. test/unit/secrets proves the requests are the ones the
  * official clients send.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';

@@ -1,27 +1,15 @@
 /**
- * `npm start` as a user runs it (README.md#other-commands): the whole bundle on this machine, then
+ * `npm start` as a user runs it (docs/local-development.md#npm-start): the whole bundle on this machine, then
  * curl-like requests for every call kind, and Ctrl-C leaving nothing behind. Runs on free ports
  * so it never clashes with a developer's own `npm start`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/local/ports.ts';
+import { startLocalStack, STARTUP_TIMEOUT_MS, type LocalStack, type LocalStackPorts } from '../support/localStack.ts';
 
-const STARTUP_TIMEOUT_MS = 150_000;
-
-interface Ports {
-  http: number;
-  lambda: number;
-  dynamodb: number;
-  sandbox: number;
-  sandboxMns: number;
-  eventbridge: number;
-}
-
-let ports: Ports;
-let child: ChildProcess;
+let stack: LocalStack;
+let ports: LocalStackPorts;
 let output = '';
 let api: string;
 
@@ -74,64 +62,19 @@ async function invoke(name: string, event: unknown): Promise<{ status: number; f
 }
 
 beforeAll(async () => {
-  ports = {
-    http: await freePort(),
-    lambda: await freePort(),
-    dynamodb: await freePort(),
-    sandbox: await freePort(),
-    sandboxMns: await freePort(),
-    eventbridge: await freePort(),
-  };
-  api = `http://127.0.0.1:${ports.http}`;
-  // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) env[name] = value;
-  }
-  Object.assign(env, {
-    OFFLINE_HTTP_PORT: String(ports.http),
-    OFFLINE_LAMBDA_PORT: String(ports.lambda),
-    DYNAMODB_LOCAL_PORT: String(ports.dynamodb),
-    SANDBOX_PORT: String(ports.sandbox),
-    SANDBOX_MNS_PORT: String(ports.sandboxMns),
-    EVENTBRIDGE_LOCAL_PORT: String(ports.eventbridge),
-    // A second between a call's receipts: a click-to-dial call stays cancellable for some 4 s even when
-    // a cold function takes a few seconds on a busy machine; a final status still comes within seconds.
-    SANDBOX_RECEIPT_DELAY_MS: '1000',
-    ESBUILD_WORK_FOLDER: WORK_FOLDER,
-  });
-  child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, like a terminal's foreground job: Ctrl-C reaches every process in it.
-    detached: true,
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const started = Date.now();
-  while (!output.includes('aliyun-voice is running')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output.slice(-3000)}`);
-    if (Date.now() - started > STARTUP_TIMEOUT_MS) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  // A second between a call's receipts: a click-to-dial call stays cancellable for some 4 s even when
+  // a cold function takes a few seconds on a busy machine; a final status still comes within seconds.
+  stack = await startLocalStack({ SANDBOX_RECEIPT_DELAY_MS: '1000' });
+  ({ ports, api } = stack);
+  output = stack.output();
 }, STARTUP_TIMEOUT_MS + 10_000);
 
-const WORK_FOLDER = `.esbuild-e2e-${process.pid}`;
-
-afterAll(async () => {
-  rmSync(WORK_FOLDER, { recursive: true, force: true });
-  if (child && child.exitCode === null && child.pid) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => stack?.stop());
 
 describe('npm start', () => {
   it('prints where everything is and a curl to try', () => {
     expect(output).toContain(`HTTP API           http://127.0.0.1:${ports.http}`);
+    expect(output).toContain(`API explorer       http://127.0.0.1:${ports.http}/docs`);
     expect(output).toContain(`Lambda invoke API  http://127.0.0.1:${ports.lambda}`);
     expect(output).toContain(`DynamoDB Local     http://127.0.0.1:${ports.dynamodb}`);
     expect(output).toContain(`Alibaba sandbox    http://127.0.0.1:${ports.sandbox}`);
@@ -263,6 +206,7 @@ describe('npm start', () => {
   }, 60_000);
 
   it('stops every process it started on Ctrl-C', async () => {
+    const { child } = stack;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     process.kill(-child.pid!, 'SIGINT');
     await exited;

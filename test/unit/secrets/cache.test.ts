@@ -1,6 +1,6 @@
 /**
  * The secret cache (shared/secrets.ts createSecretProvider): lifetime, stale-on-error with its bound,
- * the request deadline, and what is logged. Reads are faked; the wire is in test/integration/secrets.
+ * the request deadline, and what is logged. Reads are faked; the wire is in test/unit/secrets.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlibabaRpcClient } from '#shared/alibaba/rpcClient';

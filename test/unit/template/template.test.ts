@@ -47,6 +47,7 @@ const FUNCTIONS = [
   'cancelCall',
   'getCall',
   'openApi',
+  'apiExplorer',
   'placeCallsFromQueue',
   'placeCallFromEvent',
   'processCallChanges',
@@ -57,13 +58,15 @@ type FunctionName = (typeof FUNCTIONS)[number];
 
 /**
  * Zip budgets. The functions that call Alibaba carry the RPC client, DynamoDB and zod; the push route
- * and the publisher carry no Alibaba client; openApi is the document alone.
+ * and the publisher carry no Alibaba client; openApi is the document alone; apiExplorer is Swagger
+ * UI's bundle and stylesheet (about 1.9 MB, some 500 KB zipped) beside the HTTP wrapper.
  */
 const ZIP_BUDGET_BYTES: Record<FunctionName, number> = {
   placeCall: 640 * 1024,
   cancelCall: 640 * 1024,
   getCall: 640 * 1024,
   openApi: 64 * 1024,
+  apiExplorer: 768 * 1024,
   placeCallsFromQueue: 640 * 1024,
   placeCallFromEvent: 640 * 1024,
   processCallChanges: 448 * 1024,
@@ -268,6 +271,8 @@ const AUTHORISED_ROUTES: Array<[string, FunctionName]> = [
   ['POST /calls/{callId}/cancel', 'cancelCall'],
   ['GET /calls/{callId}', 'getCall'],
   ['GET /openapi.json', 'openApi'],
+  ['GET /docs', 'apiExplorer'],
+  ['GET /docs/assets/{file}', 'apiExplorer'],
 ];
 const PUSH_ROUTE = 'POST /receipts/{messageType}';
 
@@ -316,6 +321,19 @@ describe('serverless package --stage test (offline)', () => {
     }
   });
 
+  it('bundles the API explorer\'s assets into apiExplorer alone: no other function carries Swagger UI', async () => {
+    // Swagger UI's bundle and stylesheet, inlined as text, and the page's own script.
+    const markers = ['SwaggerUIBundle', '.swagger-ui .opblock', 'This API: the origin this page was loaded from'];
+    const explorer = readZip(await readFile(join(main.dir, 'apiExplorer.zip'))).get('functions/apiExplorer.js')!.toString('utf8');
+    for (const marker of markers) expect(explorer.includes(marker), `apiExplorer carries ${marker}`).toBe(true);
+    expect(explorer.length).toBeGreaterThan(1_500_000);
+    for (const candidate of main.functions.filter((entry) => entry.name !== 'apiExplorer')) {
+      const code = [...readZip(await readFile(join(main.dir, `${candidate.name}.zip`))).values()].map((entry) => entry.toString('utf8')).join('\n');
+      for (const marker of markers) expect(code.includes(marker), `${candidate.name} carries ${marker}`).toBe(false);
+      expect(code.length, `${candidate.name}: no explorer-sized bundle`).toBeLessThan(1_500_000);
+    }
+  });
+
   it('leaves the local Alibaba sandbox out of the deployed bundles', async () => {
     for (const candidate of main.functions) {
       const code = [...readZip(await readFile(join(main.dir, `${candidate.name}.zip`))).values()].map((entry) => entry.toString('utf8')).join('\n');
@@ -325,7 +343,7 @@ describe('serverless package --stage test (offline)', () => {
   });
 
   describe('HTTP API authorisation', () => {
-    it('serves exactly the five routes, each through payload 2.0 to its function', () => {
+    it('serves exactly the seven routes, each through payload 2.0 to its function', () => {
       const table = routes(main);
       expect([...table.keys()].sort()).toEqual([...AUTHORISED_ROUTES.map(([key]) => key), PUSH_ROUTE].sort());
       for (const [routeKey, functionName] of AUTHORISED_ROUTES) expect(table.get(routeKey)?.functionName, routeKey).toBe(functionName);
@@ -441,6 +459,7 @@ describe('serverless package --stage test (offline)', () => {
       cancelCall: [logs('cancelCall'), statement(['dynamodb:Query', 'dynamodb:UpdateItem'], calls), readCredentials],
       getCall: [logs('getCall'), statement(['dynamodb:Query'], calls), readCredentials],
       openApi: [logs('openApi')],
+      apiExplorer: [logs('apiExplorer')],
       // Receipt writers put items only: a call's status is derived from its receipts, and projected
       // onto the call item by processCallChanges (its one DynamoDB write).
       pollReceipts: [logs('pollReceipts'), statement(['dynamodb:BatchWriteItem'], calls), readCredentials],
