@@ -28,6 +28,8 @@ export interface Config {
   eventBridgeEndpoint: string | undefined;
   /** Where the HTTP push route's shared secret comes from (RECEIPT_PUSH_TOKEN_PARAM). */
   receiptPushTokenSource: SecretSource;
+  /** Per-number flow-control windows (FLOW_CONTROL_LIMITS), shortest first; undefined when `off`. */
+  flowControlWindows: FlowWindow[] | undefined;
 }
 
 /** A secret held in SSM Parameter Store (SecureString) or Secrets Manager, read at run time. */
@@ -47,6 +49,50 @@ const MAX_RECEIPT_TTL_DAYS = 3650;
 /** A retry a day later still finds its first response; Powertools' own default is one hour. */
 const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
+
+/** One window: at most `count` placements to a number in any `seconds` long interval. */
+export interface FlowWindow {
+  count: number;
+  seconds: number;
+  /** `<count>/<seconds>`, as configured and as answered in `limit`. */
+  label: string;
+}
+
+/** Alibaba's windows (docs/alibaba/actions.md#per-number-flow-control): the default of FLOW_CONTROL_LIMITS. */
+export const DEFAULT_FLOW_CONTROL_LIMITS = '1/60,5/3600,20/86400';
+/** The most placements a window may count: the store keeps this many recent placements per number. */
+export const MAX_WINDOW_COUNT = 100;
+/** The longest window: a week (Alibaba's own are at most a day). */
+export const MAX_WINDOW_SECONDS = 7 * 86_400;
+const MAX_WINDOWS = 8;
+
+/**
+ * Parses `FLOW_CONTROL_LIMITS`: comma-separated `<count>/<seconds>` windows, or `off` (undefined).
+ * Throws an Error saying what is wrong (config.ts names the variable).
+ *
+ * @example parseFlowControlLimits('1/60,5/3600') // [{ count: 1, seconds: 60, label: '1/60' }, { count: 5, seconds: 3600, label: '5/3600' }]
+ */
+export function parseFlowControlLimits(text: string): FlowWindow[] | undefined {
+  const value = text.trim();
+  if (value.toLowerCase() === 'off') return undefined;
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.length > MAX_WINDOWS) throw new Error(`at most ${MAX_WINDOWS} windows, got ${parts.length}`);
+  const windows = parts.map((part) => {
+    const match = /^(\d{1,6})\/(\d{1,9})$/.exec(part);
+    const count = Number(match?.[1]);
+    const seconds = Number(match?.[2]);
+    if (!match || count < 1 || count > MAX_WINDOW_COUNT || seconds < 1 || seconds > MAX_WINDOW_SECONDS) {
+      throw new Error(`expected "off" or <count>/<seconds> windows with count 1-${MAX_WINDOW_COUNT} and seconds 1-${MAX_WINDOW_SECONDS}, got "${part}"`);
+    }
+    return { count, seconds, label: `${count}/${seconds}` };
+  });
+  const seen = new Set<number>();
+  for (const window of windows) {
+    if (seen.has(window.seconds)) throw new Error(`two windows of ${window.seconds} seconds`);
+    seen.add(window.seconds);
+  }
+  return windows.sort((a, b) => a.seconds - b.seconds);
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -82,6 +128,7 @@ export function parseConfig(env: Env): Config {
     eventBusName: eventBusName(env),
     eventBridgeEndpoint: optional(env, 'EVENTBRIDGE_ENDPOINT') && endpoint(env, 'EVENTBRIDGE_ENDPOINT', ''),
     receiptPushTokenSource: secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM'),
+    flowControlWindows: flowControlWindows(env),
   };
 }
 
@@ -213,4 +260,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
   }
   return parsed;
+}
+
+/** FLOW_CONTROL_LIMITS (docs/flow-control.md#settings): windows, or `off`. */
+function flowControlWindows(env: Env): FlowWindow[] | undefined {
+  const value = optional(env, 'FLOW_CONTROL_LIMITS') ?? DEFAULT_FLOW_CONTROL_LIMITS;
+  try {
+    return parseFlowControlLimits(value);
+  } catch (error) {
+    throw new ConfigError('FLOW_CONTROL_LIMITS', (error as Error).message);
+  }
 }

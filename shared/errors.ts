@@ -222,3 +222,21 @@ export class SecretReadError extends Error {
     super(`${source}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
   }
 }
+
+/**
+ * A number was called as often as its flow-control windows allow (docs/flow-control.md): nothing
+ * was sent to Alibaba. Never names the number.
+ */
+export class FlowControlError extends Error {
+  override readonly name = 'FlowControlError';
+  constructor(
+    /** Epoch ms, a whole second: when the number can be called again. */
+    readonly retryAt: number,
+    /** The window that refused, as configured (`1/60`). */
+    readonly limit: string,
+    /** Whole seconds from now until retryAt, rounded up. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`The number has been called as often as its ${limit} window allows (<count>/<seconds>); it can be called again at ${new Date(retryAt).toISOString()}.`);
+  }
+}

@@ -32,6 +32,10 @@ export const METRIC_UNITS = {
   PollDuration: MetricUnit.Milliseconds,
   /** Queues a pollReceipts invocation stopped on an error (0 when none); no dimensions. */
   PollErrors: MetricUnit.Count,
+  /** Placements the flow-control guard refused before anything was sent; dimension Window (`1/60`). */
+  FlowControlRefused: MetricUnit.Count,
+  /** The wait a flow-control refusal gave (its Retry-After); no dimensions. */
+  FlowControlWait: MetricUnit.Seconds,
 } as const;
 
 export type MetricName = keyof typeof METRIC_UNITS;

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
 import { CHINA_OFFSET_MS } from '../chinaTime.ts';
-import { AlibabaError, NotFoundError, ValidationError } from '../errors.ts';
+import { flowControlWindowOf, FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
+import type { FlowWindow } from '../config.ts';
+import { AlibabaError, FlowControlError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { CallRecord, CallStore, StoredCall } from './callStore.ts';
+import { dialledNumbers, holdWindowLabel, type FlowControlStore, type FlowSlot } from './flowControl.ts';
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 import { ACTION_BY_CALL_TYPE, PROD_ID_BY_CALL_TYPE, toWireParams } from './wire.ts';
 
@@ -16,6 +19,8 @@ export interface CallsDependencies {
   now?: () => Date;
   /** Where call outcomes are counted (`CallsPlaced`); the process-wide EMF recorder unless given. */
   metrics?: MetricsRecorder;
+  /** The per-number flow-control guard (docs/flow-control.md); absent when FLOW_CONTROL_LIMITS is `off`. */
+  flowControl?: { store: FlowControlStore; windows: readonly FlowWindow[] };
 }
 
 /** The `Outcome` dimension of `CallsPlaced`. */
@@ -31,18 +36,24 @@ export interface PlacedCall {
 }
 
 /**
- * Places one call of any type and records it. Alibaba accepting the request means the call was
- * placed, so a failure to record it afterwards is logged, not returned: answering 5xx would invite a
- * retry that places a second call, and the receipts still arrive and are stored by CallId.
+ * Places one call of any type and records it. Every placement of the bundle comes through here, so
+ * this is where the flow-control guard takes the numbers' slots before anything is sent: a number
+ * whose window is full throws FlowControlError and nothing reaches Alibaba.
+ *
+ * Alibaba accepting the request means the call was placed, so a failure to record it afterwards is
+ * logged, not returned: answering 5xx would invite a retry that places a second call, and the
+ * receipts still arrive and are stored by CallId.
  */
 export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions = {}): Promise<PlacedCall> {
   const outId = request.outId ?? generateOutId();
   const metrics = deps.metrics ?? defaultMetrics;
+  const slot = await takeFlowSlot(request, deps, options);
   let answer: { callId: string; requestId: string };
   try {
     answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
   } catch (error) {
     metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
+    if (slot) await settleFlowSlot(slot, error, deps);
     throw error;
   }
   metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: 'placed' });
@@ -64,6 +75,57 @@ export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsD
     deps.logger.error('call placed but not recorded', { callId, outId, alibabaRequestId: requestId, error });
   }
   return { callId, type: request.type, outId, requestId, status: 'placed', createdAt };
+}
+
+/**
+ * Takes the flow-control slot of every number the request dials (docs/flow-control.md), or throws
+ * FlowControlError; counted (`FlowControlRefused` by window, `FlowControlWait` in seconds) and
+ * logged, the number masked by the logger.
+ */
+async function takeFlowSlot(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions): Promise<FlowSlot | undefined> {
+  if (!deps.flowControl) return undefined;
+  try {
+    return await deps.flowControl.store.take(dialledNumbers(request), { deadline: options.deadline });
+  } catch (error) {
+    if (error instanceof FlowControlError) {
+      const metrics = deps.metrics ?? defaultMetrics;
+      metrics.record('FlowControlRefused', 1, { Window: error.limit });
+      metrics.record('FlowControlWait', error.retryAfterSeconds);
+      deps.logger.info('flow control refused a placement', {
+        calledNumber: request.calledNumber,
+        type: request.type,
+        limit: error.limit,
+        retryAt: new Date(error.retryAt).toISOString(),
+        retryAfterSeconds: error.retryAfterSeconds,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * What a failed placement does to its slot. Alibaba counts what it attempts, and so does the guard:
+ * a refusal of the content or of our account proves no call was attempted, so the slot is given
+ * back; Alibaba's own flow control holds the numbers for the window its message names (the minute
+ * when it names none); anything else (an answer that may hide a placed call) keeps the slot.
+ * A failure to update the guard is logged: the placement's own error is what the caller needs.
+ */
+async function settleFlowSlot(slot: FlowSlot, error: unknown, deps: CallsDependencies): Promise<void> {
+  const flowControl = deps.flowControl!;
+  if (!(error instanceof AlibabaError)) return;
+  try {
+    if (error.kind === 'rejected' || error.kind === 'account') {
+      await flowControl.store.giveBack(slot);
+    } else if (error.code === FLOW_CONTROL_CODE) {
+      const window = flowControlWindowOf(error.message);
+      const seconds = window?.seconds ?? error.details.retryAfterSeconds ?? 60;
+      const label = holdWindowLabel(flowControl.windows, seconds, window?.permits);
+      await flowControl.store.hold(slot.numbers, Date.now() + seconds * 1000, label);
+      deps.logger.warn('Alibaba refused a placement for flow control: the number is held', { limit: label, holdSeconds: seconds, alibabaRequestId: error.requestId });
+    }
+  } catch (settleError) {
+    deps.logger.error('flow-control slot not settled after a failed placement', { code: error.code, error: settleError });
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   AlibabaError,
+  FlowControlError,
   IdempotencyConflictError,
   IdempotencyInProgressError,
   NotFoundError,
@@ -19,6 +20,10 @@ export interface Problem {
   code: string;
   requestId?: string;
   errors?: FieldIssue[];
+  /** With FLOW_CONTROL: when the number can be called again (ISO 8601, UTC, a whole second). */
+  retryAt?: string;
+  /** With FLOW_CONTROL: the window that refused, `<count>/<seconds>` (`1/60`). */
+  limit?: string;
 }
 
 export interface ProblemResponse {
@@ -57,6 +62,13 @@ export function toProblem(error: unknown, requestId?: string): ProblemResponse {
   }
   if (error instanceof IdempotencyInProgressError) {
     return withId({ title: 'Request in progress', status: 409, detail: error.message, code: 'IDEMPOTENCY_CONFLICT' }, { 'retry-after': '1' });
+  }
+  if (error instanceof FlowControlError) {
+    // docs/flow-control.md: nothing reached Alibaba; Retry-After and retryAt say exactly when to try again.
+    return withId(
+      { title: 'Flow control', status: 429, detail: error.message, code: 'FLOW_CONTROL', retryAt: new Date(error.retryAt).toISOString(), limit: error.limit },
+      { 'retry-after': String(Math.max(1, error.retryAfterSeconds)) },
+    );
   }
   if (error instanceof AlibabaError) return alibabaProblem(error, withId);
   if (error instanceof UnauthorizedError) {

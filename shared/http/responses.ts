@@ -87,7 +87,7 @@ export const problemSchema = z.object({
   detail: z.string().check(z.describe('What went wrong; 5xx bodies carry no internal detail.')),
   code: z.string().check(
     z.describe(
-      'Stable error code: VALIDATION_FAILED (400, 413, 415), NOT_FOUND (404), IDEMPOTENCY_CONFLICT (409, 422), UNAUTHORIZED (401), INTERNAL_ERROR (500), ' +
+      'Stable error code: VALIDATION_FAILED (400, 413, 415), NOT_FOUND (404), IDEMPOTENCY_CONFLICT (409, 422), FLOW_CONTROL (429), UNAUTHORIZED (401), INTERNAL_ERROR (500), ' +
         'STORE_UNAVAILABLE (503), CREDENTIALS_UNAVAILABLE (503), ' +
         'ALIBABA_TIMEOUT (504), ALIBABA_UNREACHABLE (502), or Alibaba\'s own code passed through (for example isv.MOBILE_NUMBER_ILLEGAL, ' +
         'isv.BUSINESS_LIMIT_CONTROL, Throttling.User, isv.AMOUNT_NOT_ENOUGH, RequestOutcomeUnknown, HTTP_<status>). Not an enum: Alibaba codes pass through.',
@@ -95,4 +95,8 @@ export const problemSchema = z.object({
   ),
   requestId: z.optional(z.string().check(z.describe('API Gateway request id, for support.'))),
   errors: z.optional(z.array(fieldIssueSchema).check(z.describe('With VALIDATION_FAILED: each invalid field.'))),
+  retryAt: z.optional(
+    z.string().check(z.describe('With FLOW_CONTROL: when the number can be called again (ISO 8601, UTC, a whole second); Retry-After gives the same in seconds.')),
+  ),
+  limit: z.optional(z.string().check(z.describe('With FLOW_CONTROL: the window that refused, <count>/<seconds> (for example 1/60).'))),
 });

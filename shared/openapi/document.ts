@@ -97,7 +97,11 @@ const PROBLEM_RESPONSES = {
     '422',
     "Alibaba rejected the content (numbers, templates, parameters; code is Alibaba's, e.g. isv.MOBILE_NUMBER_ILLEGAL), or the Idempotency-Key was already used with a different request body (IDEMPOTENCY_CONFLICT).",
   ],
-  TooManyRequests: ['429', 'Flow control (a number may be called 1/minute, 5/hour, 20/day) or throttling; Retry-After says when to try again.'],
+  TooManyRequests: [
+    '429',
+    "The number's flow-control window is full (FLOW_CONTROL: nothing was sent to Alibaba; `retryAt` and `limit` say when it can be called again and which window refused, by default 1/60, 5/3600, 20/86400), " +
+      "or Alibaba's own flow control or throttling (isv.BUSINESS_LIMIT_CONTROL, Throttling.User, ...); Retry-After says when to try again.",
+  ],
   Unauthorized: ['401', 'Missing or wrong push token (UNAUTHORIZED); nothing was read or stored.'],
   InternalError: ['500', 'A fault of this service (INTERNAL_ERROR); no internal detail.'],
   ServiceUnavailable: ['503', 'The calls table (STORE_UNAVAILABLE) or this service\'s credentials store (CREDENTIALS_UNAVAILABLE) is unavailable; nothing was stored or sent, try again.'],

@@ -6,6 +6,7 @@
  *   pk = CALL#<callId>             sk = RECEIPT#<messageType>#<naturalKey> one of its receipts
  *   pk = INVALID#<messageType>     sk = <receivedAt ISO>#<messageId>       a receipt body that could not be used, raw
  *   pk = REJECTED#<source>         sk = <receivedAt ISO>#<messageId>       a queued or event request refused for good
+ *   pk = FLOW#<keyed hash>         sk = FLOW                               a number's recent placements (flowControlStore.ts)
  *
  * Keys are deterministic, so a redelivery overwrites its item instead of adding one. Every item
  * carries TTL_ATTRIBUTE in epoch SECONDS.
@@ -19,6 +20,8 @@ export const CALL_SK = 'CALL';
 export const RECEIPT_SK_PREFIX = 'RECEIPT#';
 const INVALID_PK_PREFIX = 'INVALID#';
 const REJECTED_PK_PREFIX = 'REJECTED#';
+const FLOW_PK_PREFIX = 'FLOW#';
+const FLOW_SK = 'FLOW';
 
 /** A table key. */
 export type ItemKey = {
@@ -47,6 +50,9 @@ export const rejectedRequestKey = (source: string, receivedAt: string, messageId
   pk: rejectedRequestPk(source),
   sk: `${receivedAt}#${messageId}`,
 });
+
+/** A number's flow-control history, named by the keyed hash of the number (never the number). */
+export const flowControlKey = (numberHash: string): ItemKey => ({ pk: `${FLOW_PK_PREFIX}${numberHash}`, sk: FLOW_SK });
 
 /** What a key of the calls partition names: the call item, one receipt, or nothing of a call. */
 export type CallItemKind =

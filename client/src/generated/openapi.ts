@@ -411,7 +411,7 @@ export interface components {
             status: number;
             /** @description What went wrong; 5xx bodies carry no internal detail. */
             detail: string;
-            /** @description Stable error code: VALIDATION_FAILED (400, 413, 415), NOT_FOUND (404), IDEMPOTENCY_CONFLICT (409, 422), UNAUTHORIZED (401), INTERNAL_ERROR (500), STORE_UNAVAILABLE (503), CREDENTIALS_UNAVAILABLE (503), ALIBABA_TIMEOUT (504), ALIBABA_UNREACHABLE (502), or Alibaba's own code passed through (for example isv.MOBILE_NUMBER_ILLEGAL, isv.BUSINESS_LIMIT_CONTROL, Throttling.User, isv.AMOUNT_NOT_ENOUGH, RequestOutcomeUnknown, HTTP_<status>). Not an enum: Alibaba codes pass through. */
+            /** @description Stable error code: VALIDATION_FAILED (400, 413, 415), NOT_FOUND (404), IDEMPOTENCY_CONFLICT (409, 422), FLOW_CONTROL (429), UNAUTHORIZED (401), INTERNAL_ERROR (500), STORE_UNAVAILABLE (503), CREDENTIALS_UNAVAILABLE (503), ALIBABA_TIMEOUT (504), ALIBABA_UNREACHABLE (502), or Alibaba's own code passed through (for example isv.MOBILE_NUMBER_ILLEGAL, isv.BUSINESS_LIMIT_CONTROL, Throttling.User, isv.AMOUNT_NOT_ENOUGH, RequestOutcomeUnknown, HTTP_<status>). Not an enum: Alibaba codes pass through. */
             code: string;
             /** @description API Gateway request id, for support. */
             requestId?: string;
@@ -422,6 +422,10 @@ export interface components {
                 /** @description What is wrong with it. */
                 message: string;
             }[];
+            /** @description With FLOW_CONTROL: when the number can be called again (ISO 8601, UTC, a whole second); Retry-After gives the same in seconds. */
+            retryAt?: string;
+            /** @description With FLOW_CONTROL: the window that refused, <count>/<seconds> (for example 1/60). */
+            limit?: string;
         };
     };
     responses: {
@@ -498,7 +502,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Flow control (a number may be called 1/minute, 5/hour, 20/day) or throttling; Retry-After says when to try again. */
+        /** @description The number's flow-control window is full (FLOW_CONTROL: nothing was sent to Alibaba; `retryAt` and `limit` say when it can be called again and which window refused, by default 1/60, 5/3600, 20/86400), or Alibaba's own flow control or throttling (isv.BUSINESS_LIMIT_CONTROL, Throttling.User, ...); Retry-After says when to try again. */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

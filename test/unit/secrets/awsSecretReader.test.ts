@@ -10,7 +10,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RemoteSecretSource as SecretSource } from '#shared/config';
 import { createCredentialsProvider } from '#shared/secrets/alibabaCredentials';
-import { createAwsSecretReader, regionalEndpoint } from '#shared/secrets/awsSecretReader';
+import { regionalEndpoint } from '#shared/awsJson';
+import { createAwsSecretReader } from '#shared/secrets/awsSecretReader';
 import { SecretReadError } from '#shared/errors';
 import {
   ACCESS_KEY_ID,

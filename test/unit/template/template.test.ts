@@ -441,17 +441,17 @@ describe('serverless package --stage test (offline)', () => {
 
     /** Exactly what each function may do (docs/security.md), and nothing else. */
     const EXPECTED: Record<FunctionName, string[]> = {
-      placeCall: [logs('placeCall'), statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls), idempotencyAccess, readCredentials],
+      placeCall: [logs('placeCall'), statement(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'], calls), idempotencyAccess, readCredentials],
       placeCallsFromQueue: [
         logs('placeCallsFromQueue'),
-        statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls),
+        statement(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'], calls),
         idempotencyAccess,
         readCredentials,
         statement(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], '${CallRequestsQueue.Arn}'),
       ],
       placeCallFromEvent: [
         logs('placeCallFromEvent'),
-        statement(['dynamodb:UpdateItem', 'dynamodb:PutItem'], calls),
+        statement(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'], calls),
         idempotencyAccess,
         readCredentials,
         statement(['sqs:SendMessage'], '${PlaceCallEventsDLQ.Arn}'),
