@@ -1,4 +1,5 @@
 /** Sandbox settings: explicit options first, then environment variables, then local defaults. */
+import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits } from '#shared/config';
 import {
   SANDBOX_ACCESS_KEY_ID,
   SANDBOX_ACCESS_KEY_SECRET,
@@ -24,6 +25,11 @@ export interface SandboxOptions {
   keys?: readonly AlibabaCredentials[];
   /** Per-number flow control (docs/alibaba/actions.md). Default on; SANDBOX_FLOW_CONTROL=off turns it off. */
   flowControl?: boolean;
+  /**
+   * Its windows, in the syntax of FLOW_CONTROL_LIMITS (`1/60,5/3600,20/86400`, Alibaba's, by default;
+   * SANDBOX_FLOW_CONTROL_LIMITS): tests use windows of seconds.
+   */
+  flowControlLimits?: string;
   /** The sandbox clock (epoch ms) for timestamps, nonces, flow control, calls, tokens and queues. */
   now?: () => number;
   /**
@@ -45,6 +51,7 @@ export interface ResolvedSandboxOptions {
   host: string;
   keys: readonly AlibabaCredentials[];
   flowControl: boolean;
+  flowControlLimits: string;
   now: () => number;
   accountId: string;
   tokenLifetimeMs: number;
@@ -94,6 +101,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}, env: Env = p
     host: options.host ?? '127.0.0.1',
     keys,
     flowControl: options.flowControl ?? flowControlFromEnv(env),
+    flowControlLimits: flowControlLimitsOf(options, env),
     now: options.now ?? Date.now,
     accountId: accountIdOf(options, env),
     tokenLifetimeMs: receiptSetting('tokenLifetimeMs', options, env),
@@ -169,6 +177,20 @@ function mnsPortOf(port: number, options: SandboxOptions, env: Env): number {
   }
   if (chosen !== 0 && chosen === port) throw new Error(`${label} must differ from the RPC port ${port}: MNS has an origin of its own`);
   return chosen;
+}
+
+function flowControlLimitsOf(options: SandboxOptions, env: Env): string {
+  const label = options.flowControlLimits !== undefined ? 'flowControlLimits' : 'SANDBOX_FLOW_CONTROL_LIMITS';
+  const value = options.flowControlLimits ?? env.SANDBOX_FLOW_CONTROL_LIMITS?.trim() ?? DEFAULT_FLOW_CONTROL_LIMITS;
+  const windows = (() => {
+    try {
+      return parseFlowControlLimits(value || DEFAULT_FLOW_CONTROL_LIMITS);
+    } catch (error) {
+      throw new Error(`${label}: ${(error as Error).message}`);
+    }
+  })();
+  if (!windows) throw new Error(`${label} must name windows; switch flow control off with SANDBOX_FLOW_CONTROL=off`);
+  return value || DEFAULT_FLOW_CONTROL_LIMITS;
 }
 
 function flowControlFromEnv(env: Env): boolean {

@@ -35,7 +35,7 @@ export function createSandboxState(settings: ResolvedSandboxOptions): SandboxSta
   const receiptSettings = startReceiptSettings(settings);
   return {
     calls,
-    flowControl: new FlowControl(settings.flowControl),
+    flowControl: new FlowControl(settings.flowControl, settings.flowControlLimits),
     nonces: new NonceCache(),
     faults: new FaultQueue(),
     requestLog: new RequestLog(),

@@ -30,6 +30,10 @@ export interface Config {
   receiptPushTokenSource: SecretSource;
   /** Per-number flow-control windows (FLOW_CONTROL_LIMITS), shortest first; undefined when `off`. */
   flowControlWindows: FlowWindow[] | undefined;
+  /** The call-requests SQS queue (CALL_REQUESTS_QUEUE_URL), where requests wait for their window; set for the message functions. */
+  callRequestsQueueUrl: string | undefined;
+  /** SQS endpoint override (local only): SQS_ENDPOINT. */
+  sqsEndpoint: string | undefined;
 }
 
 /** A secret held in SSM Parameter Store (SecureString) or Secrets Manager, read at run time. */
@@ -129,6 +133,8 @@ export function parseConfig(env: Env): Config {
     eventBridgeEndpoint: optional(env, 'EVENTBRIDGE_ENDPOINT') && endpoint(env, 'EVENTBRIDGE_ENDPOINT', ''),
     receiptPushTokenSource: secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM'),
     flowControlWindows: flowControlWindows(env),
+    callRequestsQueueUrl: queueUrl(env, 'CALL_REQUESTS_QUEUE_URL'),
+    sqsEndpoint: optional(env, 'SQS_ENDPOINT') && endpoint(env, 'SQS_ENDPOINT', ''),
   };
 }
 
@@ -141,7 +147,7 @@ export function getConfig(): Config {
 }
 
 /** Variables that only make sense against local emulators (serverless.yml fills them from the shell). */
-const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'] as const;
+const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'SQS_ENDPOINT'] as const;
 
 /**
  * serverless.yml takes these from the deploying shell so that npm start can point the functions at
@@ -270,4 +276,20 @@ function flowControlWindows(env: Env): FlowWindow[] | undefined {
   } catch (error) {
     throw new ConfigError('FLOW_CONTROL_LIMITS', (error as Error).message);
   }
+}
+
+/** An SQS queue URL: `https://sqs.<region>.amazonaws.com/<account>/<name>` deployed, any http(s) URL locally. */
+function queueUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an SQS queue URL, got "${value}"`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || !/^\/\d{1,12}\/[\w-]{1,80}$/.test(url.pathname)) {
+    throw new ConfigError(name, `must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>), got "${value}"`);
+  }
+  return url.href;
 }

@@ -69,8 +69,10 @@ function placeCall(action: CallAction, state: VoiceState): (context: ActionConte
     if ('failure' in script) {
       throw businessError(script.failure.code, script.failure.message, script.failure.httpStatus);
     }
-    state.flowControl.check(calledNumber, now);
-    state.flowControl.record(calledNumber, now);
+    // Alibaba's platform dials both legs of a click-to-dial call (docs/flow-control.md#which-numbers-count).
+    const dialled = action === 'ClickToDial' ? [params.CallerNumber!, calledNumber] : [calledNumber];
+    state.flowControl.check(dialled, now);
+    state.flowControl.record(dialled, now);
     const call = state.calls.create({ action, params, createdAt: now, outcome: script.outcome });
     state.lifecycle.start(call);
     return { CallId: call.callId };

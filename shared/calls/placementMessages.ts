@@ -9,17 +9,22 @@
  * - placed (or replayed): done;
  * - refused for good (malformed, invalid, Alibaba `rejected`, key reused for another request):
  *   kept as a REJECTED item with the reason and the raw body, and not delivered again;
- * - failed for now (Alibaba `throttled`, `transient`, `account`, a duplicate still in flight, our
+ * - refused for flow control (the guard, or Alibaba's isv.BUSINESS_LIMIT_CONTROL): waits for its
+ *   window — the trigger sends it back to the queue, delayed until the window opens
+ *   (docs/flow-control.md#queued-requests-wait), so flow control alone never costs a delivery;
+ * - failed for now (Alibaba throttling, `transient`, `account`, a duplicate still in flight, our
  *   own storage failing): handed back to the trigger, which delivers it again (SQS: after the
  *   visibility timeout, to the DLQ after the queue's maxReceiveCount; EventBridge: Lambda's
  *   asynchronous retries, then the on-failure destination);
  * - outcome unknown (sent, no answer, docs/alibaba/errors.md#gateway-codes): stored with the key and logged as an error, never
  *   delivered again, since a second attempt could place a second call.
  */
-import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
+import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
+import { AlibabaError, FlowControlError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertWellFormedText } from '../validation.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
+import type { PlaceCallRequest } from './schemas.ts';
 
 /**
  * A message is not started with less time left than one full Alibaba attempt (the voice client's
@@ -56,7 +61,11 @@ export interface RejectedRequestStore {
 /** One request as its trigger delivered it. */
 export interface PlacementMessage {
   source: RequestSource;
-  /** SQS messageId or EventBridge event id: the idempotency key unless the body names one. */
+  /**
+   * SQS messageId or EventBridge event id: the idempotency key unless the body names one. For a
+   * message that waited for its flow-control window, the id (and source and time) of the message it
+   * stands for.
+   */
   messageId: string;
   /** ISO-8601 UTC: when the queue or the bus received it (kept by redeliveries). */
   receivedAt: string;
@@ -70,10 +79,36 @@ export type MessageVerdict =
   | { verdict: 'placed'; callId: string; replayed: boolean }
   | { verdict: 'unknown'; code: string; replayed: boolean }
   | { verdict: 'rejected'; code: string; reason: string }
-  | { verdict: 'retry'; code: string; reason: string; error: unknown };
+  | { verdict: 'retry'; code: string; reason: string; error: unknown }
+  /** Flow control: place it when its window opens, at `retryAt` (epoch ms), under the same `key`. */
+  | { verdict: 'wait'; code: string; reason: string; retryAt: number; key: string; request: PlaceCallRequest; error: unknown };
+
+/**
+ * A request sent back to wait for its flow-control window (docs/flow-control.md#queued-requests-wait):
+ * delivered again, as a new message, once `retryAt` has come, and placed under the same key.
+ */
+export interface WaitingPlacement {
+  /** The message body to deliver again: a POST /calls body plus optional `idempotencyKey`. */
+  body: string;
+  /** The idempotency key it is placed under (the original message's). */
+  key: string;
+  /** Where the request first came from, its id and when it was received: a rejection names these. */
+  source: RequestSource;
+  messageId: string;
+  receivedAt: string;
+  /** Epoch ms: when its window opens. */
+  retryAt: number;
+}
+
+/** Port of the queue that keeps waiting requests until their window opens (shared/triggers/waitingQueue.ts). */
+export interface WaitingQueue {
+  sendBack(waiting: WaitingPlacement, options: { deadline: number }): Promise<void>;
+}
 
 export interface PlacementMessageDependencies extends PlacementDependencies {
   rejections: RejectedRequestStore;
+  /** Where requests refused for flow control wait; without one, they are delivered again like a failure. */
+  waitingQueue?: WaitingQueue;
   /** Absolute epoch ms by which Alibaba must have answered. */
   deadline: number;
 }
@@ -82,17 +117,22 @@ export interface PlacementMessageDependencies extends PlacementDependencies {
 export type FailureClass =
   | { kind: 'permanent'; code: string; reason: string; errors?: FieldIssue[] }
   | { kind: 'transient'; code: string; reason: string; expected: boolean }
-  | { kind: 'unknown'; code: string; reason: string };
+  | { kind: 'unknown'; code: string; reason: string }
+  | { kind: 'wait'; code: string; reason: string; retryAt: number };
 
 /**
  * Classifies what `placeCallOnce` (or reading the message) threw. Only failures that prove the
  * request can never succeed as sent are permanent; only an unknown outcome must never be retried;
  * everything else (including our own faults: nothing is lost, a poison message ends in the DLQ) is
- * transient. `expected` is false for faults of this service, logged as errors.
+ * transient, except flow control, which waits for its window. `expected` is false for faults of
+ * this service, logged as errors.
  *
- * @example classifyRequestFailure(new AlibabaError('throttled', 'isv.BUSINESS_LIMIT_CONTROL', '...')) // { kind: 'transient', ... }
+ * @example classifyRequestFailure(new AlibabaError('throttled', 'Throttling.User', '...')) // { kind: 'transient', ... }
  */
-export function classifyRequestFailure(error: unknown): FailureClass {
+export function classifyRequestFailure(error: unknown, now: number = Date.now()): FailureClass {
+  if (error instanceof FlowControlError) {
+    return { kind: 'wait', code: 'FLOW_CONTROL', reason: error.message, retryAt: error.retryAt };
+  }
   if (error instanceof ValidationError) {
     return { kind: 'permanent', code: 'VALIDATION_FAILED', reason: `Invalid request: ${error.message}`, errors: error.issues };
   }
@@ -110,7 +150,13 @@ export function classifyRequestFailure(error: unknown): FailureClass {
       case 'ambiguous':
         return { kind: 'unknown', code: error.code, reason: `Alibaba did not answer after the request was sent; the call may have been placed${alibaba}` };
       case 'throttled':
-        return { kind: 'transient', code: error.code, reason: `Alibaba flow control: ${error.message}${alibaba}`, expected: true };
+        // Alibaba's per-number flow control names its window (classify.ts): the number is held
+        // that long (service.ts), so the message waits for it like a refusal of the guard.
+        if (error.code === FLOW_CONTROL_CODE) {
+          const retryAt = Math.ceil((now + (error.details.retryAfterSeconds ?? 60) * 1000) / 1000) * 1000;
+          return { kind: 'wait', code: error.code, reason: `Alibaba flow control: ${error.message}${alibaba}`, retryAt };
+        }
+        return { kind: 'transient', code: error.code, reason: `Alibaba throttled the request: ${error.message}${alibaba}`, expected: true };
       case 'account':
         // Needs an operator, but nothing about the request itself is wrong: delivered again, then DLQ.
         return { kind: 'transient', code: error.code, reason: `Alibaba refused this service's account or credentials${alibaba}`, expected: false };
@@ -121,19 +167,47 @@ export function classifyRequestFailure(error: unknown): FailureClass {
   return { kind: 'transient', code: 'INTERNAL_ERROR', reason: 'A fault of this service', expected: false };
 }
 
+/** A message after reading and validation: ready to place, or refused before anything was sent. */
+export type ReadMessage =
+  | { ok: true; message: PlacementMessage; request: PlaceCallRequest; key: string; idempotencyKey: string | undefined }
+  | { ok: false; message: PlacementMessage; error: unknown };
+
 /**
- * Reads, validates and places one request, and keeps what is refused for good. Never throws: the
- * verdict says whether the trigger must deliver the message again (`retry`).
+ * Reads and validates one message; CPU only, no I/O. A trigger reads every message of its batch
+ * before it places any, so that no parsing or validation ever runs while another message's request
+ * is at Alibaba: a hostile message cannot delay the invocation while a call it did not send waits
+ * for its answer (docs/security.md#one-message-cannot-cost-another-its-guarantee).
  */
-export async function handlePlacementMessage(message: PlacementMessage, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
-  const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
+export function readPlacementMessage(message: PlacementMessage): ReadMessage {
   try {
-    // Validation first: a malformed request never touches the idempotency table.
     const content = message.read();
     assertWellFormedText(content);
     const { request, idempotencyKey } = parseCallRequestContent(content);
-    const key = idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey);
-    const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+    const key = idempotencyKey !== undefined ? idempotencyKeys.client(idempotencyKey) : implicitKey(message);
+    return { ok: true, message, request, key, idempotencyKey };
+  } catch (error) {
+    return { ok: false, message, error };
+  }
+}
+
+/**
+ * Reads, validates and places one request, and keeps what is refused for good. Never throws: the
+ * verdict says whether the trigger must deliver the message again (`retry`) or let it wait for its
+ * flow-control window (`wait`).
+ */
+export async function handlePlacementMessage(message: PlacementMessage, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
+  return placeReadMessage(readPlacementMessage(message), deps);
+}
+
+/** Places a message that readPlacementMessage read (see handlePlacementMessage). */
+export async function placeReadMessage(read: ReadMessage, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
+  const { message } = read;
+  const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
+  // Validation first: a malformed request never touches the idempotency table.
+  if (!read.ok) return settleFailure(read.error, message, undefined, deps.rejections, logger);
+  const { request, key, idempotencyKey } = read;
+  const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+  try {
     if (deps.deadline - Date.now() < deps.voice.attemptTimeoutMs + RECORDING_MARGIN_MS) {
       const reason = 'not started: too little time left in this invocation';
       logger.warn('call request not started: too little time left; it will be delivered again', context);
@@ -161,21 +235,31 @@ export async function handlePlacementMessage(message: PlacementMessage, deps: Pl
     });
     return { verdict: 'unknown', code: result.failure.code, replayed: result.replayed };
   } catch (error) {
-    return settleFailure(error, message, deps.rejections, logger);
+    return settleFailure(error, message, { request, key }, deps.rejections, logger);
   }
 }
 
-/** What reading or placing threw, settled: kept as REJECTED, or handed back for another delivery. */
-async function settleFailure(error: unknown, message: PlacementMessage, rejections: RejectedRequestStore, logger: Logger): Promise<MessageVerdict> {
+/** What reading or placing threw, settled: kept as REJECTED, handed back for another delivery, or left to wait. */
+async function settleFailure(
+  error: unknown,
+  message: PlacementMessage,
+  placement: { request: PlaceCallRequest; key: string } | undefined,
+  rejections: RejectedRequestStore,
+  logger: Logger,
+): Promise<MessageVerdict> {
   const failure = classifyRequestFailure(error);
   if (failure.kind === 'unknown') {
     // placeCallOnce returns unknown outcomes; one thrown anyway must still never be retried.
     logger.error('call outcome unknown: not delivered again; check the receipts', { code: failure.code, error });
     return { verdict: 'unknown', code: failure.code, replayed: false };
   }
-  if (failure.kind === 'transient') {
+  if (failure.kind === 'wait' && placement) {
+    logger.info('call request waits for its flow-control window', { code: failure.code, retryAt: new Date(failure.retryAt).toISOString() });
+    return { verdict: 'wait', code: failure.code, reason: failure.reason, retryAt: failure.retryAt, ...placement, error };
+  }
+  if (failure.kind === 'transient' || failure.kind === 'wait') {
     const fields = { code: failure.code, reason: failure.reason, error };
-    if (failure.expected) logger.warn('call request not placed now; it will be delivered again', fields);
+    if (failure.kind === 'wait' || failure.expected) logger.warn('call request not placed now; it will be delivered again', fields);
     else logger.error('call request failed; it will be delivered again', fields);
     return { verdict: 'retry', code: failure.code, reason: failure.reason, error };
   }

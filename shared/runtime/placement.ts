@@ -4,19 +4,22 @@ import { getConfig, type Config } from '../config.ts';
 import { callsDependencies } from './calls.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
-import type { RejectedRequestStore } from '../calls/placementMessages.ts';
+import type { RejectedRequestStore, WaitingQueue } from '../calls/placementMessages.ts';
 import { DynamoRejectedRequestStore } from '../store/rejectedRequests.ts';
+import { SqsWaitingQueue } from '../triggers/waitingQueue.ts';
 
 /** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */
 export interface PlacementRuntime extends PlacementDependencies {
   /** Where refused queued and event requests are kept (REJECTED# items of the calls table). */
   rejections: RejectedRequestStore;
+  /** Where queued and event requests refused for flow control wait (CALL_REQUESTS_QUEUE_URL), when set. */
+  waitingQueue?: WaitingQueue;
 }
 
 /**
  * The composition root of the call-placing functions: the call operations' dependencies
- * (shared/runtime.ts) plus the idempotency table and the rejected-request store, built once per
- * container. A missing IDEMPOTENCY_TABLE fails the cold start, naming the variable: placing calls
+ * (calls.ts) plus the idempotency table, the rejected-request store and the queue where requests
+ * wait for their flow-control window, built once per container. A missing IDEMPOTENCY_TABLE fails the cold start, naming the variable: placing calls
  * without it would silently lose the at-most-once guarantee.
  */
 export function placementDependencies(config: Config = getConfig()): PlacementRuntime {
@@ -36,5 +39,6 @@ function buildPlacementDependencies(config: Config): PlacementRuntime {
     idempotencyStore: createIdempotencyStore(client, config.idempotencyTable),
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     rejections: new DynamoRejectedRequestStore(client, config.callsTable, config.receiptTtlDays),
+    ...(config.callRequestsQueueUrl ? { waitingQueue: new SqsWaitingQueue(config.callRequestsQueueUrl, { endpoint: config.sqsEndpoint }) } : {}),
   };
 }

@@ -164,8 +164,9 @@ export class DynamoFlowControlStore implements FlowControlStore {
     conditions.push('(attribute_not_exists(holdUntil) OR holdUntil <= :at)', '(attribute_not_exists(r0) OR r0 <= :at)');
     const values: Record<string, unknown> = {
       ':at': at,
-      ':none': 0,
       ':ttl': Math.ceil(at / 1000) + this.longestSeconds + TTL_MARGIN_SECONDS,
+      // DynamoDB refuses a value no expression uses: only a history of two or more shifts.
+      ...(this.depth > 1 ? { ':none': 0 } : {}),
     };
     this.windows.forEach((window, index) => (values[`:cut${index}`] = at - window.seconds * 1000));
     return {

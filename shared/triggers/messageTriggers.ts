@@ -7,7 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { handlePlacementMessage, type PlacementMessageDependencies, type PlacementMessage, type MessageVerdict } from '../calls/placementMessages.ts';
+import {
+  handlePlacementMessage,
+  placeReadMessage,
+  readPlacementMessage,
+  type MessageVerdict,
+  type PlacementMessage,
+  type PlacementMessageDependencies,
+} from '../calls/placementMessages.ts';
+import { WAITING_ATTRIBUTE, waitingOriginOf } from './waitingQueue.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
 
@@ -21,24 +29,55 @@ export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
  * some 50-200 ms, so 2 in flight is at most ~40 requests/s per invocation, and with the SQS
  * trigger's maximumConcurrency at its minimum of 2 the queue alone stays under 100 QPS, leaving room
  * for the HTTP route. Sequential would halve a batch's throughput for no safety gained. Per-number
- * flow control (docs/alibaba/actions.md: 1/min, 5/h, 20/24 h) does not depend on this: a throttled message simply
- * comes back after the visibility timeout.
+ * flow control (docs/flow-control.md) does not depend on this: a refused message waits for its
+ * window in the queue.
  */
 export const QUEUE_CONCURRENCY = 2;
 
 /**
  * An SQS batch (ReportBatchItemFailures): every message is handled on its own, QUEUE_CONCURRENCY at a
  * time, and only those to deliver again are reported, so one bad message never fails the batch.
+ * Every message is read and validated before any is placed (readPlacementMessage): no CPU-bound step
+ * of one message can then run while another's request is at Alibaba. A message refused for flow
+ * control is sent back to wait for its window and counts as handled.
  */
 export async function placeQueuedCalls(records: readonly SQSRecord[], deps: PlacementMessageDependencies): Promise<SQSBatchResponse> {
-  const verdicts: MessageVerdict[] = new Array(records.length);
-  await runLimited(records, QUEUE_CONCURRENCY, async (record, index) => {
-    verdicts[index] = await handlePlacementMessage(sqsMessage(record), deps);
+  const reads = records.map((record) => readPlacementMessage(sqsMessage(record)));
+  const outcomes: Outcome[] = new Array(records.length);
+  await runLimited(reads, QUEUE_CONCURRENCY, async (read, index) => {
+    outcomes[index] = await settleWaiting(await placeReadMessage(read, deps), read.message, records[index]!.body ?? '', deps);
   });
-  const batchItemFailures = records.filter((_record, index) => verdicts[index]!.verdict === 'retry').map((record) => ({ itemIdentifier: record.messageId }));
-  const summary = countVerdicts(verdicts);
-  deps.logger.info('queued call requests handled', { messages: records.length, ...summary });
+  const batchItemFailures = records.filter((_record, index) => outcomes[index] === 'retry').map((record) => ({ itemIdentifier: record.messageId }));
+  deps.logger.info('queued call requests handled', { messages: records.length, ...countOutcomes(outcomes) });
   return { batchItemFailures };
+}
+
+/** What became of a message: its verdict, with a wait resolved into `waiting` (sent back) or `retry`. */
+type Outcome = Exclude<MessageVerdict['verdict'], 'placed' | 'wait'> | 'placed' | 'replayed' | 'waiting';
+
+/**
+ * A `wait` verdict is sent back to the queue to be delivered when its window opens; if that fails
+ * (or no queue is configured), the message is delivered again like any failure.
+ */
+async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: string, deps: PlacementMessageDependencies): Promise<Outcome> {
+  if (verdict.verdict === 'placed') return verdict.replayed ? 'replayed' : 'placed';
+  if (verdict.verdict !== 'wait') return verdict.verdict;
+  const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
+  if (!deps.waitingQueue) {
+    logger.warn('call request refused for flow control and no waiting queue is configured; it will be delivered again', { code: verdict.code });
+    return 'retry';
+  }
+  try {
+    await deps.waitingQueue.sendBack(
+      { body, key: verdict.key, source: message.source, messageId: message.messageId, receivedAt: message.receivedAt, retryAt: verdict.retryAt },
+      { deadline: deps.deadline },
+    );
+    logger.info('call request sent back to wait for its flow-control window', { code: verdict.code, retryAt: new Date(verdict.retryAt).toISOString() });
+    return 'waiting';
+  } catch (error) {
+    logger.error('call request could not be sent back to wait; it will be delivered again', { code: verdict.code, error });
+    return 'retry';
+  }
 }
 
 /**
@@ -48,24 +87,24 @@ export async function placeQueuedCalls(records: readonly SQSRecord[], deps: Plac
  */
 export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
   const hasId = typeof event.id === 'string' && event.id !== '';
-  const verdict = await handlePlacementMessage(
-    {
-      source: 'eventbridge',
-      // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
-      messageId: hasId ? event.id : `no-id-${randomUUID()}`,
-      receivedAt: isoTime(event.time),
-      rawBody: JSON.stringify(event),
-      read: () => {
-        const issues: FieldIssue[] = [];
-        if (!hasId) issues.push({ path: 'id', message: 'is required' });
-        if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
-        if (issues.length > 0) throw new ValidationError(issues);
-        return event.detail;
-      },
+  const message: PlacementMessage = {
+    source: 'eventbridge',
+    // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
+    messageId: hasId ? event.id : `no-id-${randomUUID()}`,
+    receivedAt: isoTime(event.time),
+    rawBody: JSON.stringify(event),
+    read: () => {
+      const issues: FieldIssue[] = [];
+      if (!hasId) issues.push({ path: 'id', message: 'is required' });
+      if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
+      if (issues.length > 0) throw new ValidationError(issues);
+      return event.detail;
     },
-    deps,
-  );
-  if (verdict.verdict === 'retry') throw verdict.error;
+  };
+  const verdict = await handlePlacementMessage(message, deps);
+  // Waiting for its window, the event continues as a message of the call-requests queue.
+  const outcome = await settleWaiting(verdict, message, JSON.stringify(event.detail), deps);
+  if (outcome === 'retry') throw verdict.verdict === 'retry' || verdict.verdict === 'wait' ? verdict.error : new Error(`the event was not handled (${verdict.verdict})`);
   return verdict;
 }
 
@@ -76,10 +115,12 @@ function sqsMessage(record: SQSRecord): PlacementMessage {
   const hasId = typeof record.messageId === 'string' && record.messageId !== '';
   // SentTimestamp (epoch ms) is when SQS accepted the message: the same on every redelivery.
   const sent = Number(record.attributes?.SentTimestamp);
+  // A message sent back to wait for its window stands for the message it came in (waitingQueue.ts).
+  const origin = waitingOriginOf(record.messageAttributes?.[WAITING_ATTRIBUTE]?.stringValue);
   return {
-    source: 'sqs',
-    messageId: hasId ? record.messageId : `no-id-${randomUUID()}`,
-    receivedAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : new Date().toISOString(),
+    source: origin?.source ?? 'sqs',
+    messageId: origin?.messageId ?? (hasId ? record.messageId : `no-id-${randomUUID()}`),
+    receivedAt: origin?.receivedAt ?? (Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : new Date().toISOString()),
     rawBody: body,
     read: () => {
       if (!hasId) throw new ValidationError([{ path: 'messageId', message: 'is required' }]);
@@ -97,21 +138,9 @@ function isoTime(value: unknown): string {
   return new Date(Number.isNaN(parsed) ? Date.now() : parsed).toISOString();
 }
 
-interface VerdictCounts {
-  placed: number;
-  replayed: number;
-  rejected: number;
-  retried: number;
-  unknown: number;
-}
-
-function countVerdicts(verdicts: readonly MessageVerdict[]): VerdictCounts {
-  const counts: VerdictCounts = { placed: 0, replayed: 0, rejected: 0, retried: 0, unknown: 0 };
-  for (const verdict of verdicts) {
-    if (verdict.verdict === 'placed') counts[verdict.replayed ? 'replayed' : 'placed'] += 1;
-    else if (verdict.verdict === 'rejected') counts.rejected += 1;
-    else if (verdict.verdict === 'retry') counts.retried += 1;
-    else counts.unknown += 1;
-  }
+/** How many messages of a batch came to each outcome, for the batch's log line. */
+function countOutcomes(outcomes: readonly Outcome[]): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { placed: 0, replayed: 0, rejected: 0, retry: 0, unknown: 0, waiting: 0 };
+  for (const outcome of outcomes) counts[outcome] += 1;
   return counts;
 }

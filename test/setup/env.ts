@@ -9,3 +9,6 @@ process.env.ALIYUN_ACCESS_KEY_SECRET = SANDBOX_ACCESS_KEY_SECRET;
 process.env.ALIYUN_CREDENTIALS_PARAM = 'env';
 process.env.LOG_LEVEL ??= 'warn';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// The flow-control guard keeps its history in the shared DynamoDB Local for the whole run: tests
+// that are not about it place calls without it, and test/integration/flow-control/ switches it on.
+process.env.FLOW_CONTROL_LIMITS ??= 'off';

@@ -34,12 +34,25 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const CHANGED_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_SIGNATURE_VERSION'] as const;
+const CHANGED_VARIABLES = ['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_SIGNATURE_VERSION', 'FLOW_CONTROL_LIMITS'] as const;
 
 /** Starts a sandbox, points the bundle at it, then loads the handlers (their cold start). */
-export async function startHandlers(options: { signatureVersion?: 'v1' | 'v3'; flowControl?: boolean } = {}): Promise<Harness> {
+export async function startHandlers(
+  options: {
+    signatureVersion?: 'v1' | 'v3';
+    /** The sandbox's own flow control (Alibaba's). */
+    flowControl?: boolean;
+    /** The windows of the bundle's guard (FLOW_CONTROL_LIMITS) and of the sandbox; the guard is off unless given. */
+    flowControlLimits?: string;
+  } = {},
+): Promise<Harness> {
   const saved = saveEnvironment(CHANGED_VARIABLES);
-  const sandbox = await startSandbox({ port: 0, ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}) });
+  const sandbox = await startSandbox({
+    port: 0,
+    ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}),
+    ...(options.flowControlLimits !== undefined ? { flowControlLimits: options.flowControlLimits } : {}),
+  });
+  if (options.flowControlLimits !== undefined) process.env.FLOW_CONTROL_LIMITS = options.flowControlLimits;
   process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
   if (options.signatureVersion) process.env.ALIYUN_SIGNATURE_VERSION = options.signatureVersion;
   else delete process.env.ALIYUN_SIGNATURE_VERSION;

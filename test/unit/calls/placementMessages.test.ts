@@ -1,10 +1,11 @@
 /**
- * How a queued or event call request's failure is treated (shared/calls/callRequests.ts): kept as
- * REJECTED (permanent), delivered again (transient), or never retried (outcome unknown).
+ * How a queued or event call request's failure is treated (shared/calls/placementMessages.ts): kept
+ * as REJECTED (permanent), delivered again (transient), left to wait for its flow-control window
+ * (wait), or never retried (outcome unknown).
  */
 import { describe, expect, it } from 'vitest';
 import { classifyRequestFailure } from '#shared/calls/placementMessages';
-import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type AlibabaErrorKind } from '#shared/errors';
+import { AlibabaError, FlowControlError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type AlibabaErrorKind } from '#shared/errors';
 
 describe('classifyRequestFailure', () => {
   it('a validation failure is permanent, with its field issues', () => {
@@ -29,7 +30,6 @@ describe('classifyRequestFailure', () => {
   it.each<[AlibabaErrorKind, string, string, boolean?]>([
     ['rejected', 'isv.MOBILE_NUMBER_ILLEGAL', 'permanent'],
     ['rejected', 'InvalidParameter', 'permanent'],
-    ['throttled', 'isv.BUSINESS_LIMIT_CONTROL', 'transient', true],
     ['throttled', 'Throttling.User', 'transient', true],
     ['transient', 'isp.SYSTEM_ERROR', 'transient', true],
     ['transient', 'DeadlineExceeded', 'transient', true],
@@ -44,6 +44,22 @@ describe('classifyRequestFailure', () => {
     expect(failure.kind).toBe(expected);
     expect(failure.code).toBe(code);
     if (failure.kind === 'transient') expect(failure.expected).toBe(expectedFlag);
+  });
+
+  it('a refusal of the flow-control guard waits until the moment its window opens', () => {
+    const retryAt = Date.parse('2026-12-06T10:01:00.000Z');
+
+    expect(classifyRequestFailure(new FlowControlError(retryAt, '1/60', 55))).toMatchObject({ kind: 'wait', code: 'FLOW_CONTROL', retryAt });
+  });
+
+  it("Alibaba's own flow control waits out the window its answer names, from now, to the second", () => {
+    const now = Date.parse('2026-12-06T10:00:00.400Z');
+    const hour = new AlibabaError('throttled', 'isv.BUSINESS_LIMIT_CONTROL', '触发号码小时级流控Permits:5', { retryAfterSeconds: 3_600 });
+    const unnamed = new AlibabaError('throttled', 'isv.BUSINESS_LIMIT_CONTROL', 'flow control');
+
+    expect(classifyRequestFailure(hour, now)).toMatchObject({ kind: 'wait', code: 'isv.BUSINESS_LIMIT_CONTROL', retryAt: Date.parse('2026-12-06T11:00:01.000Z') });
+    // Without a window in the answer: the minute, the shortest that can clear.
+    expect(classifyRequestFailure(unnamed, now)).toMatchObject({ kind: 'wait', retryAt: Date.parse('2026-12-06T10:01:01.000Z') });
   });
 
   it('an Alibaba rejection keeps Alibaba\'s message and RequestId in the reason', () => {

@@ -111,11 +111,12 @@ describe('flow control per called number (docs/alibaba/actions.md: 1/min, 5/h, 2
     expect(second.body.Message).toBe('触发号码分钟级流控Permits:1');
   });
 
-  it('counts the ClickToDial B leg (CalledNumber), not the caller', async () => {
+  it('counts both legs of a ClickToDial call: the platform dials the caller and the called number', async () => {
     await place('ClickToDial', '13800138000');
 
     expectAlibabaError(await place('SingleCallByTts', '13800138000'), 'isv.BUSINESS_LIMIT_CONTROL', 400);
-    expect((await place('SingleCallByTts', PLACE.ClickToDial!.CallerNumber!)).status).toBe(200);
+    expectAlibabaError(await place('SingleCallByTts', PLACE.ClickToDial!.CallerNumber!), 'isv.BUSINESS_LIMIT_CONTROL', 400);
+    expect((await place('SingleCallByTts', '13800138009')).status).toBe(200);
   });
 
   it('does not count refused calls', async () => {
