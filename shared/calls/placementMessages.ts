@@ -176,7 +176,7 @@ export type ReadMessage =
  * Reads and validates one message; CPU only, no I/O. A trigger reads every message of its batch
  * before it places any, so that no parsing or validation ever runs while another message's request
  * is at Alibaba: a hostile message cannot delay the invocation while a call it did not send waits
- * for its answer (docs/security.md#one-message-cannot-cost-another-its-guarantee).
+ * for its answer (docs/triggers.md#one-message-cannot-cost-another-its-guarantee).
  */
 export function readPlacementMessage(message: PlacementMessage): ReadMessage {
   try {
