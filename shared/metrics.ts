@@ -36,6 +36,10 @@ export const METRIC_UNITS = {
   FlowControlRefused: MetricUnit.Count,
   /** The wait a flow-control refusal gave (its Retry-After); no dimensions. */
   FlowControlWait: MetricUnit.Seconds,
+  /** Every change of a call request's status, counted once as it is written; dimension Status. */
+  CallRequestStatus: MetricUnit.Count,
+  /** Attempts of call requests that could not be scheduled at once (the sweeper schedules them again); no dimensions. */
+  ScheduleFailures: MetricUnit.Count,
 } as const;
 
 export type MetricName = keyof typeof METRIC_UNITS;

@@ -14,6 +14,9 @@ export interface CallRecord {
   /** ISO-8601 UTC. */
   createdAt: string;
   updatedAt: string;
+  /** The call request this call is an attempt of (docs/call-requests.md), and which attempt. */
+  callRequestId?: string;
+  attempt?: number;
 }
 
 /** One stored receipt: normalised fields beside Alibaba's raw body. */

@@ -20,7 +20,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
-import { placeAndRecordCall, type CallsDependencies, type PlacedCall } from './service.ts';
+import { placeAndRecordCall, type CallRequestTag, type CallsDependencies, type PlacedCall } from './service.ts';
 import { idempotencyKeySchema, placeCallRequestSchema, type PlaceCallRequest } from './schemas.ts';
 
 /**
@@ -49,6 +49,8 @@ export const idempotencyKeys = {
   sqsMessage: (messageId: string): string => `sqs:${messageId}`,
   /** An EventBridge event without `idempotencyKey`: its retries keep the event id. */
   event: (eventId: string): string => `eventbridge:${eventId}`,
+  /** One attempt of a call request: however often its schedule fires, it is placed once. */
+  callRequestAttempt: (requestId: string, attempt: number): string => `request:${requestId}:${attempt}`,
 } as const;
 
 /** What Alibaba's silence left us with (docs/alibaba/errors.md#gateway-codes): the call may or may not exist. */
@@ -149,9 +151,9 @@ export async function placeCallOnce(
   request: PlaceCallRequest,
   key: string | undefined,
   deps: PlacementDependencies,
-  options: { deadline: number },
+  options: { deadline: number; callRequest?: CallRequestTag },
 ): Promise<PlacementResult> {
-  if (key === undefined) return { ...(await attemptPlacement(request, deps, options.deadline)), replayed: false };
+  if (key === undefined) return { ...(await attemptPlacement(request, deps, options)), replayed: false };
 
   // A new config per placement: the in-progress expiry below belongs to this invocation alone,
   // even when several placements run at once in one process.
@@ -164,7 +166,7 @@ export async function placeCallOnce(
   const placeIdempotently = makeIdempotent(
     async (payload: PlacementPayload): Promise<CallOutcome> => {
       try {
-        fresh = await attemptPlacement(payload.request, deps, options.deadline);
+        fresh = await attemptPlacement(payload.request, deps, options);
         return fresh;
       } catch (error) {
         failure = { error };
@@ -217,9 +219,9 @@ export function unknownOutcomeError(failure: UnknownOutcome): AlibabaError {
 }
 
 /** Places the call; an unknown outcome is returned, not thrown, so that Powertools saves it. */
-async function attemptPlacement(request: PlaceCallRequest, deps: CallsDependencies, deadline: number): Promise<CallOutcome> {
+async function attemptPlacement(request: PlaceCallRequest, deps: CallsDependencies, options: { deadline: number; callRequest?: CallRequestTag }): Promise<CallOutcome> {
   try {
-    return { outcome: 'placed', call: await placeAndRecordCall(request, deps, { deadline }) };
+    return { outcome: 'placed', call: await placeAndRecordCall(request, deps, options) };
   } catch (error) {
     if (error instanceof AlibabaError && error.kind === 'ambiguous') return { outcome: 'unknown', failure: describeUnknown(error) };
     throw error;

@@ -26,6 +26,12 @@ export interface CallsDependencies {
 /** The `Outcome` dimension of `CallsPlaced`. */
 export type PlacementOutcome = 'placed' | 'rejected' | 'throttled' | 'failed' | 'unknown';
 
+/** The call request (and its attempt) a call is placed for: kept on the call, so its outcome finds its way back. */
+export interface CallRequestTag {
+  requestId: string;
+  attempt: number;
+}
+
 export interface PlacedCall {
   callId: string;
   type: CallType;
@@ -44,13 +50,17 @@ export interface PlacedCall {
  * logged, not returned: answering 5xx would invite a retry that places a second call, and the
  * receipts still arrive and are stored by CallId.
  */
-export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions = {}): Promise<PlacedCall> {
+export async function placeAndRecordCall(
+  request: PlaceCallRequest,
+  deps: CallsDependencies,
+  options: CallOptions & { callRequest?: CallRequestTag } = {},
+): Promise<PlacedCall> {
   const outId = request.outId ?? generateOutId();
   const metrics = deps.metrics ?? defaultMetrics;
   const slot = await takeFlowSlot(request, deps, options);
   let answer: { callId: string; requestId: string };
   try {
-    answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
+    answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), { deadline: options.deadline });
   } catch (error) {
     metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
     if (slot) await settleFlowSlot(slot, error, deps);
@@ -68,6 +78,7 @@ export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsD
     status: 'placed',
     createdAt,
     updatedAt: createdAt,
+    ...(options.callRequest ? { callRequestId: options.callRequest.requestId, attempt: options.callRequest.attempt } : {}),
   };
   try {
     await deps.store.putPlacedCall(record);
