@@ -141,6 +141,7 @@ export async function handlePlacementMessage(message: PlacementMessage, deps: Pl
       return { verdict: 'retry', code: error.code, reason, error };
     }
 
+    const startedAt = Date.now();
     const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline: deps.deadline });
     if (result.outcome === 'placed') {
       const { call } = result;
@@ -150,6 +151,7 @@ export async function handlePlacementMessage(message: PlacementMessage, deps: Pl
         callId: call.callId,
         alibabaRequestId: call.requestId,
         replayed: result.replayed,
+        durationMs: Date.now() - startedAt,
       });
       return { verdict: 'placed', callId: call.callId, replayed: result.replayed };
     }

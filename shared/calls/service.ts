@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
+import { errorName } from '../awsSdk.ts';
 import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { AlibabaError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -39,10 +40,23 @@ export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsD
   const outId = request.outId ?? generateOutId();
   const metrics = deps.metrics ?? defaultMetrics;
   let answer: { callId: string; requestId: string };
+  const startedAt = Date.now();
   try {
     answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), options);
   } catch (error) {
-    metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
+    const outcome = placementOutcome(error);
+    metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: outcome });
+    // One entry per refusal whatever the path (HTTP, SQS, EventBridge), naming the number it was for
+    // (the logger masks it): the saved "refused numbers" query reads these (docs/operations.md).
+    deps.logger.info('call not placed', {
+      type: request.type,
+      outId,
+      outcome,
+      code: error instanceof AlibabaError ? error.code : errorName(error),
+      alibabaRequestId: error instanceof AlibabaError ? error.requestId : undefined,
+      ...calledNumbers(request),
+      durationMs: Date.now() - startedAt,
+    });
     throw error;
   }
   metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: 'placed' });
@@ -64,6 +78,11 @@ export async function placeAndRecordCall(request: PlaceCallRequest, deps: CallsD
     deps.logger.error('call placed but not recorded', { callId, outId, alibabaRequestId: requestId, error });
   }
   return { callId, type: request.type, outId, requestId, status: 'placed', createdAt };
+}
+
+/** The numbers a request calls, under the field names the logger masks: click-to-dial calls two. */
+function calledNumbers(request: PlaceCallRequest): { calledNumber: string; callerNumber?: string } {
+  return request.type === 'clickToDial' ? { calledNumber: request.calledNumber, callerNumber: request.callerNumber } : { calledNumber: request.calledNumber };
 }
 
 /**
