@@ -38,7 +38,9 @@ export type Threshold = 'receiptLagAlarmMs' | 'iteratorAgeAlarmMs' | 'pollReceip
 /** A horizontal line on a widget: a fixed value, or one of serverless.yml's. */
 export type Line = { label: string; value: number } | { label: string; threshold: Threshold };
 
-export type Section = 'Calls' | 'Receipts';
+/** The sections of this bundle's own metrics, in the order shown (above the AWS metrics' sections). */
+export const SECTIONS = ['Calls', 'Receipts'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 /** A widget on one of this bundle's own metrics (namespace AliyunVoice, shared/metrics.ts). */
 export interface BundleMetricWidget {
@@ -160,7 +162,7 @@ export function dashboardBody(input: DashboardInput): string {
     `# aliyun-voice\nEach title says what healthy looks like; docs/operations.md#dashboard says what to do when it is not. ` +
       `Find one call's story with the saved Logs Insights queries (Logs Insights, Saved queries).`,
   );
-  for (const section of ['Calls', 'Receipts'] as const) {
+  for (const section of SECTIONS) {
     layout.text(`## ${section}`);
     for (const widget of BUNDLE_METRIC_WIDGETS.filter((candidate) => candidate.section === section)) layout.widget(bundleMetricWidget(widget, input));
   }
@@ -203,14 +205,17 @@ class Layout {
   }
 }
 
-function metricWidget(title: string, period: number, metrics: unknown[][], options: { lines?: readonly Line[]; unit?: string; input?: DashboardInput } = {}): Json {
+type HorizontalLine = { label: string; value: number };
+
+function metricWidget(title: string, period: number, metrics: unknown[][], options: { lines?: readonly HorizontalLine[]; unit?: string } = {}): Json {
   const properties: Json = { title, region: REGION, view: 'timeSeries', stacked: false, period, metrics, yAxis: { left: { min: 0, ...(options.unit ? { label: options.unit } : {}) } } };
-  if (options.lines?.length) {
-    properties.annotations = {
-      horizontal: options.lines.map((line) => ({ label: line.label, value: 'value' in line ? line.value : options.input!.thresholds[line.threshold] })),
-    };
-  }
+  if (options.lines?.length) properties.annotations = { horizontal: options.lines };
   return { type: 'metric', properties };
+}
+
+/** Each line with its value: a fixed one, or serverless.yml's. */
+function horizontalLines(lines: readonly Line[] | undefined, thresholds: DashboardInput['thresholds']): HorizontalLine[] {
+  return (lines ?? []).map((line) => ({ label: line.label, value: 'value' in line ? line.value : thresholds[line.threshold] }));
 }
 
 /**
@@ -225,7 +230,7 @@ function bundleMetricWidget(widget: BundleMetricWidget, input: DashboardInput): 
     const expression = widget.top === undefined ? search : `SORT(${search}, SUM, DESC, ${widget.top})`;
     return [{ expression, id: `e${index + 1}`, period: widget.period }];
   });
-  return metricWidget(widget.title, widget.period, metrics, { lines: widget.lines, unit: widget.unit, input });
+  return metricWidget(widget.title, widget.period, metrics, { lines: horizontalLines(widget.lines, input.thresholds), unit: widget.unit });
 }
 
 function streamWidget(input: DashboardInput): Json {
@@ -234,7 +239,7 @@ function streamWidget(input: DashboardInput): Json {
     `${STREAM_FUNCTION} stream iterator age (max) · healthy: seconds, far under the alarm line`,
     60,
     [['AWS/Lambda', 'IteratorAge', 'FunctionName', name, { stat: 'Maximum', label: STREAM_FUNCTION }]],
-    { lines: [{ label: 'ProcessCallChangesIteratorAgeAlarm', threshold: 'iteratorAgeAlarmMs' }], unit: 'ms', input },
+    { lines: horizontalLines([{ label: 'ProcessCallChangesIteratorAgeAlarm', threshold: 'iteratorAgeAlarmMs' }], input.thresholds), unit: 'ms' },
   );
 }
 
