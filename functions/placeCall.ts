@@ -15,6 +15,7 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
     path: 'header.idempotency-key',
   });
   const key = idempotencyKey === undefined ? undefined : idempotencyKeys.client(idempotencyKey);
+  const startedAt = Date.now();
   const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline });
   if (result.outcome === 'unknown') {
     if (result.replayed) logger.info('unknown call outcome replayed', { code: result.failure.code, idempotencyKey });
@@ -27,6 +28,8 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
     outId: call.outId,
     alibabaRequestId: call.requestId,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    // The placement as the caller waits for it: idempotency record, Alibaba, the call item.
+    durationMs: Date.now() - startedAt,
   });
   return { statusCode: 202, headers: { location: `/calls/${encodeURIComponent(call.callId)}` }, body: call };
 });

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpHandler } from '#shared/http/apiGateway';
+import { httpHandler, type HttpAnswer } from '#shared/http/apiGateway';
+import { metrics } from '#shared/metrics';
 import { pushDependencies } from '#shared/runtime/push';
 import { acceptReceiptPush, PUSH_ACCEPTED, PUSH_STORE_BUDGET_MS, PUSH_TOKEN_PARAMETER } from '#shared/receipts/push';
 
@@ -23,7 +24,13 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
     { deadline: Math.min(deadline, Date.now() + PUSH_STORE_BUDGET_MS) },
   );
   return { statusCode: 200, body: PUSH_ACCEPTED };
-});
+}, { onAnswer: countAnswer });
+
+/** Every answer by status, and how long Alibaba waited for it (it redelivers after 700 ms): docs/operations.md#dashboard. */
+function countAnswer({ statusCode, answerTimeMs }: HttpAnswer): void {
+  metrics.record('PushAnswers', 1, { Status: String(statusCode) });
+  metrics.record('PushAnswerTime', answerTimeMs);
+}
 
 /** Any content type is taken (Alibaba documents none); API Gateway Base64-encodes non-text bodies. */
 function bodyBytes(event: APIGatewayProxyEventV2): Uint8Array {

@@ -40,6 +40,10 @@ export const METRIC_UNITS = {
   CallRequestStatus: MetricUnit.Count,
   /** Attempts of call requests that could not be scheduled at once (the sweeper schedules them again); no dimensions. */
   ScheduleFailures: MetricUnit.Count,
+  /** One per answer of the receipt push route; dimension Status (the HTTP status: "200", "401", ...). */
+  PushAnswers: MetricUnit.Count,
+  /** API Gateway's receipt of a push to its answer, a cold start included (Alibaba waits 700 ms); no dimensions. */
+  PushAnswerTime: MetricUnit.Milliseconds,
 } as const;
 
 export type MetricName = keyof typeof METRIC_UNITS;
@@ -47,12 +51,40 @@ type MetricUnitValue = (typeof MetricUnit)[keyof typeof MetricUnit];
 export type MetricDimensions = Readonly<Record<string, string>>;
 
 /**
+ * The dimension names of every metric: each metric is written with exactly these, and nothing else
+ * (MetricsRecorder.record's type), so a dashboard widget or an alarm naming a metric can name its
+ * series exactly (CloudWatch shows nothing for a dimension set that was never written). The
+ * template test checks the dashboard and the alarms against this catalogue.
+ */
+export const METRIC_DIMENSIONS = {
+  CallsPlaced: ['CallType', 'Outcome'],
+  AlibabaErrors: ['Action', 'Code'],
+  ReceiptsStored: ['MessageType'],
+  InvalidReceipts: ['MessageType'],
+  ReceiptLag: [],
+  PollDuration: [],
+  PollErrors: [],
+  PushAnswers: ['Status'],
+  PushAnswerTime: [],
+  FlowControlRefused: ['Window'],
+  FlowControlWait: [],
+  CallRequestStatus: ['Status'],
+  ScheduleFailures: [],
+} as const satisfies Record<MetricName, readonly string[]>;
+
+/** The dimensions a data point of metric `N` carries: one value for each of its dimension names. */
+export type DimensionsOf<N extends MetricName> = { readonly [D in (typeof METRIC_DIMENSIONS)[N][number]]: string };
+
+/** `record`'s last argument: none for an undimensioned metric, exactly its dimensions otherwise. */
+export type DimensionArguments<N extends MetricName> = (typeof METRIC_DIMENSIONS)[N] extends readonly [] ? [] : [dimensions: DimensionsOf<N>];
+
+/**
  * The port through which domain code counts and times things: Lambda-free, so a test passes a
  * fake and the domain never imports Powertools.
  */
 export interface MetricsRecorder {
-  /** Adds one data point to the series of `name` with exactly these dimensions (none by default). */
-  record(name: MetricName, value: number, dimensions?: MetricDimensions): void;
+  /** Adds one data point to the series of `name` with exactly its catalogued dimensions (METRIC_DIMENSIONS). */
+  record<N extends MetricName>(name: N, value: number, ...dimensions: DimensionArguments<N>): void;
 }
 
 /** CloudWatch caps a dimension value at 1,024 characters; ours are codes and names, far shorter. */
@@ -121,8 +153,8 @@ export class EmfMetricsRecorder implements MetricsRecorder {
     this.writeLine = options.write ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
-  record(name: MetricName, value: number, dimensions: MetricDimensions = {}): void {
-    this.add(name, METRIC_UNITS[name], value, dimensions);
+  record<N extends MetricName>(name: N, value: number, ...[dimensions]: DimensionArguments<N>): void {
+    this.add(name, METRIC_UNITS[name], value, dimensions ?? {});
   }
 
   /**

@@ -215,6 +215,7 @@ export async function placeReadMessage(read: ReadMessage, deps: PlacementMessage
       return { verdict: 'retry', code: error.code, reason, error };
     }
 
+    const startedAt = Date.now();
     const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline: deps.deadline });
     if (result.outcome === 'placed') {
       const { call } = result;
@@ -224,6 +225,7 @@ export async function placeReadMessage(read: ReadMessage, deps: PlacementMessage
         callId: call.callId,
         alibabaRequestId: call.requestId,
         replayed: result.replayed,
+        durationMs: Date.now() - startedAt,
       });
       return { verdict: 'placed', callId: call.callId, replayed: result.replayed };
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
+import { errorName } from '../awsSdk.ts';
 import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { flowControlWindowOf, FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import type { FlowWindow } from '../config.ts';
@@ -57,12 +58,25 @@ export async function placeAndRecordCall(
 ): Promise<PlacedCall> {
   const outId = request.outId ?? generateOutId();
   const metrics = deps.metrics ?? defaultMetrics;
-  const slot = await takeFlowSlot(request, deps, options);
+  const slot = await takeFlowSlot(request, outId, deps, options);
   let answer: { callId: string; requestId: string };
+  const startedAt = Date.now();
   try {
     answer = await deps.voice.initiateCall(ACTION_BY_CALL_TYPE[request.type], toWireParams({ ...request, outId }), { deadline: options.deadline });
   } catch (error) {
-    metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: placementOutcome(error) });
+    const outcome = placementOutcome(error);
+    metrics.record('CallsPlaced', 1, { CallType: request.type, Outcome: outcome });
+    // One entry per refusal whatever the path (HTTP, SQS, EventBridge), naming the number it was for
+    // (the logger masks it): the saved "refused numbers" query reads these (docs/operations.md).
+    deps.logger.info('call not placed', {
+      type: request.type,
+      outId,
+      outcome,
+      code: error instanceof AlibabaError ? error.code : errorName(error),
+      alibabaRequestId: error instanceof AlibabaError ? error.requestId : undefined,
+      ...calledNumbers(request),
+      durationMs: Date.now() - startedAt,
+    });
     if (slot) await settleFlowSlot(slot, error, deps);
     throw error;
   }
@@ -88,12 +102,17 @@ export async function placeAndRecordCall(
   return { callId, type: request.type, outId, requestId, status: 'placed', createdAt };
 }
 
+/** The numbers a request calls, under the field names the logger masks: click-to-dial calls two. */
+function calledNumbers(request: PlaceCallRequest): { calledNumber: string; callerNumber?: string } {
+  return request.type === 'clickToDial' ? { calledNumber: request.calledNumber, callerNumber: request.callerNumber } : { calledNumber: request.calledNumber };
+}
+
 /**
  * Takes the flow-control slot of every number the request dials (docs/flow-control.md), or throws
  * FlowControlError; counted (`FlowControlRefused` by window, `FlowControlWait` in seconds) and
  * logged, the number masked by the logger.
  */
-async function takeFlowSlot(request: PlaceCallRequest, deps: CallsDependencies, options: CallOptions): Promise<FlowSlot | undefined> {
+async function takeFlowSlot(request: PlaceCallRequest, outId: string, deps: CallsDependencies, options: CallOptions): Promise<FlowSlot | undefined> {
   if (!deps.flowControl) return undefined;
   try {
     return await deps.flowControl.store.take(dialledNumbers(request), { deadline: options.deadline });
@@ -102,9 +121,13 @@ async function takeFlowSlot(request: PlaceCallRequest, deps: CallsDependencies, 
       const metrics = deps.metrics ?? defaultMetrics;
       metrics.record('FlowControlRefused', 1, { Window: error.limit });
       metrics.record('FlowControlWait', error.retryAfterSeconds);
-      deps.logger.info('flow control refused a placement', {
-        calledNumber: request.calledNumber,
+      // The same entry as every other refusal (the saved "refused numbers" query, docs/operations.md).
+      deps.logger.info('call not placed', {
         type: request.type,
+        outId,
+        outcome: 'flow-control',
+        code: 'FLOW_CONTROL',
+        ...calledNumbers(request),
         limit: error.limit,
         retryAt: new Date(error.retryAt).toISOString(),
         retryAfterSeconds: error.retryAfterSeconds,

@@ -112,6 +112,23 @@ export function callEventFromRecord(record: DynamoDBRecord): CallEvent | undefin
 }
 
 /**
+ * What a log entry says about a published event: the call it is about and what changed, never the
+ * receipt's `raw` body (it holds the numbers). The fields the "one call's story" query shows
+ * (docs/operations.md#one-calls-story).
+ *
+ * @example eventLogFields(receiptEvent)
+ *   // { detailType: 'Voice Call Receipt', callId: '1^2', outId: 'order-7', messageType: 'VoiceCallReport', statusCode: '200101', status: 'ringing' }
+ */
+export function eventLogFields(event: CallEvent): Record<string, unknown> {
+  if (event.detailType === RECEIPT_DETAIL_TYPE) {
+    const { callId, outId, messageType, statusCode, status } = event.detail;
+    return { detailType: event.detailType, callId, outId, messageType, statusCode, status };
+  }
+  const { callId, outId, type, previousStatus, status } = event.detail;
+  return { detailType: event.detailType, callId, outId, type, previousStatus, status };
+}
+
+/**
  * The event's Detail as JSON, within MAX_DETAIL_BYTES when it can be: an oversized receipt loses its
  * `raw` (consumers read it from GET /calls/{callId}). Returns the JSON as it is otherwise; the
  * publisher refuses an entry still over the limit.

@@ -7,7 +7,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { Logger } from '../logger.ts';
 import type { StatusProjection } from '../store/statusProjection.ts';
-import { EVENT_SOURCE, callEventFromRecord, detailJson } from './callEvents.ts';
+import { EVENT_SOURCE, callEventFromRecord, detailJson, eventLogFields, type CallEvent } from './callEvents.ts';
 import type { EventPublisher, OutgoingEntry, PublishFailure } from './eventBridgePublisher.ts';
 import { projectReceiptStatuses } from './projectStatuses.ts';
 
@@ -41,11 +41,15 @@ export async function processStreamRecords(records: readonly DynamoDBRecord[], d
   const projection = await projectReceiptStatuses(records, { projection: deps.projection, deadline });
   const failed = new Map<number, PublishFailure>(projection.failed);
   const entries: OutgoingEntry[] = [];
+  const events = new Map<string, CallEvent>();
   records.forEach((record, index) => {
     if (failed.has(index)) return;
     try {
       const event = callEventFromRecord(record);
-      if (event) entries.push({ id: String(index), source: EVENT_SOURCE, detailType: event.detailType, detail: detailJson(event), time: event.time });
+      if (event) {
+        entries.push({ id: String(index), source: EVENT_SOURCE, detailType: event.detailType, detail: detailJson(event), time: event.time });
+        events.set(String(index), event);
+      }
     } catch (error) {
       // An image of ours that cannot be read is a defect: report it (retried, then the on-failure
       // destination gets it) rather than skip it silently.
@@ -55,6 +59,8 @@ export async function processStreamRecords(records: readonly DynamoDBRecord[], d
 
   const result = entries.length > 0 ? await publisher.publish(entries, { deadline }) : { published: 0, failed: new Map<string, PublishFailure>() };
   for (const [id, failure] of result.failed) failed.set(Number(id), failure);
+  // One entry per event that went out: each receipt and status change is a line of its call's story.
+  for (const [id, event] of events) if (!result.failed.has(id)) logger.info('call event published', eventLogFields(event));
 
   const failedIndexes = [...failed.keys()].sort((a, b) => a - b);
   const batchItemFailures = failedIndexes.map((index) => {

@@ -30,6 +30,25 @@ export interface HttpResult {
   rawBody?: { text: string; isBase64Encoded: boolean };
 }
 
+/** A request's answer, as a route's `onAnswer` sees it. */
+export interface HttpAnswer {
+  event: APIGatewayProxyEventV2;
+  statusCode: number;
+  /** From API Gateway's receipt of the request to now: see answerTimeMs. */
+  answerTimeMs: number;
+}
+
+export interface HttpHandlerOptions {
+  /**
+   * Called once per request with its answer, successful or not, before the invocation's metrics are
+   * written: where a route counts its answers. A throw here is ignored (it must not fail the answer).
+   */
+  onAnswer?: (answer: HttpAnswer) => void;
+}
+
+/** API Gateway HTTP APIs wait at most 30 s for an integration: no request is older when answered. */
+const MAX_INTEGRATION_MS = 30_000;
+
 /**
  * Wraps a route's logic into an API Gateway HTTP API (payload 2.0) handler: correlation-id logging,
  * the Lambda deadline, JSON responses, and every thrown error turned into problem+json in one place.
@@ -38,16 +57,46 @@ export interface HttpResult {
  * Gateway's, also the problem+json `requestId` a client reports), `route`, and `awsRequestId` (the
  * Lambda invocation, as in the REPORT line).
  */
-export function httpHandler(route: (request: HttpRequestContext) => Promise<HttpResult>) {
+export function httpHandler(route: (request: HttpRequestContext) => Promise<HttpResult>, options: HttpHandlerOptions = {}) {
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const startedAt = Date.now();
     const awsRequestId = context?.awsRequestId;
     const requestId = event.requestContext?.requestId ?? awsRequestId;
     const correlation = { requestId, route: event.routeKey, awsRequestId };
-    return withLogContext(correlation, () => respond(route, event, context, requestId, rootLogger.child(correlation)));
+    return withLogContext(correlation, async () => {
+      const logger = rootLogger.child(correlation);
+      let response: APIGatewayProxyStructuredResultV2 | undefined;
+      try {
+        response = await respond(route, event, context, requestId, logger);
+        return response;
+      } finally {
+        if (options.onAnswer && response?.statusCode !== undefined) {
+          try {
+            options.onAnswer({ event, statusCode: response.statusCode, answerTimeMs: answerTimeMs(event, startedAt, Date.now()) });
+          } catch (error) {
+            logger.warn('answer not counted', { error });
+          }
+        }
+        publishMetrics();
+      }
+    });
   };
 }
 
-/** The request itself, inside its correlation context; metrics are published whatever happens. */
+/**
+ * How long the request has been in API Gateway's and Lambda's hands: from API Gateway's receipt
+ * (`requestContext.timeEpoch`) to `now`, so a cold start's initialisation counts too (the handler's
+ * own clock starts after it). The two clocks belong to different machines: a small negative
+ * difference is 0. Without a usable timeEpoch (missing, or older than API Gateway ever waits) the
+ * handler's own time, from `startedAt`, is what is left to measure.
+ */
+export function answerTimeMs(event: APIGatewayProxyEventV2, startedAt: number, now: number): number {
+  const received = event.requestContext?.timeEpoch;
+  if (typeof received === 'number' && Number.isFinite(received) && now - received <= MAX_INTEGRATION_MS) return Math.max(0, now - received);
+  return Math.max(0, now - startedAt);
+}
+
+/** The request itself, inside its correlation context; every error becomes problem+json. */
 async function respond(
   route: (request: HttpRequestContext) => Promise<HttpResult>,
   event: APIGatewayProxyEventV2,
@@ -75,8 +124,6 @@ async function respond(
       headers: { 'content-type': 'application/problem+json', ...headers },
       body: JSON.stringify(problem),
     };
-  } finally {
-    publishMetrics();
   }
 }
 

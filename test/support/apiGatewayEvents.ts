@@ -42,6 +42,8 @@ export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
       ...base.requestContext,
       routeKey,
       requestId: `test-${Math.random().toString(36).slice(2, 10)}`,
+      // API Gateway's receipt of the request: now, as for a request just sent.
+      timeEpoch: Date.now(),
       http: { ...base.requestContext.http, method: input.method, path },
     },
   };

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CODE_FOLDERS = ['functions', 'shared', 'sandbox', 'scripts', 'bench', 'test', 'client'];
+const CODE_FOLDERS = ['functions', 'shared', 'sandbox', 'scripts', 'ops', 'bench', 'test', 'client'];
 const SKIP = new Set(['node_modules', 'dist', 'results', '.esbuild', '.serverless']);
 
 function walk(dir: string, accept: (name: string) => boolean): string[] {
@@ -21,7 +21,7 @@ function walk(dir: string, accept: (name: string) => boolean): string[] {
   });
 }
 
-const codeFiles = [...CODE_FOLDERS.flatMap((folder) => walk(join(ROOT, folder), (name) => /\.(ts|mts|js|mjs|yml|json|md)$/.test(name))), join(ROOT, 'serverless.yml')];
+const codeFiles = [...CODE_FOLDERS.flatMap((folder) => walk(join(ROOT, folder), (name) => /\.(ts|mts|js|mjs|cjs|yml|json|md)$/.test(name))), join(ROOT, 'serverless.yml')];
 const markdownFiles = [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs'), (name) => name.endsWith('.md')), ...walk(join(ROOT, 'sandbox'), (name) => name.endsWith('.md')), ...walk(join(ROOT, 'client'), (name) => name.endsWith('.md'))];
 
 /** GitHub's anchors of a Markdown file: heading slugs (with -1, -2 for repeats) and explicit ids. */

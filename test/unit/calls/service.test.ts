@@ -234,6 +234,37 @@ describe('placeAndRecordCall', () => {
     await expect(placeAndRecordCall(MINIMAL.tts, deps)).rejects.toBe(refusal);
     expect(store.calls.size).toBe(0);
   });
+
+  it('logs one "call not placed" entry per refusal: the number(s) it was for, the outcome, Alibaba\'s code and RequestId', async () => {
+    // arrange
+    voice.placeAnswer = () => Promise.reject(new AlibabaError('throttled', 'isv.BUSINESS_LIMIT_CONTROL', 'flow control', { requestId: 'R-1' }));
+    // act
+    await expect(placeAndRecordCall({ ...MINIMAL.clickToDial, outId: 'order-9' }, deps)).rejects.toThrow('flow control');
+    // assert: the numbers go in fields the logger masks (callerNumber, calledNumber)
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        message: 'call not placed',
+        fields: {
+          type: 'clickToDial',
+          outId: 'order-9',
+          outcome: 'throttled',
+          code: 'isv.BUSINESS_LIMIT_CONTROL',
+          alibabaRequestId: 'R-1',
+          calledNumber: MINIMAL.clickToDial.calledNumber,
+          callerNumber: (MINIMAL.clickToDial as { callerNumber: string }).callerNumber,
+          durationMs: expect.any(Number),
+        },
+      },
+    ]);
+  });
+
+  it('names a failure that is not Alibaba\'s by its error name', async () => {
+    voice.placeAnswer = () => Promise.reject(new TypeError('bug'));
+    await expect(placeAndRecordCall(MINIMAL.tts, deps)).rejects.toThrow('bug');
+    expect(logs).toEqual([{ level: 'info', message: 'call not placed', fields: expect.objectContaining({ outcome: 'failed', code: 'TypeError', calledNumber: MINIMAL.tts.calledNumber }) }]);
+    expect(logs[0]!.fields).not.toHaveProperty('callerNumber');
+  });
 });
 
 // ------------------------------------------------------------------------------------- cancelCall

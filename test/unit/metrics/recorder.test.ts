@@ -5,7 +5,7 @@
  * honoured at publish time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmfMetricsRecorder, METRIC_UNITS, METRICS_NAMESPACE, MetricUnit } from '#shared/metrics';
+import { EmfMetricsRecorder, METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, MetricUnit, type MetricDimensions, type MetricName } from '#shared/metrics';
 
 interface EmfDocument {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -85,13 +85,35 @@ describe('series and dimensions', () => {
     expect(document.Code).toBe('unknown');
   });
 
-  it('uses the catalogue\'s unit for every metric', () => {
+  it('uses the catalogue\'s unit and dimension names for every metric', () => {
     const { metrics, documents } = recorder();
-    for (const name of Object.keys(METRIC_UNITS) as (keyof typeof METRIC_UNITS)[]) metrics.record(name, 1);
+    // Each metric with a value for each of its catalogued dimensions (the loop loses record's per-name typing).
+    const recordAny = metrics.record.bind(metrics) as (name: MetricName, value: number, dimensions: MetricDimensions) => void;
+    for (const name of Object.keys(METRIC_UNITS) as MetricName[]) {
+      recordAny(name, 1, Object.fromEntries(METRIC_DIMENSIONS[name].map((dimension) => [dimension, `${name}-${dimension}`])));
+    }
     metrics.publish();
-    const definitions = documents().flatMap((document) => document._aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics));
-    expect(Object.fromEntries(definitions.map(({ Name, Unit }) => [Name, Unit]))).toEqual(METRIC_UNITS);
-    expect(documents().every((document) => document._aws.CloudWatchMetrics[0]!.Namespace === METRICS_NAMESPACE)).toBe(true);
+    const directives = documents().flatMap((document) => document._aws.CloudWatchMetrics);
+    const written = directives.flatMap((directive) => directive.Metrics.map(({ Name, Unit }) => ({ Name, Unit, Dimensions: directive.Dimensions })));
+    expect(Object.fromEntries(written.map(({ Name, Unit }) => [Name, Unit]))).toEqual(METRIC_UNITS);
+    expect(Object.fromEntries(written.map(({ Name, Dimensions }) => [Name, Dimensions]))).toEqual(
+      Object.fromEntries(Object.entries(METRIC_DIMENSIONS).map(([name, dimensions]) => [name, [[...dimensions]]])),
+    );
+    expect(directives.every((directive) => directive.Namespace === METRICS_NAMESPACE)).toBe(true);
+  });
+
+  it('takes, by its type, exactly a metric\'s catalogued dimensions (npm run typecheck proves the refusals)', () => {
+    const { metrics, documents } = recorder();
+    // @ts-expect-error a dimension CallsPlaced does not have
+    metrics.record('CallsPlaced', 1, { CallType: 'tts', Outcome: 'placed', Number: '13800138000' });
+    // @ts-expect-error CallsPlaced without its Outcome
+    metrics.record('CallsPlaced', 1, { CallType: 'tts' });
+    // @ts-expect-error ReceiptLag has no dimensions
+    metrics.record('ReceiptLag', 1, { MessageType: 'VoiceReport' });
+    metrics.record('PushAnswers', 1, { Status: '200' });
+    metrics.publish();
+    // At run time the recorder writes what it is given: the compiler is the guard.
+    expect(documents()).toHaveLength(4);
   });
 
   it('accepts Powertools\' addMetric for a metric outside the catalogue, in the undimensioned series', () => {

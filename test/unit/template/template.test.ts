@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../../shared/localDefaults.ts';
+import { METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '../../../shared/metrics.ts';
+import { SAVED_QUERIES } from '../../../ops/queries.ts';
+import { dashboardSeries, fieldsOfQuery, INSIGHTS_FIELDS, lineOf, sourcesOfQuery, widgetsOf, type DashboardSeries } from '../../support/operations.ts';
 import { readZip } from './zip.ts';
 
 const execFileAsync = promisify(execFile);
@@ -836,6 +839,149 @@ describe('serverless package --stage test (offline)', () => {
       expect(main.template.Conditions.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
       expect(alt.template.Conditions.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [ALT_PARAMS.alarmEmail, ''] }] });
       expect(alt.template.Resources.AlarmEmailSubscription!.Properties.Endpoint).toBe(ALT_PARAMS.alarmEmail);
+    });
+  });
+
+  describe('operations: the dashboard and the saved Logs Insights queries (ops/)', () => {
+    /**
+     * The dashboard body as CloudFormation will deploy it: every `${...}` of its Fn::Sub must name the
+     * region, a function, a log group or a queue of this template, and is replaced by that name.
+     */
+    function deployedBody(packaged: Packaged): string {
+      const dashboard = resource(packaged, 'OperationsDashboard');
+      expect(packaged.template.Resources.OperationsDashboard!.Type).toBe('AWS::CloudWatch::Dashboard');
+      const text = dashboard.DashboardBody['Fn::Sub'];
+      expect(typeof text, 'DashboardBody is an Fn::Sub of one string').toBe('string');
+      return (text as string).replace(/\$\{([^}]+)\}/g, (_whole, reference: string) => {
+        if (reference === 'AWS::Region') return 'us-east-1';
+        const [logicalId, attribute] = reference.split('.');
+        const target = packaged.template.Resources[logicalId!];
+        expect(target, `the dashboard names \${${reference}}, which is no resource of the template`).toBeDefined();
+        if (attribute !== undefined) {
+          expect([target!.Type, attribute], reference).toEqual(['AWS::SQS::Queue', 'QueueName']);
+          return target!.Properties.QueueName;
+        }
+        if (target!.Type === 'AWS::Lambda::Function') return target!.Properties.FunctionName;
+        expect(target!.Type, reference).toBe('AWS::Logs::LogGroup');
+        return target!.Properties.LogGroupName;
+      });
+    }
+
+    let body: string;
+    let series: DashboardSeries[];
+    beforeAll(() => {
+      body = deployedBody(main);
+      series = dashboardSeries(body);
+    });
+    const functionName = (name: FunctionName) => fn(main, name).properties.FunctionName as string;
+    const logGroupNames = (packaged: Packaged) => resourcesOfType(packaged, 'AWS::Logs::LogGroup').map(([, properties]) => properties.LogGroupName as string);
+
+    it('deploys one dashboard per stage, named aliyun-voice-<stage>, whose body is JSON once substituted', () => {
+      expect(resource(main, 'OperationsDashboard').DashboardName).toBe(`${SERVICE}-${STAGE}`);
+      expect(resource(alt, 'OperationsDashboard').DashboardName).toBe(`${SERVICE}-${ALT_STAGE}`);
+      expect(widgetsOf(deployedBody(alt)).length).toBe(widgetsOf(body).length);
+      expect(main.template.Outputs.DashboardName).toMatchObject({ Value: { Ref: 'OperationsDashboard' } });
+    });
+
+    it('lays the widgets out on the 24-column grid without overlaps; every chart\'s title says what healthy looks like', () => {
+      const widgets = widgetsOf(body);
+      const taken = new Set<string>();
+      for (const widget of widgets) {
+        expect(widget.x + widget.width, JSON.stringify(widget.properties.title ?? widget.properties.markdown)).toBeLessThanOrEqual(24);
+        for (let x = widget.x; x < widget.x + widget.width; x++) {
+          for (let y = widget.y; y < widget.y + widget.height; y++) {
+            expect(taken.has(`${x},${y}`), `overlap at ${x},${y}`).toBe(false);
+            taken.add(`${x},${y}`);
+          }
+        }
+        if (widget.type !== 'text') {
+          expect(widget.properties.title).toMatch(/ · healthy: \S/);
+          expect(widget.properties.region).toBe('us-east-1');
+        }
+      }
+    });
+
+    it('names this bundle\'s metrics exactly as the code writes them: a catalogued metric, its exact dimension set, over every value (SEARCH)', () => {
+      const own = series.filter((line) => line.namespace === METRICS_NAMESPACE);
+      expect(own.length).toBeGreaterThan(0);
+      for (const line of own) {
+        expect(Object.keys(METRIC_UNITS), line.widget).toContain(line.metric);
+        expect(line.dimensions, `${line.widget}: ${line.metric}`).toEqual([...METRIC_DIMENSIONS[line.metric as MetricName]].sort());
+        // A dimensioned metric as a plain line would pin one value and hide the others.
+        if (line.dimensions.length > 0) expect(line.search, `${line.widget}: ${line.metric}`).toBe(true);
+      }
+      expect(series.map((line) => line.namespace).filter((namespace) => namespace !== METRICS_NAMESPACE && !namespace.startsWith('AWS/'))).toEqual([]);
+    });
+
+    it('draws every metric the code writes', () => {
+      const drawn = new Set(series.filter((line) => line.namespace === METRICS_NAMESPACE).map((line) => line.metric));
+      expect(Object.keys(METRIC_UNITS).filter((metric) => !drawn.has(metric))).toEqual([]);
+    });
+
+    it('draws each function\'s errors, throttles and p99 duration, processCallChanges\' iterator age and every dead-letter queue\'s depth', () => {
+      const lambda = series.filter((line) => line.namespace === 'AWS/Lambda');
+      for (const line of lambda) expect(line.dimensions, line.widget).toEqual(['FunctionName']);
+      const byMetric = (metric: string, stat: string) => lambda.filter((line) => line.metric === metric && line.stat === stat).map((line) => line.values.FunctionName).sort();
+      const everyFunction = main.functions.map((candidate) => candidate.properties.FunctionName as string).sort();
+      expect(byMetric('Errors', 'Sum')).toEqual(everyFunction);
+      expect(byMetric('Throttles', 'Sum')).toEqual(everyFunction);
+      expect(byMetric('Duration', 'p99')).toEqual(everyFunction);
+      expect(byMetric('IteratorAge', 'Maximum')).toEqual([functionName('processCallChanges')]);
+      expect(lambda.filter((line) => !['Errors', 'Throttles', 'Duration', 'IteratorAge'].includes(line.metric))).toEqual([]);
+
+      const queues = series.filter((line) => line.namespace === 'AWS/SQS');
+      const deadLetterQueues = resourcesOfType(main, 'AWS::SQS::Queue')
+        .filter(([logicalId]) => logicalId.endsWith('DLQ'))
+        .map(([, properties]) => properties.QueueName as string);
+      expect(deadLetterQueues.length).toBeGreaterThan(0);
+      expect(queues.map((line) => [line.metric, line.stat, line.values.QueueName])).toEqual(
+        expect.arrayContaining(deadLetterQueues.map((queue) => ['ApproximateNumberOfMessagesVisible', 'Maximum', queue])),
+      );
+      expect(queues).toHaveLength(deadLetterQueues.length);
+    });
+
+    it('draws the alarms\' thresholds, pollReceipts\' timeout and Alibaba\'s 700 ms push wait as lines', () => {
+      expect(lineOf(body, 'Receipt lag', 'ReceiptLagAlarm')).toBe(resource(main, 'ReceiptLagAlarm').Threshold);
+      expect(lineOf(body, 'processCallChanges stream iterator age', 'ProcessCallChangesIteratorAgeAlarm')).toBe(resource(main, 'ProcessCallChangesIteratorAgeAlarm').Threshold);
+      expect(lineOf(body, 'Poll duration', 'pollReceipts timeout')).toBe(fn(main, 'pollReceipts').properties.Timeout * 1000);
+      expect(lineOf(body, 'Push answer time', "Alibaba's wait")).toBe(700);
+    });
+
+    it('counts cold starts from the REPORT lines\' @initDuration in every function\'s log group', () => {
+      const logWidgets = widgetsOf(body).filter((widget) => widget.type === 'log');
+      expect(logWidgets).toHaveLength(1);
+      const query = logWidgets[0]!.properties.query as string;
+      expect(sourcesOfQuery(query).sort()).toEqual(logGroupNames(main).sort());
+      expect(query).toContain('filter @type = "REPORT" and ispresent(@initDuration)');
+      for (const field of fieldsOfQuery(query)) expect(INSIGHTS_FIELDS, field).toContain(field);
+    });
+
+    it('saves every query of ops/queries.ts under the stage\'s folder, over every function\'s log group', () => {
+      for (const [packaged, stage] of [
+        [main, STAGE],
+        [alt, ALT_STAGE],
+      ] as const) {
+        const definitions = resourcesOfType(packaged, 'AWS::Logs::QueryDefinition');
+        expect(definitions.map(([logicalId]) => logicalId).sort()).toEqual(SAVED_QUERIES.map((saved) => saved.logicalId).sort());
+        const groups = resourcesOfType(packaged, 'AWS::Logs::LogGroup').map(([logicalId]) => ({ Ref: logicalId }));
+        for (const saved of SAVED_QUERIES) {
+          const properties = resource(packaged, saved.logicalId);
+          expect(properties.Name).toBe(`${SERVICE}-${stage}/${saved.title}`);
+          expect(properties.QueryString).toBe(saved.query);
+          expect(properties.LogGroupNames).toEqual(expect.arrayContaining(groups));
+          expect(properties.LogGroupNames).toHaveLength(groups.length);
+        }
+      }
+    });
+
+    it('names its own metrics on the alarms exactly as the code writes them', () => {
+      const own = resourcesOfType(main, 'AWS::CloudWatch::Alarm').filter(([, properties]) => properties.Namespace === METRICS_NAMESPACE);
+      expect(own.length).toBeGreaterThan(0);
+      for (const [logicalId, properties] of own) {
+        expect(Object.keys(METRIC_UNITS), logicalId).toContain(properties.MetricName);
+        const dimensions = ((properties.Dimensions ?? []) as { Name: string }[]).map((dimension) => dimension.Name).sort();
+        expect(dimensions, logicalId).toEqual([...METRIC_DIMENSIONS[properties.MetricName as MetricName]].sort());
+      }
     });
   });
 
