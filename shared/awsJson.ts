@@ -22,7 +22,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where and as whom one AWS service is called. */
 export interface AwsJsonServiceOptions {
-  /** SigV4 signing name and endpoint prefix: `ssm`, `secretsmanager`, `sqs`. */
+  /** SigV4 signing name and endpoint prefix: `ssm`, `secretsmanager`, `sqs`, `scheduler`. */
   service: string;
   /** `1.0` (SQS) or `1.1` (SSM, Secrets Manager). */
   jsonVersion: '1.0' | '1.1';
@@ -67,17 +67,47 @@ export class AwsRegionMissingError extends Error {
 /** Calls one operation: `target` is the X-Amz-Target (`AmazonSSM.GetParameter`), `body` its JSON input. */
 export type AwsJsonCaller = (target: string, body: unknown, options: { timeoutMs: number }) => Promise<AwsJsonAnswer>;
 
+/** Calls one REST-JSON operation (EventBridge Scheduler): a method, a path (and query), a JSON body. */
+export type AwsRestCaller = (
+  request: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; query?: Record<string, string>; body?: unknown },
+  options: { timeoutMs: number },
+) => Promise<AwsJsonAnswer>;
+
 /**
- * A caller for one service. The region and endpoint are resolved on the first call (they may be
- * missing where the service is never used); every call is signed afresh (X-Amz-Date, refreshed
- * credentials). Redirects are never followed: an AWS endpoint never redirects, and a signed request
- * must not be replayed to wherever a redirect points.
+ * A caller for one service in the target-based JSON protocol (SSM, Secrets Manager, SQS). The
+ * region and endpoint are resolved on the first call (they may be missing where the service is
+ * never used); every call is signed afresh (X-Amz-Date, refreshed credentials).
  */
 export function awsJsonCaller(options: AwsJsonServiceOptions): AwsJsonCaller {
+  const send = signedSender(options);
+  return (target, body, { timeoutMs }) =>
+    send({ method: 'POST', path: '/', query: {}, headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target }, body: JSON.stringify(body) }, timeoutMs);
+}
+
+/** A caller for one service in the REST-JSON protocol (EventBridge Scheduler), signed like awsJsonCaller. */
+export function awsRestCaller(options: Omit<AwsJsonServiceOptions, 'jsonVersion'>): AwsRestCaller {
+  const send = signedSender(options);
+  return ({ method, path, query, body }, { timeoutMs }) =>
+    send({ method, path, query: query ?? {}, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, timeoutMs);
+}
+
+interface UnsignedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Signs and sends one request to the service. Redirects are never followed: an AWS endpoint never
+ * redirects, and a signed request must not be replayed to wherever a redirect points.
+ */
+function signedSender(options: Omit<AwsJsonServiceOptions, 'jsonVersion'>): (request: UnsignedRequest, timeoutMs: number) => Promise<AwsJsonAnswer> {
   const env = options.env ?? process.env;
   const credentials = options.credentials ?? defaultProvider();
   let resolved: { signer: SignatureV4; url: URL } | undefined;
-  return async (target, body, { timeoutMs }) => {
+  return async (request, timeoutMs) => {
     if (!resolved) {
       const region = options.region ?? nonBlank(env.AWS_REGION) ?? nonBlank(env.AWS_DEFAULT_REGION);
       if (!region) throw new AwsRegionMissingError();
@@ -85,21 +115,28 @@ export function awsJsonCaller(options: AwsJsonServiceOptions): AwsJsonCaller {
       resolved = { signer: new SignatureV4({ service: options.service, region, credentials, sha256: Sha256 }), url: new URL(endpoint) };
     }
     const { signer, url } = resolved;
-    const text = JSON.stringify(body);
     const signed = await signer.sign({
-      method: 'POST',
+      method: request.method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
-      path: '/',
-      query: {},
-      headers: { host: url.host, 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
-      body: text,
+      path: request.path,
+      query: request.query,
+      headers: { host: url.host, ...request.headers },
+      ...(request.body === undefined ? {} : { body: request.body }),
     });
     // fetch sets Host itself, from the same URL that was signed.
     const { host: _host, ...headers } = signed.headers;
+    const target = new URL(request.path, url);
+    for (const [name, value] of Object.entries(request.query)) target.searchParams.set(name, value);
     try {
-      const response = await fetch(new URL('/', url), { method: 'POST', headers, body: text, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(target, {
+        method: request.method,
+        headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       return { status: response.status, body: parseObject(await response.text()), headers: response.headers };
     } catch (error) {
       const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';

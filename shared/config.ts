@@ -34,6 +34,18 @@ export interface Config {
   callRequestsQueueUrl: string | undefined;
   /** SQS endpoint override (local only): SQS_ENDPOINT. */
   sqsEndpoint: string | undefined;
+  /** Where call-request attempts are scheduled (docs/call-requests.md#the-engine); undefined where no function needs it. */
+  callRequestSchedules: CallRequestSchedules | undefined;
+  /** EventBridge Scheduler endpoint override (local only): SCHEDULER_ENDPOINT. */
+  schedulerEndpoint: string | undefined;
+}
+
+/** The call-request engine's resources, from the template (CALL_REQUEST_*). */
+export interface CallRequestSchedules {
+  groupName: string;
+  attemptFunctionArn: string;
+  schedulerRoleArn: string;
+  deadLetterArn: string | undefined;
 }
 
 /** A secret held in SSM Parameter Store (SecureString) or Secrets Manager, read at run time. */
@@ -135,6 +147,8 @@ export function parseConfig(env: Env): Config {
     flowControlWindows: flowControlWindows(env),
     callRequestsQueueUrl: queueUrl(env, 'CALL_REQUESTS_QUEUE_URL'),
     sqsEndpoint: optional(env, 'SQS_ENDPOINT') && endpoint(env, 'SQS_ENDPOINT', ''),
+    callRequestSchedules: callRequestSchedules(env),
+    schedulerEndpoint: optional(env, 'SCHEDULER_ENDPOINT') && endpoint(env, 'SCHEDULER_ENDPOINT', ''),
   };
 }
 
@@ -147,7 +161,7 @@ export function getConfig(): Config {
 }
 
 /** Variables that only make sense against local emulators (serverless.yml fills them from the shell). */
-const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'SQS_ENDPOINT'] as const;
+const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'SQS_ENDPOINT', 'SCHEDULER_ENDPOINT'] as const;
 
 /**
  * serverless.yml takes these from the deploying shell so that npm start can point the functions at
@@ -292,4 +306,32 @@ function queueUrl(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>), got "${value}"`);
   }
   return url.href;
+}
+
+/**
+ * CALL_REQUEST_SCHEDULE_GROUP, CALL_REQUEST_ATTEMPT_ARN and CALL_REQUEST_SCHEDULER_ROLE_ARN (and the
+ * optional CALL_REQUEST_ATTEMPT_DLQ_ARN): all or none. The functions that need them check with
+ * requireCallRequestSchedules.
+ */
+function callRequestSchedules(env: Env): CallRequestSchedules | undefined {
+  const groupName = optional(env, 'CALL_REQUEST_SCHEDULE_GROUP');
+  const attemptFunctionArn = optional(env, 'CALL_REQUEST_ATTEMPT_ARN');
+  const schedulerRoleArn = optional(env, 'CALL_REQUEST_SCHEDULER_ROLE_ARN');
+  const deadLetterArn = optional(env, 'CALL_REQUEST_ATTEMPT_DLQ_ARN');
+  if (groupName === undefined && attemptFunctionArn === undefined && schedulerRoleArn === undefined) return undefined;
+  if (groupName === undefined || !/^[0-9A-Za-z_.-]{1,64}$/.test(groupName)) throw new ConfigError('CALL_REQUEST_SCHEDULE_GROUP', `must be a schedule group name (1-64 of 0-9 A-Z a-z - _ .), got "${groupName ?? ''}"`);
+  for (const [name, value] of [['CALL_REQUEST_ATTEMPT_ARN', attemptFunctionArn], ['CALL_REQUEST_SCHEDULER_ROLE_ARN', schedulerRoleArn], ['CALL_REQUEST_ATTEMPT_DLQ_ARN', deadLetterArn]] as const) {
+    if ((value !== undefined || name !== 'CALL_REQUEST_ATTEMPT_DLQ_ARN') && !/^arn:[\w-]+:[\w-]+:[\w-]*:\d{12}:\S{1,1000}$/.test(value ?? '')) {
+      throw new ConfigError(name, `must be an ARN, got "${value ?? ''}"`);
+    }
+  }
+  return { groupName, attemptFunctionArn: attemptFunctionArn!, schedulerRoleArn: schedulerRoleArn!, deadLetterArn };
+}
+
+/** The call-request engine's settings, or a ConfigError naming the first variable missing. */
+export function requireCallRequestSchedules(config: Config): CallRequestSchedules {
+  if (!config.callRequestSchedules) {
+    throw new ConfigError('CALL_REQUEST_SCHEDULE_GROUP', 'is required by the call-request functions, with CALL_REQUEST_ATTEMPT_ARN and CALL_REQUEST_SCHEDULER_ROLE_ARN');
+  }
+  return config.callRequestSchedules;
 }

@@ -183,3 +183,16 @@ function isTimeZone(value: string): boolean {
     return false;
   }
 }
+
+/** Request ids: `cr_` and 22 characters of base64url (service.ts, runtime/callRequests.ts). */
+export const requestIdSchema = z.string().check(
+  z.regex(/^cr_[A-Za-z0-9_-]{22}$/, 'must be a call request id (cr_ and 22 characters of A-Z a-z 0-9 _ -)'),
+  z.describe('The call request id returned by POST /call-requests, for example cr_3mF0Qb0d1yL2vJk8a9XkQw.'),
+);
+
+/** What a scheduled attempt carries as its input (ports.ts ArmedAttempt). */
+export const armedAttemptSchema = z.strictObject({
+  requestId: requestIdSchema,
+  attempt: z.int().check(z.minimum(1), z.maximum(5)),
+  at: z.int().check(z.minimum(0)),
+});

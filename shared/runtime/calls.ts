@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
 import { VOICE_API_VERSION, VoiceApi } from '../alibaba/voiceApi.ts';
 import type { CallsDependencies } from '../calls/service.ts';
@@ -7,8 +6,8 @@ import { createCredentialsProvider } from '../secrets/alibabaCredentials.ts';
 import { logger } from '../logger.ts';
 import { DynamoCallStore } from '../store/dynamoCallStore.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
-import { DynamoFlowControlStore, numberHasher } from '../store/flowControlStore.ts';
-import type { CredentialsProvider } from '../secrets/alibabaCredentials.ts';
+import { DynamoFlowControlStore } from '../store/flowControlStore.ts';
+import { KEY_PURPOSES, keyedHasher } from '../secrets/derivedKeys.ts';
 
 /**
  * The composition root of the call functions: configuration, credentials, Alibaba and DynamoDB
@@ -37,27 +36,6 @@ function buildDependencies(config: Config): CallsDependencies {
     voice: new VoiceApi(rpc),
     store: new DynamoCallStore(client, config.callsTable, config.receiptTtlDays),
     logger,
-    ...(windows ? { flowControl: { store: new DynamoFlowControlStore(client, config.callsTable, windows, flowControlHasher(credentials)), windows } } : {}),
+    ...(windows ? { flowControl: { store: new DynamoFlowControlStore(client, config.callsTable, windows, keyedHasher(credentials, KEY_PURPOSES.flowControlNumber)), windows } } : {}),
   };
 }
-
-/** The purpose a hash key is derived for: a new purpose (or version) gives unrelated hashes. */
-const FLOW_CONTROL_KEY_PURPOSE = 'aliyun-voice/flow-control/number/v1';
-
-/**
- * The keyed hash of numbers in the flow-control items (docs/flow-control.md#privacy): its key is
- * derived from the Alibaba AccessKeySecret, a secret every placing function already holds, so no
- * other secret has to be kept. Rotating the key pair starts every number's history afresh; Alibaba's
- * own flow control, learnt from its answers, covers that moment.
- */
-function flowControlHasher(credentials: CredentialsProvider): () => Promise<(number: string) => string> {
-  let current: { secret: string; hash: (number: string) => string } | undefined;
-  return async () => {
-    const { accessKeySecret } = await credentials();
-    if (current?.secret !== accessKeySecret) {
-      current = { secret: accessKeySecret, hash: numberHasher(createHmac('sha256', accessKeySecret).update(FLOW_CONTROL_KEY_PURPOSE).digest()) };
-    }
-    return current.hash;
-  };
-}
-

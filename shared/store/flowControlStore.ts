@@ -16,7 +16,6 @@
  * windows allow; no read comes first. A refused take returns the item as it was
  * (ReturnValuesOnConditionCheckFailure), from which the exact moment a slot frees is computed.
  */
-import { createHmac } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -44,14 +43,6 @@ export interface DynamoFlowControlOptions {
   now?: () => number;
 }
 
-/**
- * The keyed hash that names a number's item: HMAC-SHA256 under a key only the bundle holds, so the
- * table holds no phone number in clear and a number cannot be found by hashing guesses.
- */
-export function numberHasher(key: Buffer | string): (number: string) => string {
-  return (number) => createHmac('sha256', key).update(number).digest('base64url');
-}
-
 export class DynamoFlowControlStore implements FlowControlStore {
   private readonly now: () => number;
   /** How many recent placements an item keeps: the largest window's count. */
@@ -62,7 +53,11 @@ export class DynamoFlowControlStore implements FlowControlStore {
     private readonly client: DynamoDBClient,
     private readonly table: string,
     private readonly windows: readonly FlowWindow[],
-    /** The keyed hash of a number (numberHasher), resolved per request: its key may rotate. */
+    /**
+     * The keyed hash that names a number's item (shared/secrets/derivedKeys.ts), resolved per
+     * request since its key may rotate: the table holds no number in clear, and a number cannot be
+     * found by hashing guesses.
+     */
     private readonly hashNumber: () => Promise<(number: string) => string>,
     options: DynamoFlowControlOptions = {},
   ) {

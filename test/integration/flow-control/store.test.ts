@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { dialledNumbers } from '#shared/calls/flowControl';
 import { parseFlowControlLimits, type FlowWindow } from '#shared/config';
 import { FlowControlError } from '#shared/errors';
-import { DynamoFlowControlStore, numberHasher } from '#shared/store/flowControlStore';
+import { createHmac } from 'node:crypto';
+import { DynamoFlowControlStore } from '#shared/store/flowControlStore';
 import { itemsOf, testDynamo } from '../../support/callsTable.ts';
 
-const KEY = 'test-flow-control-key';
-const hash = numberHasher(KEY);
+/** A keyed hash like the one the runtime derives (shared/secrets/derivedKeys.ts). */
+const numberHasher = (key: string) => (number: string) => createHmac('sha256', key).update(number).digest('base64url');
+const hash = numberHasher('test-flow-control-key');
 
 function store(limits: string, now?: () => number): DynamoFlowControlStore {
   const windows: FlowWindow[] = parseFlowControlLimits(limits)!;
