@@ -11,13 +11,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { ENDPOINT_VARIABLES, endpointVariables } from '../sandbox/endpoints.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { localEndpointOptions } from '../shared/awsSdk.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { startLocalEventBus } from './local/eventBus.ts';
-import { invokeFunction, latestStreamArn, StreamPump } from './local/streams.ts';
+import { invokeFunction } from './local/lambda.ts';
+import { latestStreamArn, StreamPump } from './local/streams.ts';
 import { createTables, tablesFromServerlessYml } from './local/tables.ts';
 
 // The documented ports; the overrides let tests run a second instance beside a developer's.
@@ -108,7 +110,7 @@ async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
     streams,
     streamArn,
     startingPosition: 'LATEST',
-    deliver: invokeFunction(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-processCallChanges`),
+    deliver: invokeFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | null>(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-processCallChanges`),
     log: (message) => {
       if (!stopping) log(`processCallChanges stream: ${message}`);
     },
