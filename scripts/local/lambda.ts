@@ -1,7 +1,8 @@
 /**
- * Invoking a function the way the deployed triggers do, through a Lambda invoke API: serverless-offline's
- * on port 3002 under `npm start`. Used by the local stand-ins for the DynamoDB stream (streams.ts),
- * the SQS event source mapping (queue.ts) and EventBridge Scheduler (scheduler.ts).
+ * What the local stand-ins for the deployed triggers share — the DynamoDB stream (streams.ts), the
+ * SQS event source mapping (queue.ts), EventBridge Scheduler (scheduler.ts): invoking a function
+ * through a Lambda invoke API (serverless-offline's, on port 3002 under `npm start`) and building
+ * the events it receives.
  */
 
 /**
@@ -23,4 +24,9 @@ export function invokeFunction<Event, Result = unknown>(lambdaOrigin: string, fu
     }
     return text === '' ? undefined : (JSON.parse(text) as Result);
   };
+}
+
+/** The object without its undefined fields: Lambda's events leave an absent field out rather than carry null. */
+export function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
