@@ -283,6 +283,7 @@ Try:
     -d '{"type":"tts","calledNumber":"13800138000","ttsCode":"TTS_123456789","ttsParam":{"code":"1234"}}'
   curl -s ${api}/calls/<callId>
   # the same request as a message on the call-requests queue (placeCallsFromQueue receives it within a second)
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${where.env.AWS_REGION} \\
   aws sqs send-message --endpoint-url ${sqsEndpoint} --queue-url ${queueUrl} \\
     --message-body '{"type":"tts","calledNumber":"13800138003","ttsCode":"TTS_123456789"}'
   curl -s -X POST ${sqsEndpoint}/ -H 'x-amz-target: AmazonSQS.SendMessage' -H 'content-type: application/x-amz-json-1.0' \\
