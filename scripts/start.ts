@@ -3,6 +3,10 @@
  *   DynamoDB Local on 127.0.0.1:8000 with serverless.yml's tables (TTL and the calls table's stream on),
  *   the local Alibaba sandbox, RPC on 8090 and MNS on 8091 (unless every ALIYUN_*_ENDPOINT points elsewhere),
  *   a local EventBridge PutEvents endpoint on 4010 (unless EVENTBRIDGE_ENDPOINT points elsewhere),
+ *   the local call-requests SQS queue on 4011, delivering to placeCallsFromQueue as its event source
+ *   mapping would (unless SQS_ENDPOINT points elsewhere),
+ *   a local EventBridge Scheduler on 4012 for one-time schedules, invoking their target functions
+ *   (unless SCHEDULER_ENDPOINT points elsewhere),
  *   serverless-offline: HTTP API on 3000, Lambda invoke API on 3002,
  *   and, standing in for the deployed triggers, the receipt poller every 10 s and the calls table's
  *   stream fed to processCallChanges.
@@ -11,13 +15,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENDPOINT_VARIABLES, endpointVariables } from '../sandbox/endpoints.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { localEndpointOptions } from '../shared/awsSdk.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../shared/localDefaults.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from './local/dynamodb.ts';
 import { startLocalEventBus } from './local/eventBus.ts';
-import { invokeFunction, latestStreamArn, StreamPump } from './local/streams.ts';
+import { invokeFunction } from './local/lambda.ts';
+import { startLocalQueue, type LocalQueue } from './local/queue.ts';
+import { startLocalScheduler, type LocalScheduler } from './local/scheduler.ts';
+import { latestStreamArn, StreamPump } from './local/streams.ts';
 import { createTables, tablesFromServerlessYml } from './local/tables.ts';
 
 // The documented ports; the overrides let tests run a second instance beside a developer's.
@@ -25,6 +33,9 @@ const HTTP_PORT = Number(process.env.OFFLINE_HTTP_PORT ?? 3000);
 const LAMBDA_PORT = Number(process.env.OFFLINE_LAMBDA_PORT ?? 3002);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
 const EVENTBRIDGE_PORT = Number(process.env.EVENTBRIDGE_LOCAL_PORT ?? 4010);
+const QUEUE_PORT = Number(process.env.QUEUE_LOCAL_PORT ?? 4011);
+const SCHEDULER_PORT = Number(process.env.SCHEDULER_LOCAL_PORT ?? 4012);
+const LAMBDA_ORIGIN = `http://127.0.0.1:${LAMBDA_PORT}`;
 const STAGE = 'dev';
 const RECEIPT_POLL_INTERVAL_MS = 10_000;
 
@@ -36,6 +47,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   const env: NodeJS.ProcessEnv = { ...process.env };
+  env.AWS_REGION ||= 'us-east-1';
 
   let dynamo: RunningDynamoDb | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
@@ -69,11 +81,13 @@ async function main(): Promise<void> {
     env.EVENTBRIDGE_ENDPOINT = bus.url;
   }
 
+  const queue = await startQueue(env);
+  const scheduler = await startScheduler(env);
+
   // Locally the key pair and the push route's token come from this environment, never from SSM.
   env.ALIYUN_CREDENTIALS_PARAM ||= 'env';
   env.RECEIPT_PUSH_TOKEN_PARAM ||= 'env';
   env.RECEIPT_PUSH_TOKEN ||= LOCAL_RECEIPT_PUSH_TOKEN;
-  env.AWS_REGION ||= 'us-east-1';
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
 
@@ -82,8 +96,44 @@ async function main(): Promise<void> {
   await waitForHttp(`http://127.0.0.1:${HTTP_PORT}/calls/ready-check`, offline);
 
   const publishing = await publishStreamEvents(env);
-  printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, busUrl, publishing, env });
+  printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, busUrl, queue, scheduler, publishing, env });
   pollReceiptsEvery(RECEIPT_POLL_INTERVAL_MS);
+}
+
+/**
+ * Deployed, CallRequestsQueue is an SQS queue read by placeCallsFromQueue's event source mapping;
+ * locally scripts/local/queue.ts is both, delivering through the Lambda invoke API. Not started when
+ * SQS_ENDPOINT points elsewhere (CALL_REQUESTS_QUEUE_URL must then name the queue there).
+ */
+async function startQueue(env: NodeJS.ProcessEnv): Promise<LocalQueue | undefined> {
+  if (env.SQS_ENDPOINT) return undefined;
+  const queue = await startLocalQueue({
+    port: QUEUE_PORT,
+    region: env.AWS_REGION,
+    queueName: `aliyun-voice-${STAGE}-call-requests`,
+    deliver: invokeFunction<SQSEvent, SQSBatchResponse | null>(LAMBDA_ORIGIN, `aliyun-voice-${STAGE}-placeCallsFromQueue`),
+  });
+  cleanups.push(stopWithin(() => queue.close()));
+  env.SQS_ENDPOINT = queue.url;
+  env.CALL_REQUESTS_QUEUE_URL ||= queue.queueUrl;
+  return queue;
+}
+
+/**
+ * Deployed, EventBridge Scheduler invokes the function a one-time schedule names; locally
+ * scripts/local/scheduler.ts does, through the Lambda invoke API. Not started when SCHEDULER_ENDPOINT
+ * points elsewhere.
+ */
+async function startScheduler(env: NodeJS.ProcessEnv): Promise<LocalScheduler | undefined> {
+  if (env.SCHEDULER_ENDPOINT) return undefined;
+  const scheduler = await startLocalScheduler({
+    port: SCHEDULER_PORT,
+    region: env.AWS_REGION,
+    invoke: (functionName, payload) => invokeFunction(LAMBDA_ORIGIN, functionName)(payload),
+  });
+  cleanups.push(stopWithin(() => scheduler.close()));
+  env.SCHEDULER_ENDPOINT = scheduler.url;
+  return scheduler;
 }
 
 /**
@@ -108,14 +158,13 @@ async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
     streams,
     streamArn,
     startingPosition: 'LATEST',
-    deliver: invokeFunction(`http://127.0.0.1:${LAMBDA_PORT}`, `aliyun-voice-${STAGE}-processCallChanges`),
+    deliver: invokeFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | null>(LAMBDA_ORIGIN, `aliyun-voice-${STAGE}-processCallChanges`),
     log: (message) => {
       if (!stopping) log(`processCallChanges stream: ${message}`);
     },
   });
   pump.run();
-  // A delivery in flight ends within seconds; Ctrl-C does not wait longer than this for it.
-  cleanups.push(() => Promise.race([pump.stop(), new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref())]));
+  cleanups.push(stopWithin(() => pump.stop()));
   return true;
 }
 
@@ -124,7 +173,7 @@ async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
  * the Lambda invoke API so a placed call reaches its final status within seconds. One at a time.
  */
 function pollReceiptsEvery(intervalMs: number): void {
-  const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/aliyun-voice-${STAGE}-pollReceipts/invocations`;
+  const url = `${LAMBDA_ORIGIN}/2015-03-31/functions/aliyun-voice-${STAGE}-pollReceipts/invocations`;
   let running = false;
   const timer = setInterval(() => {
     if (running || stopping) return;
@@ -140,6 +189,11 @@ function pollReceiptsEvery(intervalMs: number): void {
       .finally(() => (running = false));
   }, intervalMs);
   cleanups.push(() => clearInterval(timer));
+}
+
+/** A stand-in's stop for the cleanups: a delivery in flight ends within seconds (serverless-offline stops first); Ctrl-C does not wait longer. */
+function stopWithin(stop: () => Promise<void>, ms = 3_000): () => Promise<void> {
+  return () => Promise.race([stop(), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
 }
 
 function startOffline(env: NodeJS.ProcessEnv): ChildProcess {
@@ -187,12 +241,28 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer within 120 s`);
 }
 
-function printBanner(where: { dynamoEndpoint: string; sandboxUrl?: string; busUrl?: string; publishing: boolean; env: NodeJS.ProcessEnv }): void {
+function printBanner(where: {
+  dynamoEndpoint: string;
+  sandboxUrl?: string;
+  busUrl?: string;
+  queue?: LocalQueue;
+  scheduler?: LocalScheduler;
+  publishing: boolean;
+  env: NodeJS.ProcessEnv;
+}): void {
   const api = `http://127.0.0.1:${HTTP_PORT}`;
-  const invoke = (name: string) => `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/aliyun-voice-${STAGE}-${name}/invocations`;
+  const invoke = (name: string) => `${LAMBDA_ORIGIN}/2015-03-31/functions/aliyun-voice-${STAGE}-${name}/invocations`;
   const bus = where.busUrl
     ? `${where.busUrl}  (events published: GET ${where.busUrl}/events)`
     : `(not started: EVENTBRIDGE_ENDPOINT=${where.env.EVENTBRIDGE_ENDPOINT})`;
+  const queue = where.queue
+    ? `${where.queue.queueUrl}  (-> placeCallsFromQueue; messages: GET ${where.queue.url}/messages)`
+    : `(not started: SQS_ENDPOINT=${where.env.SQS_ENDPOINT})`;
+  const scheduler = where.scheduler
+    ? `${where.scheduler.url}  (one-time schedules -> their functions; GET ${where.scheduler.url}/__scheduler/schedules)`
+    : `(not started: SCHEDULER_ENDPOINT=${where.env.SCHEDULER_ENDPOINT})`;
+  const queueUrl = where.env.CALL_REQUESTS_QUEUE_URL || '<queue url>';
+  const sqsEndpoint = where.env.SQS_ENDPOINT;
   console.log(`
 aliyun-voice is running (stage ${STAGE})
   HTTP API           ${api}
@@ -203,6 +273,8 @@ aliyun-voice is running (stage ${STAGE})
   Voice endpoint     ${where.env.ALIYUN_VOICE_ENDPOINT}
   MNS endpoint       ${where.env.ALIYUN_MNS_ENDPOINT}  (receipt queues)
   EventBridge        ${bus}
+  SQS call requests  ${queue}
+  Scheduler          ${scheduler}
   Events out         ${where.publishing ? 'calls table stream -> processCallChanges -> EventBridge' : '(off: the calls table has no stream)'}
   Receipt push token ${where.env.RECEIPT_PUSH_TOKEN === LOCAL_RECEIPT_PUSH_TOKEN ? LOCAL_RECEIPT_PUSH_TOKEN : '(from RECEIPT_PUSH_TOKEN)'}  (POST ${api}/receipts/<MessageType>?token=...)
 
@@ -210,7 +282,13 @@ Try:
   curl -s -X POST ${api}/calls -H 'content-type: application/json' \\
     -d '{"type":"tts","calledNumber":"13800138000","ttsCode":"TTS_123456789","ttsParam":{"code":"1234"}}'
   curl -s ${api}/calls/<callId>
-  # the same request as an SQS message, and as an EventBridge "Place Call" event
+  # the same request as a message on the call-requests queue (placeCallsFromQueue receives it within a second)
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${where.env.AWS_REGION} \\
+  aws sqs send-message --endpoint-url ${sqsEndpoint} --queue-url ${queueUrl} \\
+    --message-body '{"type":"tts","calledNumber":"13800138003","ttsCode":"TTS_123456789"}'
+  curl -s -X POST ${sqsEndpoint}/ -H 'x-amz-target: AmazonSQS.SendMessage' -H 'content-type: application/x-amz-json-1.0' \\
+    -d '{"QueueUrl":"${queueUrl}","MessageBody":"{\\"type\\":\\"tts\\",\\"calledNumber\\":\\"13800138004\\",\\"ttsCode\\":\\"TTS_123456789\\"}"}'
+  # an SQS batch and an EventBridge "Place Call" event straight to the functions (Lambda invoke API)
   curl -s -X POST ${invoke('placeCallsFromQueue')} \\
     -d '{"Records":[{"messageId":"local-message-1","body":"{\\"type\\":\\"tts\\",\\"calledNumber\\":\\"13800138001\\",\\"ttsCode\\":\\"TTS_123456789\\"}"}]}'
   curl -s -X POST ${invoke('placeCallFromEvent')} \\

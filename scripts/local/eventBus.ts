@@ -9,8 +9,8 @@
  * Signatures are not checked: locally any key is accepted, as with DynamoDB Local.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { closeServer, createBufferedServer, listen, sendJson, signingRegion, type BufferedRequest } from './http.ts';
 
 /** The event as EventBridge delivers it to a rule's target. */
 export interface BusEvent {
@@ -97,10 +97,10 @@ export async function startLocalEventBus(options: LocalEventBusOptions = {}): Pr
     return fault;
   };
 
-  const putEvents = (request: IncomingMessage, body: string, response: ServerResponse): void => {
+  const putEvents = (request: BufferedRequest, response: ServerResponse): void => {
     let input: { Entries?: unknown };
     try {
-      input = JSON.parse(body) as { Entries?: unknown };
+      input = JSON.parse(request.body) as { Entries?: unknown };
     } catch {
       return sendError(response, 400, 'SerializationException', 'Start of structure or map found where not expected.');
     }
@@ -134,7 +134,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions = {}): Pr
       return sendError(response, requestFault.status ?? 500, code, 'Injected failure (local event bus test hook).');
     }
 
-    const region = regionOf(request);
+    const region = signingRegion(request.headers, 'events', 'us-east-1');
     const results: EntryResult[] = entries.map((entry) => {
       const problem = entryProblem(entry);
       if (problem) return problem;
@@ -160,40 +160,27 @@ export async function startLocalEventBus(options: LocalEventBusOptions = {}): Pr
     });
     const failed = results.filter((result) => 'ErrorCode' in result).length;
     record.outcome = { accepted: results.length - failed, failed };
-    send(response, 200, JSON_11, { FailedEntryCount: failed, Entries: results });
+    sendJson(response, 200, JSON_11, { FailedEntryCount: failed, Entries: results });
   };
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      const path = new URL(request.url ?? '/', 'http://local').pathname;
-      if (request.method === 'GET' && path === '/events') return send(response, 200, 'application/json', events);
-      if (request.method === 'DELETE' && path === '/events') {
-        events = [];
-        return send(response, 204, undefined, undefined);
-      }
-      if (request.method === 'POST' && path === '/') {
-        if (size > MAX_BODY_BYTES) return sendError(response, 413, 'ValidationException', 'Request is too large.');
-        const target = request.headers['x-amz-target'];
-        if (target === 'AWSEvents.PutEvents') return putEvents(request, Buffer.concat(chunks).toString('utf8'), response);
-        return sendError(response, 400, 'UnknownOperationException', `The local event bus implements only AWSEvents.PutEvents, not ${String(target)}.`);
-      }
-      send(response, 404, 'application/json', { message: 'Not found: POST / (PutEvents), GET /events, DELETE /events' });
-    });
+  const server = createBufferedServer(MAX_BODY_BYTES, (request, response) => {
+    if (request.method === 'GET' && request.path === '/events') return sendJson(response, 200, 'application/json', events);
+    if (request.method === 'DELETE' && request.path === '/events') {
+      events = [];
+      return sendJson(response, 204, undefined, undefined);
+    }
+    if (request.method === 'POST' && request.path === '/') {
+      if (request.tooLarge) return sendError(response, 413, 'ValidationException', 'Request is too large.');
+      const target = request.headers['x-amz-target'];
+      if (target === 'AWSEvents.PutEvents') return putEvents(request, response);
+      return sendError(response, 400, 'UnknownOperationException', `The local event bus implements only AWSEvents.PutEvents, not ${String(target)}.`);
+    }
+    sendJson(response, 404, 'application/json', { message: 'Not found: POST / (PutEvents), GET /events, DELETE /events' });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port, address } = server.address() as AddressInfo;
+  const { url, port } = await listen(server, options.port, options.host);
   return {
-    url: `http://${address}:${port}`,
+    url,
     port,
     events: () => [...events],
     requests: () => [...requests],
@@ -203,11 +190,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions = {}): Pr
       requests = [];
       faults.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -242,12 +225,6 @@ function eventTime(value: unknown): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-/** The region the client signed for (`Credential=<key>/<date>/<region>/events/aws4_request`). */
-function regionOf(request: IncomingMessage): string {
-  const match = /Credential=[^/]+\/\d{8}\/([^/]+)\/events\//.exec(request.headers.authorization ?? '');
-  return match?.[1] ?? 'us-east-1';
-}
-
 /** One line per event: its type and the ids that identify it, never the receipt's content (phone numbers). */
 function describeEvent(event: BusEvent): string {
   const detail = event.detail;
@@ -257,15 +234,7 @@ function describeEvent(event: BusEvent): string {
   return `[event-bus] ${event.time} ${event.source} "${event['detail-type']}" ${fields.join(' ')}`.trimEnd();
 }
 
-function send(response: ServerResponse, status: number, contentType: string | undefined, body: unknown): void {
-  const headers: Record<string, string> = { 'x-amzn-requestid': randomUUID() };
-  if (contentType) headers['content-type'] = contentType;
-  response.writeHead(status, headers);
-  response.end(body === undefined ? undefined : JSON.stringify(body));
-}
-
 /** An AWS JSON 1.1 error: the SDK names the exception after `__type`. */
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  response.setHeader('x-amzn-errortype', code);
-  send(response, status, JSON_11, { __type: code, message });
+  sendJson(response, status, JSON_11, { __type: code, message }, { 'x-amzn-errortype': code });
 }

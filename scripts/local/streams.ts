@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { withoutUndefined } from './lambda.ts';
 
 export type StartingPosition = 'LATEST' | 'TRIM_HORIZON';
 
@@ -237,23 +238,6 @@ export async function latestStreamArn(client: DynamoDBClient, table: string): Pr
 }
 
 /**
- * A `deliver` callback invoking a function through a Lambda invoke API (serverless-offline's on
- * port 3002). A function error (`X-Amz-Function-Error`) or a non-2xx answer throws, so the batch is
- * delivered again, as after a function error deployed.
- */
-export function invokeFunction(lambdaOrigin: string, functionName: string, timeoutMs = 60_000): StreamPumpOptions['deliver'] {
-  const url = `${lambdaOrigin}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
-  return async (event) => {
-    const response = await fetch(url, { method: 'POST', body: JSON.stringify(event), signal: AbortSignal.timeout(timeoutMs) });
-    const text = await response.text();
-    if (!response.ok || response.headers.get('x-amz-function-error')) {
-      throw new Error(`${functionName} failed (HTTP ${response.status}): ${text.slice(0, 300)}`);
-    }
-    return text === '' ? undefined : (JSON.parse(text) as DynamoDBBatchResponse | null);
-  };
-}
-
-/**
  * Where delivery resumes: the index of the lowest reported sequence number; the batch length when
  * nothing was reported; 0 (the whole batch) when an identifier is empty or not in the batch, as
  * Lambda treats it ("Configuring partial batch response with DynamoDB Streams").
@@ -309,10 +293,6 @@ function toLambdaAttribute(value: StreamsAttributeValue): AttributeValue {
   if (value.NULL !== undefined) return { NULL: value.NULL };
   if (value.BOOL !== undefined) return { BOOL: value.BOOL };
   throw new TypeError('unknown DynamoDB attribute value type');
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
 function describe(error: unknown): string {

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, STARTUP_TIMEOUT_MS, type LocalStack, type LocalStackPorts } from '../support/localStack.ts';
 
@@ -52,6 +54,11 @@ async function busEventsUntil(wanted: (events: BusEvent[]) => boolean, timeoutMs
   return events;
 }
 
+/** The first status change of the call placed with `outId`: every placed call is stored, so it is published. */
+function placedWith(events: BusEvent[], outId: string): BusEvent | undefined {
+  return events.find((event) => event['detail-type'] === 'Voice Call Status Changed' && event.detail.outId === outId && event.detail.previousStatus === null);
+}
+
 /** Invokes a function through serverless-offline's Lambda invoke API, as the deployed triggers would. */
 async function invoke(name: string, event: unknown): Promise<{ status: number; functionError: string | null; text: string }> {
   const response = await fetch(`http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-${name}/invocations`, {
@@ -86,6 +93,13 @@ describe('npm start', () => {
     expect(output).toContain('Events out         calls table stream -> processCallChanges -> EventBridge');
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallsFromQueue/invocations`);
     expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.lambda}/2015-03-31/functions/aliyun-voice-dev-placeCallFromEvent/invocations`);
+    const queueUrl = `http://127.0.0.1:${ports.queue}/000000000000/aliyun-voice-dev-call-requests`;
+    expect(output).toContain(`SQS call requests  ${queueUrl}  (-> placeCallsFromQueue; messages: GET http://127.0.0.1:${ports.queue}/messages)`);
+    expect(output).toContain(
+      `Scheduler          http://127.0.0.1:${ports.scheduler}  (one-time schedules -> their functions; GET http://127.0.0.1:${ports.scheduler}/__scheduler/schedules)`,
+    );
+    expect(output).toContain(`aws sqs send-message --endpoint-url http://127.0.0.1:${ports.queue} --queue-url ${queueUrl}`);
+    expect(output).toContain(`curl -s -X POST http://127.0.0.1:${ports.queue}/ -H 'x-amz-target: AmazonSQS.SendMessage'`);
   });
 
   it('serves the committed OpenAPI document at GET /openapi.json', async () => {
@@ -207,8 +221,6 @@ describe('npm start', () => {
     expect(bridge.status).toBe(200);
 
     // Each placed call is stored, so its first status change is published with its outId.
-    const placedWith = (events: BusEvent[], outId: string) =>
-      events.find((event) => event['detail-type'] === 'Voice Call Status Changed' && event.detail.outId === outId && event.detail.previousStatus === null);
     const events = await busEventsUntil((all) => placedWith(all, 'e2e-sqs-1') !== undefined && placedWith(all, 'e2e-eb-1') !== undefined);
     for (const outId of ['e2e-sqs-1', 'e2e-eb-1']) {
       const placed = placedWith(events, outId);
@@ -217,6 +229,66 @@ describe('npm start', () => {
       expect(call.status).toBe(200);
       expect(call.json).toMatchObject({ type: 'tts', outId });
     }
+  }, 60_000);
+
+  it('delivers a message sent to the local call-requests queue to placeCallsFromQueue, which places the call (@aws-sdk/client-sqs)', async () => {
+    const queueOrigin = `http://127.0.0.1:${ports.queue}`;
+    const sqs = new SQSClient({ endpoint: queueOrigin, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: `${queueOrigin}/000000000000/aliyun-voice-dev-call-requests`,
+        MessageBody: JSON.stringify({ type: 'tts', calledNumber: '13800138112', ttsCode: 'TTS_123456789', outId: 'e2e-queue-1' }),
+      }),
+    );
+    sqs.destroy();
+
+    const placed = placedWith(await busEventsUntil((all) => placedWith(all, 'e2e-queue-1') !== undefined), 'e2e-queue-1');
+    expect(placed?.detail).toMatchObject({ type: 'tts', status: 'placed' });
+    const call = await getCall(`/calls/${encodeURIComponent(String(placed!.detail.callId))}`);
+    expect(call.json).toMatchObject({ type: 'tts', outId: 'e2e-queue-1' });
+    // Handled: the queue deleted it.
+    let messages: Record<string, Array<{ messageId: string }>> = {};
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      messages = (await (await fetch(`${queueOrigin}/messages`)).json()) as typeof messages;
+      if ([...messages.queued!, ...messages.inFlight!].every((message) => message.messageId !== sent.MessageId)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect([...messages.queued!, ...messages.inFlight!, ...messages.deadLetters!].map((message) => message.messageId)).not.toContain(sent.MessageId);
+    expect(stack.output()).toMatch(/\[queue\] \S+ aliyun-voice-dev-call-requests: delivered 1 message \(receive 1\): all deleted/);
+  }, 60_000);
+
+  it('invokes the function a one-time schedule names when its time comes (@aws-sdk/client-scheduler)', async () => {
+    const schedulerOrigin = `http://127.0.0.1:${ports.scheduler}`;
+    const scheduler = new SchedulerClient({ endpoint: schedulerOrigin, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000).toISOString().slice(0, 19);
+    const event = {
+      version: '0',
+      id: 'e2e-schedule-event-1',
+      'detail-type': 'Place Call',
+      source: 'aliyun-voice.requests',
+      account: '000000000000',
+      time: `${at}Z`,
+      region: 'us-east-1',
+      resources: [],
+      detail: { type: 'tts', calledNumber: '13800138113', ttsCode: 'TTS_123456789', outId: 'e2e-schedule-1' },
+    };
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: 'e2e-place-call',
+        ScheduleExpression: `at(${at})`,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:aliyun-voice-dev-placeCallFromEvent', RoleArn: 'arn:aws:iam::000000000000:role/e2e', Input: JSON.stringify(event) },
+        ActionAfterCompletion: 'DELETE',
+      }),
+    );
+    scheduler.destroy();
+
+    const placed = placedWith(await busEventsUntil((all) => placedWith(all, 'e2e-schedule-1') !== undefined), 'e2e-schedule-1');
+    expect(placed?.detail).toMatchObject({ type: 'tts', status: 'placed' });
+    const fired = (await (await fetch(`${schedulerOrigin}/__scheduler/fired`)).json()) as Array<Record<string, unknown>>;
+    expect(fired).toEqual([expect.objectContaining({ name: 'e2e-place-call', functionName: 'aliyun-voice-dev-placeCallFromEvent', outcome: 'invoked', attempts: 1 })]);
+    expect(await (await fetch(`${schedulerOrigin}/__scheduler/schedules`)).json()).toEqual([]);
   }, 60_000);
 
   it('stops every process it started on Ctrl-C', async () => {
@@ -238,6 +310,8 @@ describe('npm start', () => {
       sandbox: false,
       sandboxMns: false,
       eventbridge: false,
+      queue: false,
+      scheduler: false,
     });
   }, 30_000);
 });

@@ -18,6 +18,10 @@ export interface LocalStackPorts {
   /** The sandbox's MNS origin, its own as at Alibaba (sandbox/README.md, "Endpoints"). */
   sandboxMns: number;
   eventbridge: number;
+  /** The local call-requests SQS queue (scripts/local/queue.ts). */
+  queue: number;
+  /** The local EventBridge Scheduler (scripts/local/scheduler.ts). */
+  scheduler: number;
 }
 
 export interface LocalStack {
@@ -44,12 +48,14 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
     sandbox: await freePort(),
     sandboxMns: await freePort(),
     eventbridge: await freePort(),
+    queue: await freePort(),
+    scheduler: await freePort(),
   };
   const workFolder = `.esbuild-e2e-${process.pid}-${ports.http}`;
   // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) childEnv[name] = value;
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|SQS_|SCHEDULER_|CALL_REQUESTS_|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) childEnv[name] = value;
   }
   Object.assign(childEnv, {
     OFFLINE_HTTP_PORT: String(ports.http),
@@ -58,6 +64,8 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
     SANDBOX_PORT: String(ports.sandbox),
     SANDBOX_MNS_PORT: String(ports.sandboxMns),
     EVENTBRIDGE_LOCAL_PORT: String(ports.eventbridge),
+    QUEUE_LOCAL_PORT: String(ports.queue),
+    SCHEDULER_LOCAL_PORT: String(ports.scheduler),
     ESBUILD_WORK_FOLDER: workFolder,
     ...env,
   });

@@ -108,7 +108,7 @@ async function packageStack(stage: string, params: Record<string, string>): Prom
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     // The test run's own settings (sandbox keys, DynamoDB Local) must not shape the template.
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|LOG_LEVEL$)/.test(name)) env[name] = value;
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|SQS_|SCHEDULER_|CALL_REQUESTS_|LOG_LEVEL$)/.test(name)) env[name] = value;
   }
   env.ALIYUN_ACCESS_KEY_ID = CANARY_KEY_ID;
   env.ALIYUN_ACCESS_KEY_SECRET = CANARY_SECRET;
@@ -581,6 +581,8 @@ describe('serverless package --stage test (offline)', () => {
         expect(variables.ALIYUN_VOICE_ENDPOINT, candidate.name).toBe('https://dyvmsapi.aliyuncs.com');
         expect(variables.DYNAMODB_ENDPOINT ?? '', candidate.name).toBe('');
         expect(variables.EVENTBRIDGE_ENDPOINT ?? '', candidate.name).toBe('');
+        expect(variables.SQS_ENDPOINT ?? '', candidate.name).toBe('');
+        expect(variables.SCHEDULER_ENDPOINT ?? '', candidate.name).toBe('');
         expect(variables.RECEIPT_QUEUES, candidate.name).toBe('');
         expect(variables.LOG_LEVEL, candidate.name).toBe('info');
         expect(variables.IDEMPOTENCY_TTL_SECONDS, candidate.name).toBe('86400');
