@@ -1,9 +1,9 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { placeEventCall } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
-import { placementDependencies } from '#shared/runtime/placement';
+import { messageDependencies } from '#shared/runtime/messages';
 
-const deps = placementDependencies();
+const deps = messageDependencies();
 
 /**
  * EventBridge `Place Call` events → calls (docs/triggers.md#call-requests-from-eventbridge): the detail is a

@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { placeQueuedCalls } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
-import { placementDependencies } from '#shared/runtime/placement';
+import { messageDependencies } from '#shared/runtime/messages';
 
-const deps = placementDependencies();
+const deps = messageDependencies();
 
 /**
  * SQS CallRequestsQueue → calls (docs/triggers.md#call-requests-from-sqs): each message is a POST /calls body

@@ -13,10 +13,10 @@ import type { RecordedMnsRequest } from './mns/service.ts';
 import type { PushAttempt, PushSettings } from './push/pusher.ts';
 import type { RecordedRequest } from './rpc/requestLog.ts';
 import { startReceiptSettings, type SandboxState } from './state.ts';
-import type { CallRecord } from './voice/calls.ts';
+import type { SandboxCall } from './voice/calls.ts';
 
 /** A placed call as the control API shows it; `createdAt` is ISO-8601. */
-export interface CallView extends Omit<CallRecord, 'createdAt'> {
+export interface SandboxCallView extends Omit<SandboxCall, 'createdAt'> {
   createdAt: string;
 }
 
@@ -50,7 +50,7 @@ export interface SandboxControl {
   setFlowControl(enabled: boolean): void;
   flowControlEnabled(): boolean;
   /** Every call placed since the last reset, oldest first. */
-  calls(): CallView[];
+  calls(): SandboxCallView[];
   /** The last verified RPC requests, oldest first. */
   requests(): RecordedRequest[];
   /** The last verified MNS requests, oldest first. */

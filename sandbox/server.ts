@@ -28,7 +28,7 @@ import { DYVMSAPI } from './voice/product.ts';
 
 export type { SandboxOptions, ReceiptSettings } from './config.ts';
 export { endpointVariables, type SandboxOrigins } from './endpoints.ts';
-export type { SandboxControl, CallView, QueueStats } from './control.ts';
+export type { SandboxControl, SandboxCallView, QueueStats } from './control.ts';
 export type { FaultSpec, FaultTarget, PendingFault } from './faults.ts';
 export type { EnqueueSpec, EnqueueResult } from './mns/enqueue.ts';
 export type { RecordedMnsRequest } from './mns/service.ts';

@@ -8,12 +8,12 @@ import { pushSettingsFromEnv, ReceiptPusher } from './push/pusher.ts';
 import type { RecordedMnsRequest } from './mns/service.ts';
 import { NonceCache } from './rpc/nonces.ts';
 import { RequestLog } from './rpc/requestLog.ts';
-import { CallStore } from './voice/calls.ts';
+import { SandboxCalls } from './voice/calls.ts';
 import { FlowControl } from './voice/flowControl.ts';
 import { CallLifecycle } from './voice/lifecycle.ts';
 
 export interface SandboxState {
-  calls: CallStore;
+  calls: SandboxCalls;
   flowControl: FlowControl;
   nonces: NonceCache;
   faults: FaultQueue;
@@ -29,7 +29,7 @@ export interface SandboxState {
 }
 
 export function createSandboxState(settings: ResolvedSandboxOptions): SandboxState {
-  const calls = new CallStore();
+  const calls = new SandboxCalls();
   const pusher = new ReceiptPusher(pushSettingsFromEnv());
   const queues: ReceiptQueues = new PushingReceiptQueues(settings.accountId, pusher);
   const receiptSettings = startReceiptSettings(settings);

@@ -43,6 +43,13 @@ export interface ScriptedFailure {
   message: string;
 }
 
+/**
+ * Which menu key an answered IvrCall's callee presses (a VoiceCallReport `300000` with `dtmf`, and
+ * the VoiceReport's `dtmf`): the first menu key unless the number says otherwise, so that
+ * acknowledgement by a key plays out with no code (docs/call-requests.md#until-acknowledged).
+ */
+export type KeyPress = 'first' | 'none' | 'second' | 'first-on-third-call';
+
 export interface TestNumber {
   number: string;
   /** One line for the README. */
@@ -51,6 +58,8 @@ export interface TestNumber {
   failure?: ScriptedFailure;
   /** Set for outcome numbers. */
   outcome?: CallOutcome;
+  /** What an answered IvrCall's callee presses (default: the first menu key). */
+  keyPress?: KeyPress;
 }
 
 export const TEST_NUMBERS: readonly TestNumber[] = [
@@ -90,11 +99,33 @@ export const TEST_NUMBERS: readonly TestNumber[] = [
   { number: '13900000013', description: 'Accepted; number does not exist', outcome: 'invalid-number' },
   { number: '13900000014', description: 'Accepted; phone powered off', outcome: 'powered-off' },
   { number: '13900000015', description: 'Accepted; callee rejects the call', outcome: 'rejected' },
+  { number: '13900000020', description: 'Accepted; answered; an IVR call\'s callee presses no key', outcome: 'answered', keyPress: 'none' },
+  { number: '13900000021', description: 'Accepted; answered; an IVR call\'s callee presses the second menu key', outcome: 'answered', keyPress: 'second' },
+  {
+    number: '13900000022',
+    description: 'Accepted; answered; an IVR call\'s callee presses no key on the first two calls, the first menu key from the third',
+    outcome: 'answered',
+    keyPress: 'first-on-third-call',
+  },
 ];
 
 const BY_NUMBER = new Map(TEST_NUMBERS.map((entry) => [entry.number, entry]));
 
 export type CallScript = { failure: ScriptedFailure } | { outcome: CallOutcome };
+
+/** Which key an answered IvrCall to this number presses: its `sequence`-th call (1-based) to the number. */
+export function keyPressFor(calledNumber: string, sequence: number): 'first' | 'second' | undefined {
+  switch (BY_NUMBER.get(calledNumber)?.keyPress ?? 'first') {
+    case 'none':
+      return undefined;
+    case 'second':
+      return 'second';
+    case 'first-on-third-call':
+      return sequence >= 3 ? 'first' : undefined;
+    default:
+      return 'first';
+  }
+}
 
 /** What happens to a call to this number: a failure, or the outcome (answered by default). */
 export function scriptFor(calledNumber: string): CallScript {

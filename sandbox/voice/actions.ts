@@ -13,13 +13,13 @@ import {
   SMART_CALL,
 } from './actionParams.ts';
 import { callDetail } from './callDetail.ts';
-import type { CallRecord, CallStore } from './calls.ts';
+import type { SandboxCall, SandboxCalls } from './calls.ts';
 import type { FlowControl } from './flowControl.ts';
 import type { CallLifecycle } from './lifecycle.ts';
 import { DYVMSAPI, PRODUCT_IDS, type CallAction } from './product.ts';
 
 export interface VoiceState {
-  calls: CallStore;
+  calls: SandboxCalls;
   flowControl: FlowControl;
   /** Plays each accepted call's receipts. */
   lifecycle: CallLifecycle;
@@ -73,7 +73,8 @@ function placeCall(action: CallAction, state: VoiceState): (context: ActionConte
     const dialled = action === 'ClickToDial' ? [params.CallerNumber!, calledNumber] : [calledNumber];
     state.flowControl.check(dialled, now);
     state.flowControl.record(dialled, now);
-    const call = state.calls.create({ action, params, createdAt: now, outcome: script.outcome });
+    const sequence = 1 + state.calls.list().filter((earlier) => earlier.params.CalledNumber === calledNumber).length;
+    const call = state.calls.create({ action, params, createdAt: now, outcome: script.outcome, sequence });
     state.lifecycle.start(call);
     return { CallId: call.callId };
   };
@@ -83,7 +84,7 @@ function placeCall(action: CallAction, state: VoiceState): (context: ActionConte
  * Alibaba answers OK without Data when the call is not found under this product and day
  * (docs/alibaba/actions.md#querycalldetailbycallid: CallId "must match ProdId and be within the queried day").
  */
-function isFoundBy(call: Readonly<CallRecord>, prodId: string, queryDate: number): boolean {
+function isFoundBy(call: Readonly<SandboxCall>, prodId: string, queryDate: number): boolean {
   const expected = PRODUCT_IDS[call.action];
   if (expected !== undefined && BigInt(prodId) !== BigInt(expected)) return false;
   return call.createdAt >= queryDate && call.createdAt < queryDate + QUERY_WINDOW_MS;

@@ -5,7 +5,7 @@
  */
 import { chinaTime } from '../chinaTime.ts';
 import { CALL_OUTCOMES } from '../testNumbers.ts';
-import type { CallRecord } from './calls.ts';
+import type { SandboxCall } from './calls.ts';
 
 /** From the request to the callee's phone ringing (ClickToDial: the A leg), and to an answer (ClickToDial: the B leg). */
 export const RING_AFTER_MS = 2_000;
@@ -45,7 +45,7 @@ export interface CallTimeline {
   };
 }
 
-export function callTimeline(call: Readonly<CallRecord>): CallTimeline {
+export function callTimeline(call: Readonly<SandboxCall>): CallTimeline {
   const outcome = CALL_OUTCOMES[call.outcome];
   const twoLeg = call.action === 'ClickToDial';
   const connected = outcome.durationSeconds > 0;
@@ -67,7 +67,7 @@ export function callTimeline(call: Readonly<CallRecord>): CallTimeline {
 }
 
 /** Who called whom: single calls come from the platform's number, two-leg calls from the A leg. */
-export function callParties(call: Readonly<CallRecord>): {
+export function callParties(call: Readonly<SandboxCall>): {
   caller: string;
   callee: string;
   callerShowNumber: string;
@@ -100,7 +100,7 @@ export interface CallDetail {
   bEndTime?: string;
 }
 
-export function callDetail(call: Readonly<CallRecord>): CallDetail {
+export function callDetail(call: Readonly<SandboxCall>): CallDetail {
   const outcome = CALL_OUTCOMES[call.outcome];
   const timeline = callTimeline(call);
   const connected = timeline.answerAt !== undefined && timeline.endAt !== undefined && !call.cancelled;

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { CallOutcome } from '../testNumbers.ts';
 import type { CallAction } from './product.ts';
 
-export interface CallRecord {
+export interface SandboxCall {
   /** Alibaba's shape: `<12 digits>^<12 digits>` (docs/alibaba/actions.md#singlecallbytts, e.g. `116012354148^102813781234`). */
   callId: string;
   action: CallAction;
@@ -13,24 +13,26 @@ export interface CallRecord {
   createdAt: number;
   /** How the call ends (sandbox/testNumbers.ts). */
   outcome: CallOutcome;
+  /** How many calls the called number had received from the sandbox, this one included (1-based). */
+  sequence: number;
   /** Set by CancelCall (ClickToDial only). */
   cancelled: boolean;
   /** Set when the call's final VoiceReport is enqueued (lifecycle.ts). Ended calls cannot be cancelled. */
   ended: boolean;
 }
 
-export class CallStore {
-  private readonly calls = new Map<string, CallRecord>();
+export class SandboxCalls {
+  private readonly calls = new Map<string, SandboxCall>();
 
-  create(call: Omit<CallRecord, 'callId' | 'cancelled' | 'ended'>): CallRecord {
+  create(call: Omit<SandboxCall, 'callId' | 'cancelled' | 'ended'>): SandboxCall {
     let callId = newCallId();
     while (this.calls.has(callId)) callId = newCallId();
-    const record: CallRecord = { callId, ...call, params: { ...call.params }, cancelled: false, ended: false };
+    const record: SandboxCall = { callId, ...call, params: { ...call.params }, cancelled: false, ended: false };
     this.calls.set(callId, record);
     return record;
   }
 
-  get(callId: string): Readonly<CallRecord> | undefined {
+  get(callId: string): Readonly<SandboxCall> | undefined {
     return this.calls.get(callId);
   }
 
@@ -49,7 +51,7 @@ export class CallStore {
   }
 
   /** Oldest first, as copies. */
-  list(): CallRecord[] {
+  list(): SandboxCall[] {
     return structuredClone([...this.calls.values()]);
   }
 

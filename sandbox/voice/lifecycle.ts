@@ -10,12 +10,12 @@
 import type { ReceiptSettings } from '../config.ts';
 import { VOICE_MESSAGE_TYPES, type VoiceMessageType } from '../dybase/product.ts';
 import type { ReceiptQueues } from '../mns/queues.ts';
-import type { CallRecord, CallStore } from './calls.ts';
+import type { SandboxCall, SandboxCalls } from './calls.ts';
 import { cancelledReport, receiptsFor, type PlannedReceipt } from './receipts.ts';
 
 export interface CallLifecycleDeps {
   queues: ReceiptQueues;
-  calls: CallStore;
+  calls: SandboxCalls;
   /** Read before each step: the delay can change at run time. */
   settings: Readonly<ReceiptSettings>;
   now: () => number;
@@ -34,12 +34,12 @@ export class CallLifecycle {
   constructor(private readonly deps: CallLifecycleDeps) {}
 
   /** Starts playing a newly placed call. */
-  start(call: Readonly<CallRecord>): void {
+  start(call: Readonly<SandboxCall>): void {
     this.play(call.callId, receiptsFor(call));
   }
 
   /** A cancelled call stops where it is and ends with a cancelled VoiceReport. */
-  cancel(call: Readonly<CallRecord>): void {
+  cancel(call: Readonly<SandboxCall>): void {
     this.stop(call.callId);
     this.play(call.callId, [cancelledReport(call)]);
   }

@@ -5,7 +5,8 @@
  *
  * 1. VoiceCallReport states: `200101` (dialling); single calls `200201` when the callee's phone
  *    rings; ClickToDial `200102` (A leg connected, dialling B); `200103` (in call) when answered;
- *    IvrCall with a MenuKeyMap, when answered: `300000` with `dtmf` = the first menu key.
+ *    IvrCall with a MenuKeyMap, when answered: `300000` with `dtmf` = the key the number presses
+ *    (the first menu key, unless sandbox/testNumbers.ts says otherwise).
  * 2. The final VoiceReport.
  * 3. A VoiceRecordReport when RecordFlag=true (ClickToDial, SmartCall) and the call connected.
  *
@@ -14,9 +15,9 @@
  */
 import { chinaTime } from '../chinaTime.ts';
 import type { VoiceMessageType } from '../dybase/product.ts';
-import { CALL_OUTCOMES } from '../testNumbers.ts';
+import { CALL_OUTCOMES, keyPressFor } from '../testNumbers.ts';
 import { callParties, callTimeline, CANCELLED_STATE, KEY_PRESS_AFTER_ANSWER_MS, type CallTimeline } from './callDetail.ts';
-import type { CallRecord } from './calls.ts';
+import type { SandboxCall } from './calls.ts';
 
 export type Receipt = Record<string, string | number>;
 
@@ -37,7 +38,7 @@ export const CALL_STATES = {
 } as const;
 
 /** docs/alibaba/receipts.md#receipt-fields `voice_type`: ASR calls are `asr`. */
-const VOICE_TYPES: Readonly<Record<CallRecord['action'], string>> = {
+const VOICE_TYPES: Readonly<Record<SandboxCall['action'], string>> = {
   SingleCallByTts: 'voice',
   SingleCallByVoice: 'voice',
   IvrCall: 'voice',
@@ -51,7 +52,7 @@ const RECORDING_VALID_MS = 7 * 24 * 60 * 60_000;
 const CANCELLED_MESSAGE = '呼叫已取消';
 
 /** Every receipt the call sends over its life, in order. */
-export function receiptsFor(call: Readonly<CallRecord>): PlannedReceipt[] {
+export function receiptsFor(call: Readonly<SandboxCall>): PlannedReceipt[] {
   const timeline = callTimeline(call);
   const state = (statusCode: string, at: number, extra: Receipt = {}): PlannedReceipt => ({
     messageType: 'VoiceCallReport',
@@ -79,7 +80,7 @@ export function receiptsFor(call: Readonly<CallRecord>): PlannedReceipt[] {
  * The final VoiceReport of a cancelled ClickToDial: state `9996` / smart code `CANCEL`, as
  * QueryCallDetailByCallId shows it (callDetail.ts CANCELLED_STATE), nothing connected.
  */
-export function cancelledReport(call: Readonly<CallRecord>): PlannedReceipt {
+export function cancelledReport(call: Readonly<SandboxCall>): PlannedReceipt {
   const parties = callParties(call);
   return {
     messageType: 'VoiceReport',
@@ -107,12 +108,12 @@ export function cancelledReport(call: Readonly<CallRecord>): PlannedReceipt {
   };
 }
 
-function head(call: Readonly<CallRecord>): Receipt {
+function head(call: Readonly<SandboxCall>): Receipt {
   return { call_id: call.callId, ...(call.params.OutId !== undefined ? { out_id: call.params.OutId } : {}) };
 }
 
 /** docs/alibaba/receipts.md#receipt-fields VoiceReport: single calls, or both legs of a ClickToDial (`a_*`, `b_*`). */
-function voiceReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receipt {
+function voiceReport(call: Readonly<SandboxCall>, timeline: CallTimeline): Receipt {
   const outcome = CALL_OUTCOMES[call.outcome];
   const parties = callParties(call);
   const connected = timeline.answerAt !== undefined;
@@ -162,7 +163,7 @@ function voiceReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receip
 }
 
 /** docs/alibaba/receipts.md#receipt-fields VoiceRecordReport; `record_file` is a placeholder URL that resolves nowhere. */
-function recordReport(call: Readonly<CallRecord>, timeline: CallTimeline): Receipt {
+function recordReport(call: Readonly<SandboxCall>, timeline: CallTimeline): Receipt {
   const outcome = CALL_OUTCOMES[call.outcome];
   const startAt = timeline.answerAt!;
   const endAt = timeline.endAt!;
@@ -180,17 +181,19 @@ function recordReport(call: Readonly<CallRecord>, timeline: CallTimeline): Recei
 }
 
 /** docs/alibaba/receipts.md#receipt-fields: `用户` (user) / `机器` (machine); two-leg calls name the leg (`aleg`). */
-function hangupDirection(call: Readonly<CallRecord>, connected: boolean): string {
+function hangupDirection(call: Readonly<SandboxCall>, connected: boolean): string {
   if (call.action === 'ClickToDial') return connected ? 'aleg' : 'bleg';
   return connected || call.outcome === 'rejected' ? '用户' : '机器';
 }
 
 /** IvrCall with a MenuKeyMap: the callee presses its first key. */
-function pressedKey(call: Readonly<CallRecord>): string | undefined {
-  return call.action === 'IvrCall' ? call.params['MenuKeyMap.1.Key'] : undefined;
+function pressedKey(call: Readonly<SandboxCall>): string | undefined {
+  if (call.action !== 'IvrCall') return undefined;
+  const which = keyPressFor(call.params.CalledNumber!, call.sequence);
+  return which === undefined ? undefined : call.params[which === 'first' ? 'MenuKeyMap.1.Key' : 'MenuKeyMap.2.Key'];
 }
 
 /** docs/alibaba/actions.md#clicktodial, docs/alibaba/actions.md#smartcall: only ClickToDial and SmartCall take RecordFlag. */
-function isRecorded(call: Readonly<CallRecord>): boolean {
+function isRecorded(call: Readonly<SandboxCall>): boolean {
   return (call.action === 'ClickToDial' || call.action === 'SmartCall') && /^true$/i.test(call.params.RecordFlag ?? '');
 }

@@ -4,6 +4,7 @@
  *
  *   receipt item INSERTed (pk CALL#<callId>, sk RECEIPT#...)            → `Voice Call Receipt`
  *   call item (sk CALL) INSERTed, or MODIFYed with a different `status` → `Voice Call Status Changed`
+ *   call request (sk REQUEST) INSERTed, or MODIFYed with a new `status` → `Voice Call Request Changed`
  *
  * Everything else is not an event: invalid bodies (INVALID#), rejected requests (REJECTED#), a
  * redelivered receipt overwriting its own item (MODIFY), a call item updated without a status
@@ -12,6 +13,7 @@
 import type { AttributeValue as StoreAttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { CallType } from '../calls/schemas.ts';
+import type { CallRequestStatus } from '../callRequests/model.ts';
 import type { CallStatus } from '../calls/status.ts';
 import { unmarshallItem } from '../store/items.ts';
 import { TTL_ATTRIBUTE, parseKey } from '../store/keys.ts';
@@ -21,6 +23,7 @@ import { nonEmptyText } from '../text.ts';
 export const EVENT_SOURCE = 'aliyun-voice';
 export const RECEIPT_DETAIL_TYPE = 'Voice Call Receipt';
 export const STATUS_CHANGED_DETAIL_TYPE = 'Voice Call Status Changed';
+export const REQUEST_CHANGED_DETAIL_TYPE = 'Voice Call Request Changed';
 
 /**
  * EventBridge counts an entry's Time (14 bytes), Source, DetailType and Detail against the 256 KB
@@ -70,9 +73,26 @@ export interface StatusChangedEventDetail {
   updatedAt: string | null;
 }
 
+/** `detail` of `Voice Call Request Changed` (docs/call-requests.md#events). */
+export interface RequestChangedEventDetail {
+  /** Stable across redeliveries: `request:<requestId>:<version>` (each write of a request has its own version). */
+  dedupeKey: string;
+  requestId: string;
+  status: CallRequestStatus;
+  /** Null when the request was just created. */
+  previousStatus: CallRequestStatus | null;
+  /** The attempt that is next or under way. */
+  attempt: number;
+  /** The CallId of that attempt, once placed; else of the last attempt placed; null before any. */
+  callId: string | null;
+  nextAttemptAt: string | null;
+  reason?: string;
+}
+
 export type CallEvent =
   | { detailType: typeof RECEIPT_DETAIL_TYPE; detail: ReceiptEventDetail; time?: Date }
-  | { detailType: typeof STATUS_CHANGED_DETAIL_TYPE; detail: StatusChangedEventDetail; time?: Date };
+  | { detailType: typeof STATUS_CHANGED_DETAIL_TYPE; detail: StatusChangedEventDetail; time?: Date }
+  | { detailType: typeof REQUEST_CHANGED_DETAIL_TYPE; detail: RequestChangedEventDetail; time?: Date };
 
 /**
  * The event a stream record stands for, or undefined when it stands for none. Throws only when a
@@ -83,6 +103,9 @@ export type CallEvent =
  */
 export function callEventFromRecord(record: DynamoDBRecord): CallEvent | undefined {
   const key = parseKey(record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S);
+  if (key.kind === 'request' && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
+    return requestChangedEvent(key.requestId, record);
+  }
   if (key.kind === 'receipt') {
     // A receipt is new only once: a redelivery rewrites the same item (MODIFY), TTL removes it (REMOVE).
     if (record.eventName !== 'INSERT') return undefined;
@@ -124,8 +147,36 @@ export function eventLogFields(event: CallEvent): Record<string, unknown> {
     const { callId, outId, messageType, statusCode, status } = event.detail;
     return { detailType: event.detailType, callId, outId, messageType, statusCode, status };
   }
+  if (event.detailType === REQUEST_CHANGED_DETAIL_TYPE) {
+    const { requestId, callId, attempt, previousStatus, status, nextAttemptAt } = event.detail;
+    return { detailType: event.detailType, requestId, callId, attempt, previousStatus, status, nextAttemptAt };
+  }
   const { callId, outId, type, previousStatus, status } = event.detail;
   return { detailType: event.detailType, callId, outId, type, previousStatus, status };
+}
+
+/** A call request's change of status, or undefined when its status did not change. */
+function requestChangedEvent(requestId: string, record: DynamoDBRecord): CallEvent | undefined {
+  const item = image(record.dynamodb?.NewImage);
+  const status = nonEmptyText(item.status) as CallRequestStatus | undefined;
+  if (status === undefined) return undefined;
+  const previousStatus = record.eventName === 'MODIFY' ? ((nonEmptyText(image(record.dynamodb?.OldImage).status) as CallRequestStatus | undefined) ?? null) : null;
+  if (previousStatus === status) return undefined;
+  const attempts = Array.isArray(item.attempts) ? (item.attempts as Array<{ attempt?: unknown; callId?: unknown }>) : [];
+  const attempt = typeof item.currentAttempt === 'number' ? item.currentAttempt : 1;
+  const placed = attempts.filter((entry) => typeof entry.callId === 'string');
+  const callId = (placed.find((entry) => entry.attempt === attempt) ?? placed.at(-1))?.callId;
+  const detail: RequestChangedEventDetail = {
+    dedupeKey: `request:${requestId}:${String(item.version)}`,
+    requestId,
+    status,
+    previousStatus,
+    attempt,
+    callId: typeof callId === 'string' ? callId : null,
+    nextAttemptAt: typeof item.nextAttemptAt === 'number' ? new Date(item.nextAttemptAt).toISOString() : null,
+    ...(nonEmptyText(item.reason) ? { reason: nonEmptyText(item.reason)! } : {}),
+  };
+  return { detailType: REQUEST_CHANGED_DETAIL_TYPE, detail, time: eventTime(typeof item.updatedAt === 'number' ? new Date(item.updatedAt).toISOString() : undefined, record) };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * The event publisher's logic (docs/events.md): the calls table's stream records in, the
- * statuses of new receipts applied to their call items (the projection, projectStatuses.ts), their
- * events out on EventBridge, and the records not fully handled reported back so the stream delivers
- * them again. Receipt storage never waits on any of this: it only wrote the table.
+ * The calls table's stream processor (docs/events.md): the stream records in, the statuses of new
+ * receipts applied to their call items (the projection, projectStatuses.ts), the call requests
+ * those calls were placed for moved on (requestProgress.ts), the events out on EventBridge, and the
+ * records not fully handled reported back so the stream delivers them again. Receipt storage never
+ * waits on any of this: it only wrote the table.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { Logger } from '../logger.ts';
@@ -10,11 +11,14 @@ import type { StatusProjection } from '../store/statusProjection.ts';
 import { EVENT_SOURCE, callEventFromRecord, detailJson, eventLogFields, type CallEvent } from './callEvents.ts';
 import type { EventPublisher, OutgoingEntry, PublishFailure } from './eventBridgePublisher.ts';
 import { projectReceiptStatuses } from './projectStatuses.ts';
+import { advanceCallRequests, type RequestProgressDependencies } from './requestProgress.ts';
 
 export interface PublishStreamDependencies {
   publisher: EventPublisher;
   /** Where new receipts' statuses are applied to their call items. */
   projection: StatusProjection;
+  /** Where calls' outcomes and key presses move call requests on; absent where call requests are not deployed. */
+  callRequests?: RequestProgressDependencies;
   logger: Logger;
   /** Absolute epoch ms by which publishing must stop. */
   deadline: number;
@@ -40,6 +44,11 @@ export async function processStreamRecords(records: readonly DynamoDBRecord[], d
   // Statuses first: a record is done only when its status is applied and its events are out.
   const projection = await projectReceiptStatuses(records, { projection: deps.projection, deadline });
   const failed = new Map<number, PublishFailure>(projection.failed);
+  // Then the call requests these calls were placed for: their outcomes and key presses move them on.
+  const requests = deps.callRequests
+    ? await advanceCallRequests(records, { ...deps.callRequests, logger, deadline }, new Set(failed.keys()))
+    : { advanced: 0, failed: new Map<number, PublishFailure>() };
+  for (const [index, failure] of requests.failed) failed.set(index, failure);
   const entries: OutgoingEntry[] = [];
   const events = new Map<string, CallEvent>();
   records.forEach((record, index) => {
@@ -71,7 +80,7 @@ export async function processStreamRecords(records: readonly DynamoDBRecord[], d
     return { itemIdentifier: sequenceNumber };
   });
 
-  const summary = { records: records.length, statusesMoved: projection.moved, events: entries.length, published: result.published, failed: failed.size };
+  const summary = { records: records.length, statusesMoved: projection.moved, requestsMoved: requests.advanced, events: entries.length, published: result.published, failed: failed.size };
   if (failed.size === 0) {
     logger.info('stream batch published', summary);
   } else {

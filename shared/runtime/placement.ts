@@ -4,7 +4,7 @@ import { getConfig, type Config } from '../config.ts';
 import { callsDependencies } from './calls.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
-import type { RejectedRequestStore, WaitingQueue } from '../calls/placementMessages.ts';
+import type { RejectedRequestStore, WaitingQueue } from '../callRequests/messages.ts';
 import { DynamoRejectedRequestStore } from '../store/rejectedRequests.ts';
 import { SqsWaitingQueue } from '../triggers/waitingQueue.ts';
 

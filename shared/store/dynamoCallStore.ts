@@ -1,4 +1,5 @@
 import {
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
@@ -119,6 +120,15 @@ export class DynamoCallStore implements CallStore {
       return { ...record, status: derived?.status ?? record.status, updatedAt: derived?.updatedAt ?? record.updatedAt, receipts };
     }
     return callKnownFromReceipts(callId, call, receipts, derived);
+  }
+
+  /** The call request (and attempt) a call was placed for, if any (docs/call-requests.md). */
+  async callRequestOf(callId: string): Promise<{ requestId: string; attempt: number } | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: marshallItem(callKey(callId)), ProjectionExpression: 'callRequestId, attempt', ConsistentRead: true }),
+    );
+    const item = Item ? unmarshallItem(Item) : {};
+    return typeof item.callRequestId === 'string' && typeof item.attempt === 'number' ? { requestId: item.callRequestId, attempt: item.attempt } : undefined;
   }
 
   /**

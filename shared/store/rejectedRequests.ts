@@ -11,7 +11,7 @@
  * one. Every item carries `expiresAt` (epoch SECONDS), like every item of the table.
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RejectedRequest, RejectedRequestStore } from '../calls/placementMessages.ts';
+import type { RejectedRequest, RejectedRequestStore } from '../callRequests/messages.ts';
 import { expiresAtSeconds, marshallItem } from './items.ts';
 import { TTL_ATTRIBUTE, rejectedRequestKey } from './keys.ts';
 /** A stored body is cut to this many characters (like the receipts' invalid raw bodies). */

@@ -14,7 +14,7 @@ import {
   type MessageVerdict,
   type PlacementMessage,
   type PlacementMessageDependencies,
-} from '../calls/placementMessages.ts';
+} from '../callRequests/messages.ts';
 import { WAITING_ATTRIBUTE, waitingOriginOf } from './waitingQueue.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
@@ -60,7 +60,7 @@ type Outcome = Exclude<MessageVerdict['verdict'], 'placed' | 'wait'> | 'placed' 
  * (or no queue is configured), the message is delivered again like any failure.
  */
 async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: string, deps: PlacementMessageDependencies): Promise<Outcome> {
-  if (verdict.verdict === 'placed') return verdict.replayed ? 'replayed' : 'placed';
+  if (verdict.verdict === 'placed' || verdict.verdict === 'requested') return verdict.replayed ? 'replayed' : verdict.verdict;
   if (verdict.verdict !== 'wait') return verdict.verdict;
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
   if (!deps.waitingQueue) {
@@ -140,7 +140,7 @@ function isoTime(value: unknown): string {
 
 /** How many messages of a batch came to each outcome, for the batch's log line. */
 function countOutcomes(outcomes: readonly Outcome[]): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { placed: 0, replayed: 0, rejected: 0, retry: 0, unknown: 0, waiting: 0 };
+  const counts: Record<Outcome, number> = { placed: 0, replayed: 0, requested: 0, rejected: 0, retry: 0, unknown: 0, waiting: 0 };
   for (const outcome of outcomes) counts[outcome] += 1;
   return counts;
 }

@@ -11,7 +11,7 @@
  * new message's id differs), and what a rejection is recorded under.
  */
 import { awsErrorOf, awsJsonCaller, AwsRegionMissingError, AwsTransportError, isRetryableAwsFailure, type AwsJsonCaller } from '../awsJson.ts';
-import type { RequestSource, WaitingPlacement, WaitingQueue } from '../calls/placementMessages.ts';
+import type { RequestSource, WaitingPlacement, WaitingQueue } from '../callRequests/messages.ts';
 import { retryWithBackoff } from '../retry.ts';
 
 /** The message attribute that marks a waiting request (reserved: producers must not set it). */

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RejectedRequest } from '#shared/calls/placementMessages';
+import type { RejectedRequest } from '#shared/callRequests/messages';
 import { DynamoRejectedRequestStore, MAX_REJECTED_BODY_CHARS } from '#shared/store/rejectedRequests';
 import { readRejected, testDynamo } from './harness.ts';
 

@@ -22,9 +22,12 @@
 import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import { AlibabaError, FlowControlError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { assertWellFormedText } from '../validation.ts';
-import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
-import type { PlaceCallRequest } from './schemas.ts';
+import { assertWellFormedText, parseOrThrow } from '../validation.ts';
+import { idempotencyKeySchema } from '../calls/schemas.ts';
+import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from '../calls/placement.ts';
+import type { PlaceCallRequest } from '../calls/schemas.ts';
+import { parseCallRequest, SCHEDULING_FIELDS } from './schemas.ts';
+import { createCallRequest, type CallRequestPlacementDependencies } from './service.ts';
 
 /**
  * A message is not started with less time left than one full Alibaba attempt (the voice client's
@@ -77,6 +80,8 @@ export interface PlacementMessage {
 
 export type MessageVerdict =
   | { verdict: 'placed'; callId: string; replayed: boolean }
+  /** The message carried scheduling fields: it became (or, redelivered, already was) a call request. */
+  | { verdict: 'requested'; requestId: string; replayed: boolean }
   | { verdict: 'unknown'; code: string; replayed: boolean }
   | { verdict: 'rejected'; code: string; reason: string }
   | { verdict: 'retry'; code: string; reason: string; error: unknown }
@@ -109,6 +114,8 @@ export interface PlacementMessageDependencies extends PlacementDependencies {
   rejections: RejectedRequestStore;
   /** Where requests refused for flow control wait; without one, they are delivered again like a failure. */
   waitingQueue?: WaitingQueue;
+  /** Where a message with scheduling fields becomes a call request; without it such a message is refused. */
+  callRequests?: CallRequestPlacementDependencies;
   /** Absolute epoch ms by which Alibaba must have answered. */
   deadline: number;
 }
@@ -167,9 +174,10 @@ export function classifyRequestFailure(error: unknown, now: number = Date.now())
   return { kind: 'transient', code: 'INTERNAL_ERROR', reason: 'A fault of this service', expected: false };
 }
 
-/** A message after reading and validation: ready to place, or refused before anything was sent. */
+/** A message after reading and validation: a call to place now, a call request to create, or refused before anything was sent. */
 export type ReadMessage =
-  | { ok: true; message: PlacementMessage; request: PlaceCallRequest; key: string; idempotencyKey: string | undefined }
+  | { ok: true; kind: 'call'; message: PlacementMessage; request: PlaceCallRequest; key: string; idempotencyKey: string | undefined }
+  | { ok: true; kind: 'request'; message: PlacementMessage; body: Record<string, unknown>; key: string; idempotencyKey: string | undefined }
   | { ok: false; message: PlacementMessage; error: unknown };
 
 /**
@@ -182,9 +190,10 @@ export function readPlacementMessage(message: PlacementMessage): ReadMessage {
   try {
     const content = message.read();
     assertWellFormedText(content);
+    if (carriesSchedulingFields(content)) return readCallRequestContent(message, content);
     const { request, idempotencyKey } = parseCallRequestContent(content);
     const key = idempotencyKey !== undefined ? idempotencyKeys.client(idempotencyKey) : implicitKey(message);
-    return { ok: true, message, request, key, idempotencyKey };
+    return { ok: true, kind: 'call', message, request, key, idempotencyKey };
   } catch (error) {
     return { ok: false, message, error };
   }
@@ -205,6 +214,7 @@ export async function placeReadMessage(read: ReadMessage, deps: PlacementMessage
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
   // Validation first: a malformed request never touches the idempotency table.
   if (!read.ok) return settleFailure(read.error, message, undefined, deps.rejections, logger);
+  if (read.kind === 'request') return createRequestFromMessage(read, deps, logger);
   const { request, key, idempotencyKey } = read;
   const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
   try {
@@ -286,6 +296,51 @@ async function settleFailure(
   }
   logger.warn('call request rejected', { code: failure.code, reason: failure.reason, errors: failure.errors });
   return { verdict: 'rejected', code: failure.code, reason: failure.reason };
+}
+
+/**
+ * A message whose fields include any of SCHEDULING_FIELDS is a call request (docs/call-requests.md#other-ways-in):
+ * its call fields become `call`, its scheduling fields stay beside it. Validated here, like a call;
+ * field paths then name the message's own fields (`calledNumber`, not `call.calledNumber`).
+ */
+function readCallRequestContent(message: PlacementMessage, content: Record<string, unknown>): ReadMessage {
+  const { idempotencyKey, ...fields } = content;
+  const key = idempotencyKey !== undefined ? idempotencyKeys.client(parseOrThrow(idempotencyKeySchema, idempotencyKey, 'idempotencyKey')) : implicitKey(message);
+  const call: Record<string, unknown> = {};
+  const body: Record<string, unknown> = { call };
+  for (const [name, value] of Object.entries(fields)) {
+    if ((SCHEDULING_FIELDS as readonly string[]).includes(name)) body[name] = value;
+    else call[name] = value;
+  }
+  try {
+    parseCallRequest(body, Date.now());
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.issues.map((issue) => ({ ...issue, path: issue.path.replace(/^call\.?/, '') || 'body' })));
+  }
+  return { ok: true, kind: 'request', message, body, key, idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined };
+}
+
+/** Creates the call request a message carries (service.ts), under the message's key: a redelivery creates nothing twice. */
+async function createRequestFromMessage(
+  read: Extract<ReadMessage, { kind: 'request' }>,
+  deps: PlacementMessageDependencies,
+  logger: Logger,
+): Promise<MessageVerdict> {
+  if (!deps.callRequests) {
+    return settleFailure(new ValidationError([{ path: SCHEDULING_FIELDS.find((field) => field in read.body) ?? 'body', message: 'call requests are not set up on this stage (CALL_REQUEST_* settings)' }]), read.message, undefined, deps.rejections, logger);
+  }
+  try {
+    const { view, created } = await createCallRequest(read.body, { idempotencyKey: read.key, deadline: deps.deadline }, { ...deps.callRequests, logger });
+    logger.info(created ? 'call request created from a message' : 'call request message replayed', { requestId: view.requestId, status: view.status });
+    return { verdict: 'requested', requestId: view.requestId, replayed: !created };
+  } catch (error) {
+    return settleFailure(error, read.message, undefined, deps.rejections, logger);
+  }
+}
+
+function carriesSchedulingFields(content: unknown): content is Record<string, unknown> {
+  return typeof content === 'object' && content !== null && !Array.isArray(content) && SCHEDULING_FIELDS.some((field) => field in content);
 }
 
 /** The request and its key; `idempotencyKey` is taken out of the body before the body is validated. */
