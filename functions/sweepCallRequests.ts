@@ -1,4 +1,4 @@
-import { sweepCallRequests } from '#shared/callRequests/attempts';
+import { sweepCallRequests } from '#shared/callRequests/progress';
 import { attemptOutcomeFromAlibaba } from '#shared/callRequests/outcomes';
 import { callsDependencies } from '#shared/runtime/calls';
 import { callRequestDependencies } from '#shared/runtime/callRequests';

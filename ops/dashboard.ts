@@ -24,7 +24,7 @@ export const STREAM_FUNCTION = 'processCallChanges';
  * The dead-letter queues (serverless.yml logical ids), drawn on one widget; the template test
  * fails when the template holds a `...DLQ` queue missing here.
  */
-export const DEAD_LETTER_QUEUES = ['CallRequestsDLQ', 'PlaceCallEventsDLQ', 'ProcessCallChangesDLQ'] as const;
+export const DEAD_LETTER_QUEUES = ['CallRequestsDLQ', 'PlaceCallEventsDLQ', 'ProcessCallChangesDLQ', 'CallRequestAttemptsDLQ'] as const;
 
 /** The statistics a line may show. */
 export type Stat = 'Sum' | 'Average' | 'Maximum' | 'p50' | 'p90' | 'p99';

@@ -1,8 +1,7 @@
 /**
- * A call request's attempts (docs/call-requests.md#how-a-request-moves): placing one when its
- * schedule fires (or at once, when the request is due on creation), taking in its outcome from the
- * receipts (through the calls table's stream, functions/processCallChanges.ts), and the sweep that
- * finds what is overdue: a schedule that never fired, an outcome that never came.
+ * Placing a call request's attempt (docs/call-requests.md#how-a-request-moves) when its schedule
+ * fires, or at once when the request is due on creation. What comes of it afterwards (its call's
+ * outcome, key presses, the sweep of what is overdue) is progress.ts's.
  *
  * Every attempt goes through the flow-control guard (placeAndRecordCall), and is placed at most
  * once however often its schedule fires: its idempotency key is the request id and the attempt
@@ -10,20 +9,16 @@
  */
 import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import { idempotencyKeys, placeCallOnce } from '../calls/placement.ts';
-import { isFinalStatus } from '../calls/status.ts';
 import { AlibabaError, FlowControlError, IdempotencyInProgressError, ValidationError } from '../errors.ts';
-import { acknowledges, afterAttemptOutcome, attemptStatusMoves, isFinalRequestStatus, type Attempt, type AttemptStatus, type CallRequest } from './model.ts';
+import type { CallRequest } from './model.ts';
 import type { ArmedAttempt } from './ports.ts';
 import type { CallRequestPlacementDependencies } from './service.ts';
 import { nextAttemptAt } from './timing.ts';
-import { mutate, type CallRequestDependencies } from './writes.ts';
+import { recordProgress } from './progress.ts';
+import { mutate } from './writes.ts';
 
 /** An attempt that failed for a reason that may pass (Alibaba unavailable, our store) is tried again this much later. */
 export const RETRY_AFTER_FAILURE_MS = 60_000;
-/** A schedule this late is taken as lost and armed again by the sweeper (EventBridge Scheduler fires within a minute). */
-export const OVERDUE_GRACE_MS = 2 * 60_000;
-/** Requests the sweeper takes on in one run. */
-export const SWEEP_BATCH = 100;
 
 /**
  * Places the attempt `armed` names, if it is still the request's next one (a schedule that fires
@@ -122,96 +117,4 @@ async function settleFailedAttempt(
     };
   }
   return mutate(start.requestId, deps, (current) => (isCurrent(current, armed) ? change(current) : undefined));
-}
-
-/**
- * What is known of an attempt: placed with a CallId, its call's status moved, keys were pressed, or
- * its outcome is unknown. Called when an attempt was placed, and from the calls table's stream for
- * every status change of a call placed for a request and every key press reported for it. Moves
- * the request on: in progress once placed, succeeded, redialled, exhausted or expired once the
- * outcome is in, succeeded at once when an acknowledging key is pressed.
- */
-export async function recordProgress(
-  requestId: string,
-  attemptNumber: number,
-  progress: { callId?: string; placedAt?: string; status?: AttemptStatus; dtmf?: string },
-  deps: CallRequestDependencies,
-): Promise<CallRequest | undefined> {
-  const now = (deps.now ?? Date.now)();
-  return mutate(requestId, deps, (current) => {
-    const attempts = current.attempts.map((attempt) => ({ ...attempt }));
-    let attempt = attempts.find((candidate) => candidate.attempt === attemptNumber);
-    if (!attempt) {
-      attempt = { attempt: attemptNumber, status: 'placed' };
-      attempts.push(attempt);
-      attempts.sort((a, b) => a.attempt - b.attempt);
-    }
-    const before = JSON.stringify(attempt);
-    if (progress.callId !== undefined) attempt.callId = progress.callId;
-    if (progress.placedAt !== undefined && attempt.placedAt === undefined) attempt.placedAt = progress.placedAt;
-    if (progress.status !== undefined && attemptStatusMoves(attempt.status, progress.status)) attempt.status = progress.status;
-    if (progress.dtmf && !(attempt.dtmf ?? '').includes(progress.dtmf)) attempt.dtmf = `${attempt.dtmf ?? ''}${progress.dtmf}`;
-    const recorded: CallRequest = { ...current, attempts };
-    const attemptChanged = JSON.stringify(attempt) !== before;
-
-    // The request moves only on news of its current attempt, and not once it has ended.
-    const ongoing = current.currentAttempt === attemptNumber && !isFinalRequestStatus(current.status);
-    if (!ongoing) return attemptChanged ? recorded : undefined;
-    if (progress.dtmf && acknowledges(current, progress.dtmf)) {
-      return { ...recorded, status: 'succeeded', nextAttemptAt: undefined, reason: undefined };
-    }
-    if (attempt.status === 'unknown' || isFinalStatus(attempt.status as Exclude<AttemptStatus, 'unknown'>)) {
-      const decided = afterAttemptOutcome(recorded, attempt.status, now);
-      return {
-        ...recorded,
-        status: decided.status,
-        nextAttemptAt: decided.nextAttemptAt,
-        reason: decided.reason,
-        ...(decided.status === 'scheduled' ? { currentAttempt: attemptNumber + 1 } : {}),
-      };
-    }
-    if (current.status !== 'in-progress') return { ...recorded, status: 'in-progress', nextAttemptAt: undefined, reason: undefined };
-    return attemptChanged ? recorded : undefined;
-  });
-}
-
-/** What the sweeper asks Alibaba for an attempt whose outcome never came (QueryCallDetailByCallId). */
-export type OutcomeQuery = (attempt: Attempt & { callId: string }, request: CallRequest) => Promise<AttemptStatus | undefined>;
-
-/**
- * The sweep (every few minutes): requests whose next attempt is overdue, because its schedule was
- * lost or never created, are armed again a minute from now; an attempt whose outcome is overdue
- * (no final receipt within OUTCOME_OVERDUE_MS) is settled with what Alibaba says of the call.
- * Resolves how many requests it re-armed and settled.
- */
-export async function sweepCallRequests(deps: CallRequestDependencies & { queryOutcome: OutcomeQuery }): Promise<{ rearmed: number; settled: number }> {
-  const now = (deps.now ?? Date.now)();
-  const due = await deps.requests.due(now - OVERDUE_GRACE_MS, SWEEP_BATCH);
-  let rearmed = 0;
-  let settled = 0;
-  for (const request of due) {
-    const logger = deps.logger.child({ requestId: request.requestId });
-    try {
-      if (request.status === 'scheduled' || request.status === 'waiting') {
-        // A new time, hence a new schedule name: armed by mutate. The old schedule, if it ever
-        // fires, is no longer current and changes nothing.
-        const moved = await mutate(request.requestId, deps, (current) =>
-          current.version === request.version ? { ...current, nextAttemptAt: nextAttemptAt(current, now + 60_000) ?? now + 60_000 } : undefined,
-        );
-        if (moved && moved.version !== request.version) {
-          rearmed += 1;
-          logger.warn('call request attempt was overdue; scheduled again', { attempt: request.currentAttempt, wasDueAt: new Date(request.nextAttemptAt ?? 0).toISOString() });
-        }
-      } else if (request.status === 'in-progress') {
-        const attempt = request.attempts.find((candidate) => candidate.attempt === request.currentAttempt);
-        const status = attempt?.callId ? ((await deps.queryOutcome({ ...attempt, callId: attempt.callId }, request)) ?? 'unknown') : 'unknown';
-        logger.warn('call request attempt had no outcome in time; settled from Alibaba\'s call detail', { attempt: request.currentAttempt, callId: attempt?.callId, status });
-        await recordProgress(request.requestId, request.currentAttempt, { status }, deps);
-        settled += 1;
-      }
-    } catch (error) {
-      logger.error('call request could not be swept; the next sweep tries again', { error });
-    }
-  }
-  return { rearmed, settled };
 }

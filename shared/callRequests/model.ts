@@ -48,7 +48,7 @@ export interface CallRequest extends CallRequestPlan {
   /** When the next attempt is due (scheduled, waiting); undefined otherwise. */
   nextAttemptAt?: number;
   /**
-   * When the sweeper (attempts.ts) should look at the request if nothing else moved it: the next
+   * When the sweeper (progress.ts) should look at the request if nothing else moved it: the next
    * attempt's time, or, while an attempt is in progress, when its outcome is overdue.
    */
   dueAt?: number;

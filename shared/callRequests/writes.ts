@@ -69,7 +69,7 @@ export function withDue(request: CallRequest): CallRequest {
 
 /**
  * Arms the request's next attempt. A failure is logged and counted, not thrown: the request is
- * stored with its due time, and the sweeper (attempts.ts) re-arms what is overdue, so nothing is
+ * stored with its due time, and the sweeper (progress.ts) re-arms what is overdue, so nothing is
  * ever stuck, and the caller still gets the request it asked for.
  */
 export async function armQuietly(request: CallRequest, deps: CallRequestDependencies): Promise<void> {

@@ -2,13 +2,13 @@
  * The calls table's stream moving call requests on (docs/call-requests.md#how-a-request-moves): an
  * attempt's call changing status (the call item, which carries its request id and attempt), and a
  * key pressed during it (a VoiceCallReport `300000` with `dtmf`, or a VoiceReport's `dtmf`), are
- * handed to the request (shared/callRequests/attempts.ts recordProgress), which succeeds, redials
+ * handed to the request (shared/callRequests/progress.ts recordProgress), which succeeds, redials
  * or ends. The receipts of a call reach it in stream order, and a request's changes are applied one
  * at a time; requests move side by side.
  */
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue as StoreAttributeValue } from '@aws-sdk/client-dynamodb';
-import { recordProgress } from '../callRequests/attempts.ts';
+import { recordProgress } from '../callRequests/progress.ts';
 import type { AttemptStatus } from '../callRequests/model.ts';
 import type { CallRequestDependencies } from '../callRequests/writes.ts';
 import { isCallStatus } from '../calls/status.ts';

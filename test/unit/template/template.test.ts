@@ -56,6 +56,11 @@ const FUNCTIONS = [
   'processCallChanges',
   'pollReceipts',
   'pushReceipts',
+  'createCallRequest',
+  'getCallRequest',
+  'cancelCallRequest',
+  'attemptCallRequest',
+  'sweepCallRequests',
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -75,6 +80,11 @@ const ZIP_BUDGET_BYTES: Record<FunctionName, number> = {
   processCallChanges: 448 * 1024,
   pollReceipts: 640 * 1024,
   pushReceipts: 448 * 1024,
+  createCallRequest: 640 * 1024,
+  getCallRequest: 448 * 1024,
+  cancelCallRequest: 640 * 1024,
+  attemptCallRequest: 640 * 1024,
+  sweepCallRequests: 640 * 1024,
 };
 
 /** Put in the packaging environment to prove that credentials never reach the artefact. */
@@ -276,6 +286,9 @@ const AUTHORISED_ROUTES: Array<[string, FunctionName]> = [
   ['GET /openapi.json', 'openApi'],
   ['GET /docs', 'apiExplorer'],
   ['GET /docs/assets/{file}', 'apiExplorer'],
+  ['POST /call-requests', 'createCallRequest'],
+  ['GET /call-requests/{requestId}', 'getCallRequest'],
+  ['POST /call-requests/{requestId}/cancel', 'cancelCallRequest'],
 ];
 const PUSH_ROUTE = 'POST /receipts/{messageType}';
 
@@ -441,6 +454,10 @@ describe('serverless package --stage test (offline)', () => {
     const readCredentials = statement(['ssm:GetParameter'], ssmCredentials);
     const idempotencyAccess = statement(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], idempotency);
     const logs = (name: FunctionName) => statement(['logs:CreateLogStream', 'logs:PutLogEvents'], `\${${name[0]!.toUpperCase()}${name.slice(1)}LogGroup.Arn}`);
+    // docs/call-requests.md#the-engine: schedules in this stack's group only, passing the scheduler's role only.
+    const scheduleAttempts = statement(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], `${ARN_PREFIX}:scheduler:${REGION_ACCOUNT}:schedule/${SERVICE}-${STAGE}/*`);
+    const schedulerRoleArn = `${ARN_PREFIX}:iam::\${AWS::AccountId}:role/${SERVICE}-${STAGE}-us-east-1-scheduler`;
+    const passSchedulerRole = statement(['iam:PassRole'], schedulerRoleArn);
 
     /** Exactly what each function may do (docs/security.md), and nothing else. */
     const EXPECTED: Record<FunctionName, string[]> = {
@@ -451,6 +468,8 @@ describe('serverless package --stage test (offline)', () => {
         idempotencyAccess,
         readCredentials,
         statement(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:SendMessage'], '${CallRequestsQueue.Arn}'),
+        scheduleAttempts,
+        passSchedulerRole,
       ],
       placeCallFromEvent: [
         logs('placeCallFromEvent'),
@@ -458,6 +477,8 @@ describe('serverless package --stage test (offline)', () => {
         idempotencyAccess,
         readCredentials,
         statement(['sqs:SendMessage'], '${PlaceCallEventsDLQ.Arn}', '${CallRequestsQueue.Arn}'),
+        scheduleAttempts,
+        passSchedulerRole,
       ],
       cancelCall: [logs('cancelCall'), statement(['dynamodb:Query', 'dynamodb:UpdateItem'], calls), readCredentials],
       getCall: [logs('getCall'), statement(['dynamodb:Query'], calls), readCredentials],
@@ -470,23 +491,52 @@ describe('serverless package --stage test (offline)', () => {
       processCallChanges: [
         logs('processCallChanges'),
         statement(STREAM_READ_ACTIONS, '${CallsTable.StreamArn}'),
-        statement(['dynamodb:UpdateItem'], calls),
+        statement(['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], calls),
         statement(['events:PutEvents'], `${ARN_PREFIX}:events:${REGION_ACCOUNT}:event-bus/default`),
         statement(['sqs:SendMessage'], '${ProcessCallChangesDLQ.Arn}'),
+        scheduleAttempts,
+        passSchedulerRole,
+      ],
+      createCallRequest: [
+        logs('createCallRequest'),
+        statement(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], calls),
+        idempotencyAccess,
+        readCredentials,
+        scheduleAttempts,
+        passSchedulerRole,
+      ],
+      getCallRequest: [logs('getCallRequest'), statement(['dynamodb:GetItem'], calls)],
+      cancelCallRequest: [logs('cancelCallRequest'), statement(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], calls), readCredentials, scheduleAttempts],
+      attemptCallRequest: [
+        logs('attemptCallRequest'),
+        statement(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], calls),
+        idempotencyAccess,
+        readCredentials,
+        scheduleAttempts,
+        passSchedulerRole,
+      ],
+      sweepCallRequests: [
+        logs('sweepCallRequests'),
+        statement(['dynamodb:Query'], `${calls}/index/due`),
+        statement(['dynamodb:GetItem', 'dynamodb:PutItem'], calls),
+        readCredentials,
+        scheduleAttempts,
+        passSchedulerRole,
       ],
     };
 
     it('gives every function its own role, used by no other function, and generates no shared role', () => {
       const roleIds = FUNCTIONS.map((name) => roleOf(main, name).roleId);
       expect(new Set(roleIds).size).toBe(FUNCTIONS.length);
-      expect(resourcesOfType(main, 'AWS::IAM::Role').map(([logicalId]) => logicalId).sort()).toEqual([...roleIds].sort());
+      // Besides the functions' roles, only the one EventBridge Scheduler assumes to fire attempts.
+      expect(resourcesOfType(main, 'AWS::IAM::Role').map(([logicalId]) => logicalId).sort()).toEqual([...roleIds, 'SchedulerRole'].sort());
       expect(main.template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(resourcesOfType(main, 'AWS::IAM::Policy')).toEqual([]);
       expect(resourcesOfType(main, 'AWS::IAM::ManagedPolicy')).toEqual([]);
     });
 
-    it('lets only Lambda assume the roles, with no managed policies attached', () => {
-      for (const [logicalId, role] of resourcesOfType(main, 'AWS::IAM::Role')) {
+    it('lets only Lambda assume the functions\' roles, with no managed policies attached', () => {
+      for (const [logicalId, role] of resourcesOfType(main, 'AWS::IAM::Role').filter(([logicalId]) => logicalId !== 'SchedulerRole')) {
         expect(role.AssumeRolePolicyDocument.Statement, logicalId).toEqual([
           { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
         ]);
@@ -503,18 +553,47 @@ describe('serverless package --stage test (offline)', () => {
     });
 
     it('grants nothing on "*", no wildcard action, no NotAction / NotResource', () => {
-      for (const packaged of [main, alt]) {
+      // The one wildcard: the schedules of this stack's group, whose names are made per attempt.
+      const schedules = (stage: string) => `${ARN_PREFIX}:scheduler:${REGION_ACCOUNT}:schedule/${SERVICE}-${stage}/*`;
+      for (const [packaged, stage] of [
+        [main, STAGE],
+        [alt, 'prod'],
+      ] as const) {
         const statements = iamStatements(packaged);
         expect(statements.length).toBeGreaterThan(FUNCTIONS.length);
         for (const entry of statements) {
           expect(entry.Effect).toBe('Allow');
           for (const action of asList(entry.Action as string | string[])) expect(action, JSON.stringify(entry)).not.toMatch(/\*/);
-          for (const target of asList(entry.Resource)) expect(render(target), JSON.stringify(entry)).not.toMatch(/^\*$|:\*$|\/\*$/);
+          for (const target of asList(entry.Resource).map(render)) {
+            if (target === schedules(stage)) continue;
+            expect(target, JSON.stringify(entry)).not.toMatch(/^\*$|:\*$|\/\*$/);
+          }
           expect(entry).not.toHaveProperty('NotAction');
           expect(entry).not.toHaveProperty('NotResource');
-          expect(entry).not.toHaveProperty('Condition');
+          // The one condition: the scheduler's role may be passed to Scheduler only.
+          if (entry.Condition !== undefined) {
+            expect(entry.Action).toEqual(['iam:PassRole']);
+            expect(entry.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+          }
         }
       }
+    });
+
+    it("lets EventBridge Scheduler, for this account's schedules only, invoke the attempt function and nothing else", () => {
+      const role = resource(main, 'SchedulerRole');
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: ['scheduler.amazonaws.com'] }, Action: ['sts:AssumeRole'], Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      ]);
+      const granted = role.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement).map(statementKey).sort();
+      expect(granted).toEqual(
+        [
+          statement(['lambda:InvokeFunction'], `${ARN_PREFIX}:lambda:${REGION_ACCOUNT}:function:${SERVICE}-${STAGE}-attemptCallRequest`),
+          statement(['sqs:SendMessage'], '${CallRequestAttemptsDLQ.Arn}'),
+        ].sort(),
+      );
+      expect(resource(main, 'CallRequestScheduleGroup')).toEqual({ Name: `${SERVICE}-${STAGE}` });
+      const attempt = main.functions.find((candidate) => candidate.name === 'attemptCallRequest')!;
+      expect(attempt.properties.FunctionName).toBe(`${SERVICE}-${STAGE}-attemptCallRequest`);
     });
 
     it('grants every DynamoDB action the code sends on the calls table, item-level actions only', async () => {
@@ -604,7 +683,8 @@ describe('serverless package --stage test (offline)', () => {
 
     it('schedules pollReceipts every minute, switched off by receiptPolling=false (a push-only stage)', () => {
       const schedule = (packaged: Packaged) => {
-        const rules = resourcesOfType(packaged, 'AWS::Events::Rule').filter(([, rule]) => rule.ScheduleExpression);
+        // pollReceipts' rule: the one whose target is pollReceipts (sweepCallRequests has its own).
+        const rules = resourcesOfType(packaged, 'AWS::Events::Rule').filter(([, rule]) => rule.ScheduleExpression && JSON.stringify(rule.Targets).includes('PollReceiptsLambdaFunction'));
         expect(rules).toHaveLength(1);
         return rules[0]![1];
       };
@@ -759,12 +839,27 @@ describe('serverless package --stage test (offline)', () => {
       });
     });
 
-    it('delivers only receipt INSERTs (sk RECEIPT#...) and call item INSERT / MODIFY (sk CALL)', () => {
+    it('delivers only receipt INSERTs (sk RECEIPT#...), call item and call request INSERT / MODIFY (sk CALL, REQUEST)', () => {
       const patterns = streamMapping().FilterCriteria.Filters.map((filter: { Pattern: string }) => JSON.parse(filter.Pattern));
       expect(patterns).toEqual([
         { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'RECEIPT#' }] } } } },
         { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['CALL'] } } } },
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['REQUEST'] } } } },
       ]);
+    });
+
+    it('schedules the call-request sweep every 5 minutes, one at a time', () => {
+      const rules = resourcesOfType(main, 'AWS::Events::Rule').filter(([, rule]) => JSON.stringify(rule.Targets).includes('SweepCallRequestsLambdaFunction'));
+      expect(rules.map(([, rule]) => rule.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+      expect(main.functions.find((candidate) => candidate.name === 'sweepCallRequests')!.properties.ReservedConcurrentExecutions).toBe(1);
+    });
+
+    it('indexes call requests by when they are due: the sparse index the sweeper reads', () => {
+      const table = resource(main, 'CallsTable');
+      expect(table.GlobalSecondaryIndexes).toEqual([
+        { IndexName: 'due', KeySchema: [{ AttributeName: 'dueShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      ]);
+      expect(table.AttributeDefinitions).toEqual(expect.arrayContaining([{ AttributeName: 'dueShard', AttributeType: 'S' }, { AttributeName: 'dueAt', AttributeType: 'N' }]));
     });
   });
 
