@@ -17,6 +17,7 @@ export const handler = eventHandler(
     const result = await sweepCallRequests({
       ...deps,
       logger,
+      deadline,
       queryOutcome: (attempt, request) => attemptOutcomeFromAlibaba(attempt, request, { voice: calls.voice, deadline }),
     });
     logger.info('call requests swept', result);

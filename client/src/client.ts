@@ -1,7 +1,7 @@
 import { createAuthoriser, regionOf, type Auth, type Authoriser, type AwsCredentials, type AwsCredentialsProvider } from './auth.js';
 import { VoiceApiError, VoiceApiNetworkError, type RequestFacts } from './errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, type AttemptFailure, type RetryKind, type RetryOptions } from './retry.js';
-import type { Call, CancelResult, GetCallQuery, OperationId, PlaceCallRequest, PlacedCall, Problem, SuccessBody, paths } from './types.js';
+import type { Call, CallRequest, CallRequestCancelResult, CancelResult, CreateCallRequest, GetCallQuery, OperationId, PlaceCallRequest, PlacedCall, Problem, SuccessBody, paths } from './types.js';
 
 export interface ClientOptions {
   /** Where the API is: `http://127.0.0.1:3000` (npm start), `https://{apiId}.execute-api.{region}.amazonaws.com`, or a custom domain with its base path. */
@@ -39,6 +39,9 @@ export const OPERATIONS = {
   placeCall: { method: 'POST', path: '/calls', retry: 'keyed' },
   getCall: { method: 'GET', path: '/calls/{callId}', retry: 'read' },
   cancelCall: { method: 'POST', path: '/calls/{callId}/cancel', retry: 'once' },
+  createCallRequest: { method: 'POST', path: '/call-requests', retry: 'keyed' },
+  getCallRequest: { method: 'GET', path: '/call-requests/{requestId}', retry: 'read' },
+  cancelCallRequest: { method: 'POST', path: '/call-requests/{requestId}/cancel', retry: 'read' },
 } as const satisfies { [Id in OperationId]?: OperationSpec };
 
 interface OperationSpec {
@@ -109,6 +112,28 @@ export class VoiceClient {
   /** POST /calls/{callId}/cancel: cancels a click-to-dial call. Retried after a 429 only. */
   cancelCall(callId: string, options: RequestOptions = {}): Promise<CancelResult> {
     return this.#invoke('cancelCall', { pathParameters: { callId }, signal: options.signal });
+  }
+
+  /**
+   * POST /call-requests: asks for a person to be reached, placed within the times given and
+   * redialled until answered or acknowledged (docs/call-requests.md). Sent with an Idempotency-Key
+   * (yours or a new UUID) kept across this method's retries, so a repeat returns the same request.
+   */
+  createCallRequest(body: CreateCallRequest, options: PlaceCallOptions = {}): Promise<CallRequest> {
+    return this.#invoke('createCallRequest', { body, idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(), signal: options.signal });
+  }
+
+  /** GET /call-requests/{requestId}: the request, its attempts and its next attempt. */
+  getCallRequest(requestId: string, options: RequestOptions = {}): Promise<CallRequest> {
+    return this.#invoke('getCallRequest', { pathParameters: { requestId }, signal: options.signal });
+  }
+
+  /**
+   * POST /call-requests/{requestId}/cancel: no further attempt is placed. Cancelling is idempotent
+   * (a repeat answers `cancelled: false` with the status), so it is retried like a read.
+   */
+  cancelCallRequest(requestId: string, options: RequestOptions = {}): Promise<CallRequestCancelResult> {
+    return this.#invoke('cancelCallRequest', { pathParameters: { requestId }, signal: options.signal });
   }
 
   async #invoke<Id extends keyof typeof OPERATIONS>(operation: Id, invocation: Invocation): Promise<SuccessBody<Id>> {

@@ -14,6 +14,12 @@ export type PlacedCall = components['schemas']['PlacedCall'];
 export type Call = components['schemas']['Call'];
 /** 200 of POST /calls/{callId}/cancel. */
 export type CancelResult = components['schemas']['CancelResult'];
+/** The POST /call-requests body: a POST /calls body under `call`, with when, how often and until what. */
+export type CreateCallRequest = components['schemas']['CreateCallRequest'];
+/** 202 of POST /call-requests and 200 of GET /call-requests/{requestId}. */
+export type CallRequest = components['schemas']['CallRequest'];
+/** 200 of POST /call-requests/{requestId}/cancel. */
+export type CallRequestCancelResult = components['schemas']['CallRequestCancelResult'];
 /** The query of GET /calls/{callId}: `live: 'true'` adds Alibaba's live detail. */
 export type GetCallQuery = NonNullable<operations['getCall']['parameters']['query']>;
 /**

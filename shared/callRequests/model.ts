@@ -117,7 +117,7 @@ export interface CallRequestView {
   call: CallRequestPlan['call'];
   notBefore: string;
   notAfter: string;
-  window: CallRequestPlan['window'] | null;
+  window: NonNullable<CallRequestPlan['window']> | null;
   redial: CallRequestPlan['redial'];
   until: CallRequestPlan['until'];
   acknowledgeKeys: string[] | null;

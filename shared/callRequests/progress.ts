@@ -70,38 +70,65 @@ export type OutcomeQuery = (attempt: Attempt & { callId: string }, request: Call
 
 /**
  * The sweep (every few minutes): requests whose next attempt is overdue, because its schedule was
- * lost or never created, are armed again a minute from now; an attempt whose outcome is overdue
- * (no final receipt within OUTCOME_OVERDUE_MS) is settled with what Alibaba says of the call.
- * Resolves how many requests it re-armed and settled.
+ * lost or never created, are armed again a minute from now (or expire when notAfter leaves no
+ * time); an attempt whose outcome is overdue (no final receipt within OUTCOME_OVERDUE_MS) is
+ * settled with what Alibaba says of the call. Takes batches of SWEEP_BATCH until none is left or
+ * `deadline` nears, each request at most once per run. Resolves how many it re-armed and settled.
  */
-export async function sweepCallRequests(deps: CallRequestDependencies & { queryOutcome: OutcomeQuery }): Promise<{ rearmed: number; settled: number }> {
-  const now = (deps.now ?? Date.now)();
-  const due = await deps.requests.due(now - OVERDUE_GRACE_MS, SWEEP_BATCH);
+export async function sweepCallRequests(
+  deps: CallRequestDependencies & { queryOutcome: OutcomeQuery; deadline?: number },
+): Promise<{ rearmed: number; settled: number }> {
+  const clock = deps.now ?? Date.now;
+  const now = clock();
+  const seen = new Set<string>();
   let rearmed = 0;
   let settled = 0;
-  for (const request of due) {
-    const logger = deps.logger.child({ requestId: request.requestId });
-    try {
-      if (request.status === 'scheduled' || request.status === 'waiting') {
-        // A new time, hence a new schedule name: armed by mutate. The old schedule, if it ever
-        // fires, is no longer current and changes nothing.
-        const moved = await mutate(request.requestId, deps, (current) =>
-          current.version === request.version ? { ...current, nextAttemptAt: nextAttemptAt(current, now + 60_000) ?? now + 60_000 } : undefined,
-        );
-        if (moved && moved.version !== request.version) {
-          rearmed += 1;
-          logger.warn('call request attempt was overdue; scheduled again', { attempt: request.currentAttempt, wasDueAt: new Date(request.nextAttemptAt ?? 0).toISOString() });
-        }
-      } else if (request.status === 'in-progress') {
-        const attempt = request.attempts.find((candidate) => candidate.attempt === request.currentAttempt);
-        const status = attempt?.callId ? ((await deps.queryOutcome({ ...attempt, callId: attempt.callId }, request)) ?? 'unknown') : 'unknown';
-        logger.warn('call request attempt had no outcome in time; settled from Alibaba\'s call detail', { attempt: request.currentAttempt, callId: attempt?.callId, status });
-        await recordProgress(request.requestId, request.currentAttempt, { status }, deps);
-        settled += 1;
-      }
-    } catch (error) {
-      logger.error('call request could not be swept; the next sweep tries again', { error });
+  for (;;) {
+    const batch = await deps.requests.due(now - OVERDUE_GRACE_MS, SWEEP_BATCH);
+    const fresh = batch.filter((request) => !seen.has(request.requestId));
+    for (const request of fresh) {
+      if (deps.deadline !== undefined && clock() > deps.deadline) return { rearmed, settled };
+      seen.add(request.requestId);
+      const outcome = await sweepOne(request, now, deps);
+      if (outcome === 'rearmed') rearmed += 1;
+      if (outcome === 'settled') settled += 1;
     }
+    // A batch that was not full was the last; one with nothing new holds only what stays due (an
+    // attempt Alibaba still reports ringing).
+    if (batch.length < SWEEP_BATCH || fresh.length === 0) return { rearmed, settled };
   }
-  return { rearmed, settled };
+}
+
+async function sweepOne(request: CallRequest, now: number, deps: CallRequestDependencies & { queryOutcome: OutcomeQuery }): Promise<'rearmed' | 'settled' | 'none'> {
+  const logger = deps.logger.child({ requestId: request.requestId });
+  try {
+    if (request.status === 'scheduled' || request.status === 'waiting') {
+      // A new time, hence a new schedule name: armed by mutate. The old schedule, if it ever fires,
+      // is no longer current and changes nothing.
+      const moved = await mutate(request.requestId, deps, (current) => {
+        if (current.version !== request.version) return undefined;
+        const next = nextAttemptAt(current, now + 60_000);
+        return next === undefined
+          ? { ...current, status: 'expired', nextAttemptAt: undefined, reason: 'the attempt was overdue and there is no time left for it before notAfter' }
+          : { ...current, nextAttemptAt: next };
+      });
+      if (!moved || moved.version === request.version) return 'none';
+      logger.warn('call request attempt was overdue; scheduled again', {
+        attempt: request.currentAttempt,
+        wasDueAt: new Date(request.nextAttemptAt ?? 0).toISOString(),
+        status: moved.status,
+      });
+      return 'rearmed';
+    }
+    if (request.status === 'in-progress') {
+      const attempt = request.attempts.find((candidate) => candidate.attempt === request.currentAttempt);
+      const status = attempt?.callId ? ((await deps.queryOutcome({ ...attempt, callId: attempt.callId }, request)) ?? 'unknown') : 'unknown';
+      logger.warn("call request attempt had no outcome in time; settled from Alibaba's call detail", { attempt: request.currentAttempt, callId: attempt?.callId, status });
+      await recordProgress(request.requestId, request.currentAttempt, { status }, deps);
+      return 'settled';
+    }
+  } catch (error) {
+    logger.error('call request could not be swept; the next sweep tries again', { error });
+  }
+  return 'none';
 }

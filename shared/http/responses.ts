@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { CALL_TYPES } from '../calls/schemas.ts';
 import { CALL_STATUSES } from '../calls/status.ts';
+import { CALL_REQUEST_STATUSES } from '../callRequests/model.ts';
+import { REDIAL_OUTCOMES, UNTIL, WEEKDAYS } from '../callRequests/schemas.ts';
 
 /**
  * The HTTP response bodies (docs/http-api.md, "Errors"), written once as schemas for the OpenAPI
@@ -71,6 +73,8 @@ export const callViewSchema = z.object({
   updatedAt: z.nullable(isoTime('Last status change.')),
   receipts: z.array(receiptSchema).check(z.describe('Every stored receipt, oldest first.')),
   detail: z.optional(z.nullable(callDetailSchema).check(z.describe('With live=true: Alibaba\'s call detail, or null when Alibaba has none.'))),
+  callRequestId: z.optional(z.string().check(z.describe('The call request this call is an attempt of (docs/call-requests.md), if any.'))),
+  attempt: z.optional(z.int().check(z.minimum(1), z.describe('Which attempt of that call request this call is (1-based).'))),
 });
 
 /** One invalid input field (`FieldIssue` in shared/errors.ts). */
@@ -99,4 +103,59 @@ export const problemSchema = z.object({
     z.string().check(z.describe('With FLOW_CONTROL: when the number can be called again (ISO 8601, UTC, a whole second); Retry-After gives the same in seconds.')),
   ),
   limit: z.optional(z.string().check(z.describe('With FLOW_CONTROL: the window that refused, <count>/<seconds> (for example 1/60).'))),
+});
+
+/** One attempt of a call request (`Attempt` in shared/callRequests/model.ts). */
+export const attemptSchema = z.object({
+  attempt: z.int().check(z.minimum(1), z.describe('1-based.')),
+  callId: z.optional(z.string().check(z.describe("Alibaba's CallId, once placed (read the call with GET /calls/{callId})."))),
+  placedAt: z.optional(isoTime('When it was placed.')),
+  status: z.enum([...CALL_STATUSES, 'unknown']).check(
+    z.describe("The attempt's call status; `unknown` when Alibaba's answer to the placing request never came (the call may or may not have rung)."),
+  ),
+  dtmf: z.optional(z.string().check(z.describe('The keys the callee pressed during the call, as Alibaba reported them.'))),
+});
+
+/**
+ * 202 of POST /call-requests and 200 of GET /call-requests/{requestId} (`CallRequestView`,
+ * docs/call-requests.md#reading-a-request). `call` is the POST /calls body the attempts place.
+ */
+export const callRequestViewSchema = z.object({
+  requestId: z.string().check(z.describe('The call request id: cr_ and 22 characters.')),
+  status: z.enum(CALL_REQUEST_STATUSES).check(
+    z.describe(
+      'scheduled (the next attempt is due at nextAttemptAt), waiting (the number\'s flow-control window is full; retried at nextAttemptAt), in-progress (an attempt is ringing), ' +
+        'or final: succeeded, exhausted (every attempt made), expired (notAfter passed), cancelled, refused (Alibaba refused the call\'s content).',
+    ),
+  ),
+  call: z.unknown().check(z.describe('The call each attempt places (a POST /calls body).')),
+  notBefore: isoTime('No attempt before this time.'),
+  notAfter: isoTime('No attempt after this time.'),
+  window: z.nullable(
+    z.object({
+      from: z.string(),
+      to: z.string(),
+      timeZone: z.string(),
+      days: z.optional(z.array(z.enum(WEEKDAYS))),
+    }),
+  ).check(z.describe('The daily window attempts are placed in; null for any time.')),
+  redial: z.object({
+    on: z.array(z.enum(REDIAL_OUTCOMES)),
+    maxAttempts: z.int(),
+    intervalSeconds: z.int(),
+  }).check(z.describe('The redial policy, defaults filled in.')),
+  until: z.enum(UNTIL),
+  acknowledgeKeys: z.nullable(z.array(z.string())).check(z.describe('With until "acknowledged": the keys that acknowledge; null otherwise.')),
+  attempts: z.array(attemptSchema).check(z.describe('Every attempt placed (or tried), oldest first.')),
+  nextAttemptAt: z.nullable(isoTime('When the next attempt is due; null when none is.')),
+  createdAt: isoTime('When the request was created.'),
+  updatedAt: isoTime('Its last change.'),
+  reason: z.optional(z.string().check(z.describe('Why it ended, or why its last attempt was not placed.'))),
+});
+
+/** 200 of POST /call-requests/{requestId}/cancel. */
+export const callRequestCancelResultSchema = z.object({
+  requestId: z.string().check(z.describe('The call request id.')),
+  cancelled: z.boolean().check(z.describe('false when the request had already ended (its status says how).')),
+  status: z.enum(CALL_REQUEST_STATUSES).check(z.describe('Its status after the request: cancelled, or the final status it had already reached.')),
 });

@@ -4,7 +4,8 @@ import { getCallQuerySchema } from '../calls/getCallQuery.ts';
 import { callIdSchema, idempotencyKeySchema, placeCallRequestSchema } from '../calls/schemas.ts';
 import { VOICE_MESSAGE_TYPES } from '../config.ts';
 import { EXPLORER_ASSETS_PATH } from '../explorer/site.ts';
-import { cancelResultSchema, callViewSchema, placedCallSchema, problemSchema } from '../http/responses.ts';
+import { createCallRequestSchema, requestIdSchema } from '../callRequests/schemas.ts';
+import { callRequestCancelResultSchema, callRequestViewSchema, cancelResultSchema, callViewSchema, placedCallSchema, problemSchema } from '../http/responses.ts';
 import { MAX_PUSH_BODY_BYTES, PUSH_ACCEPTED, PUSH_TOKEN_PARAMETER } from '../receipts/push.ts';
 
 /**
@@ -85,9 +86,66 @@ export const EXAMPLE_CALL_ID = '116012354148^102813781234';
  */
 export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', queryDate: '1764000000000' } as const;
 
+/**
+ * POST /call-requests examples: the worked examples of docs/call-requests.md. Their times are in
+ * the future of the document's writing only; the contract test places each with times of its own.
+ */
+export const CALL_REQUEST_EXAMPLES = {
+  verificationCode: {
+    summary: 'A verification code, now: one attempt, like POST /calls',
+    value: { call: { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } } },
+  },
+  deliveryReminder: {
+    summary: 'A delivery reminder tomorrow between 09:00 and 20:00 China time, redialled twice on no answer or busy',
+    value: {
+      call: { type: 'voice', calledNumber: '13800138001', voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' },
+      notBefore: '2026-12-07T09:00:00+08:00',
+      notAfter: '2026-12-07T20:00:00+08:00',
+      window: { from: '09:00', to: '20:00', timeZone: 'Asia/Shanghai' },
+      redial: { on: ['no-answer', 'busy'], maxAttempts: 3, intervalSeconds: 600 },
+    },
+  },
+  onCallAlert: {
+    summary: 'An on-call alert, redialled every 2 minutes until someone presses 1',
+    value: {
+      call: {
+        type: 'ivr',
+        calledNumber: '13800138002',
+        calledShowNumber: '057100000000',
+        startCode: 'TTS_10001',
+        menuKeyMap: [{ key: '1', code: 'TTS_20001' }],
+      },
+      until: 'acknowledged',
+      acknowledgeKeys: ['1'],
+      redial: { maxAttempts: 5, intervalSeconds: 120 },
+    },
+  },
+} as const;
+
+/** A request id as POST /call-requests returns it. */
+export const EXAMPLE_REQUEST_ID = 'cr_3mF0Qb0d1yL2vJk8a9XkQw';
+
+const EXAMPLE_VIEW = {
+  requestId: EXAMPLE_REQUEST_ID,
+  status: 'scheduled',
+  call: CALL_REQUEST_EXAMPLES.deliveryReminder.value.call,
+  notBefore: '2026-12-07T01:00:00.000Z',
+  notAfter: '2026-12-07T12:00:00.000Z',
+  window: { from: '09:00', to: '20:00', timeZone: 'Asia/Shanghai' },
+  redial: { on: ['no-answer', 'busy'], maxAttempts: 3, intervalSeconds: 600 },
+  until: 'answered',
+  acknowledgeKeys: null,
+  attempts: [],
+  nextAttemptAt: '2026-12-07T01:00:00.000Z',
+  createdAt: '2026-12-06T10:00:00.000Z',
+  updatedAt: '2026-12-06T10:00:00.000Z',
+};
+
 const PROBLEM_RESPONSES = {
   BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
   NotFound: ['404', 'Unknown call (NOT_FOUND).'],
+  UnknownRequest: ['404', 'Unknown call request (NOT_FOUND); requests are kept until 30 days after their notAfter.'],
+  KeyReused: ['422', 'The Idempotency-Key was already used with a different request body (IDEMPOTENCY_CONFLICT).'],
   UnknownFile: ['404', 'No such file (NOT_FOUND).'],
   InProgress: ['409', 'A request with the same Idempotency-Key is still being processed (IDEMPOTENCY_CONFLICT); Retry-After says when to try again, and the retry gets the first request\'s response.'],
   PayloadTooLarge: ['413', 'Body over 16 KiB (VALIDATION_FAILED).'],
@@ -127,6 +185,12 @@ function jsonContent(schemaName: string, example?: unknown): Json {
 function parameter(name: string, location: 'path' | 'query' | 'header', schema: JsonSchema, required: boolean, extra: Json = {}): Json {
   const { description, ...rest } = schema;
   return { name, in: location, required, ...(description ? { description } : {}), schema: rest, ...extra };
+}
+
+/** `schema` with its `call` property replaced by a reference to the POST /calls body (written once, in components). */
+function withCallRef(schema: JsonSchema, description: string): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema>;
+  return { ...schema, properties: { ...properties, call: { ...ref('PlaceCallRequest'), description } } };
 }
 
 /** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema. */
@@ -189,6 +253,7 @@ export function buildOpenApiDocument(): Json {
     security: [{ awsSigV4: [] }],
     tags: [
       { name: 'calls', description: 'Place, cancel and read calls' },
+      { name: 'call requests', description: 'Reach a person: a call placed when allowed, redialled until answered or acknowledged (docs/call-requests.md)' },
       { name: 'receipts', description: 'Receipts pushed by Alibaba (HTTP batch push)' },
       { name: 'meta', description: 'This description, and the API explorer over it' },
     ],
@@ -262,6 +327,62 @@ export function buildOpenApiDocument(): Json {
               }),
             },
             ...problemResponses('BadRequest', 'NotFound', ...UPSTREAM_FAILURES),
+          },
+        },
+      },
+      '/call-requests': {
+        post: {
+          operationId: 'createCallRequest',
+          tags: ['call requests'],
+          summary: 'Ask for a person to be reached: a call placed when allowed, redialled until it succeeds',
+          description:
+            'Creates a call request: `call` is a POST /calls body; `notBefore`, `notAfter` and `window` say when attempts may be placed, `redial` how often, ' +
+            '`until` what counts as success ("answered", or "acknowledged" by a key of an IVR menu). A request due now has its first attempt placed before the answer ' +
+            '(its status is then in-progress, or waiting when the number\'s flow-control window is full); a later one is scheduled. ' +
+            'With an Idempotency-Key, the same key and body return the same request (202 again) and create nothing new; every attempt is placed at most once. ' +
+            'Follow it with GET /call-requests/{requestId} or the `Voice Call Request Changed` events.',
+          parameters: [{ $ref: '#/components/parameters/CallRequestIdempotencyKey' }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('CreateCallRequest'), examples: CALL_REQUEST_EXAMPLES } },
+          },
+          responses: {
+            '202': {
+              description: 'Accepted: the request as it now is (scheduled, in-progress, waiting, or already refused by Alibaba).',
+              headers: { Location: { $ref: '#/components/headers/CallRequestLocation' } },
+              content: jsonContent('CallRequest', EXAMPLE_VIEW),
+            },
+            ...problemResponses('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', 'KeyReused', 'InternalError', 'ServiceUnavailable'),
+          },
+        },
+      },
+      '/call-requests/{requestId}': {
+        get: {
+          operationId: 'getCallRequest',
+          tags: ['call requests'],
+          summary: 'Read a call request: its status, attempts and next attempt',
+          parameters: [{ $ref: '#/components/parameters/RequestId' }],
+          responses: {
+            '200': { description: 'The request as it now is.', content: jsonContent('CallRequest', EXAMPLE_VIEW) },
+            ...problemResponses('BadRequest', 'UnknownRequest', 'InternalError', 'ServiceUnavailable'),
+          },
+        },
+      },
+      '/call-requests/{requestId}/cancel': {
+        post: {
+          operationId: 'cancelCallRequest',
+          tags: ['call requests'],
+          summary: 'Cancel a call request',
+          description:
+            'No body. No further attempt is placed; a click-to-dial attempt in progress is cancelled at Alibaba too (other call types cannot be hung up). ' +
+            'Cancelling again, or a request that has ended, answers `cancelled: false` with its status.',
+          parameters: [{ $ref: '#/components/parameters/RequestId' }],
+          responses: {
+            '200': {
+              description: 'Whether this request cancelled it, and its status now.',
+              content: jsonContent('CallRequestCancelResult', { requestId: EXAMPLE_REQUEST_ID, cancelled: true, status: 'cancelled' }),
+            },
+            ...problemResponses('BadRequest', 'UnknownRequest', 'InternalError', 'ServiceUnavailable'),
           },
         },
       },
@@ -361,10 +482,21 @@ export function buildOpenApiDocument(): Json {
         PlacedCall: jsonSchema(placedCallSchema, 'output'),
         CancelResult: jsonSchema(cancelResultSchema, 'output'),
         Call: jsonSchema(callViewSchema, 'output'),
+        CreateCallRequest: withCallRef(jsonSchema(createCallRequestSchema, 'input'), 'The call each attempt places: a POST /calls body.'),
+        CallRequest: withCallRef(jsonSchema(callRequestViewSchema, 'output'), 'The call each attempt places (the POST /calls body given).'),
+        CallRequestCancelResult: jsonSchema(callRequestCancelResultSchema, 'output'),
         Problem: jsonSchema(problemSchema, 'output'),
       },
       parameters: {
         CallId: callIdParameter(),
+        RequestId: parameter('requestId', 'path', jsonSchema(requestIdSchema, 'input'), true, { example: EXAMPLE_REQUEST_ID }),
+        CallRequestIdempotencyKey: parameter('Idempotency-Key', 'header', jsonSchema(idempotencyKeySchema, 'input'), false, {
+          description:
+            'Makes retrying safe: 1 to 64 printable ASCII characters chosen by the client, one per intended request. The same key and body (compared after validation) ' +
+            'return the same request, however often sent and for as long as the request is kept; the same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT. ' +
+            'These keys are separate from those of POST /calls.',
+          example: 'delivery-8841-reminder',
+        }),
         IdempotencyKey: parameter('Idempotency-Key', 'header', jsonSchema(idempotencyKeySchema, 'input'), false, {
           description:
             'Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. ' +
@@ -377,6 +509,7 @@ export function buildOpenApiDocument(): Json {
         }),
       },
       headers: {
+        CallRequestLocation: { description: 'Where to read the request: /call-requests/{requestId}.', schema: { type: 'string' }, example: `/call-requests/${EXAMPLE_REQUEST_ID}` },
         Location: { description: 'Where to read the call: /calls/{url-encoded callId}.', schema: { type: 'string' }, example: '/calls/116012354148%5E102813781234' },
         RetryAfter: { description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
       },

@@ -61,6 +61,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/call-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a person to be reached: a call placed when allowed, redialled until it succeeds
+         * @description Creates a call request: `call` is a POST /calls body; `notBefore`, `notAfter` and `window` say when attempts may be placed, `redial` how often, `until` what counts as success ("answered", or "acknowledged" by a key of an IVR menu). A request due now has its first attempt placed before the answer (its status is then in-progress, or waiting when the number's flow-control window is full); a later one is scheduled. With an Idempotency-Key, the same key and body return the same request (202 again) and create nothing new; every attempt is placed at most once. Follow it with GET /call-requests/{requestId} or the `Voice Call Request Changed` events.
+         */
+        post: operations["createCallRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a call request: its status, attempts and next attempt */
+        get: operations["getCallRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-requests/{requestId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call request
+         * @description No body. No further attempt is placed; a click-to-dial attempt in progress is cancelled at Alibaba too (other call types cannot be hung up). Cancelling again, or a request that has ended, answers `cancelled: false` with its status.
+         */
+        post: operations["cancelCallRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/receipts/{messageType}": {
         parameters: {
             query?: never;
@@ -401,6 +458,109 @@ export interface components {
             } & {
                 [key: string]: unknown;
             }) | null;
+            /** @description The call request this call is an attempt of (docs/call-requests.md), if any. */
+            callRequestId?: string;
+            /** @description Which attempt of that call request this call is (1-based). */
+            attempt?: number;
+        };
+        CreateCallRequest: {
+            /** @description The call each attempt places: a POST /calls body. */
+            call: components["schemas"]["PlaceCallRequest"];
+            /** @description No attempt is placed before this time (default: now). */
+            notBefore?: string;
+            /** @description No attempt is placed after this time; the request then ends "expired" (default and at most 30 days after notBefore). */
+            notAfter?: string;
+            window?: {
+                /** @description Start of the window, local time (inclusive). */
+                from: string;
+                /** @description End of the window, local time (exclusive); earlier than from means the window runs past midnight. */
+                to: string;
+                /** @description IANA time zone of from/to (default Asia/Shanghai). */
+                timeZone?: string;
+                /** @description Days of the week the window opens on (the day it opens, for a window past midnight); every day when omitted. */
+                days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            };
+            redial?: {
+                /** @description With until "answered": the outcomes of an attempt that are dialled again (no-answer, busy, failed). */
+                on?: ("no-answer" | "busy" | "failed")[];
+                /** @description Attempts in all, the first included (1-5). */
+                maxAttempts: number;
+                /** @description Seconds from an attempt's outcome to the next attempt, at least (60-86400). */
+                intervalSeconds: number;
+            };
+            /**
+             * @description "answered" (default): an attempt whose call completes succeeds. "acknowledged": only a key of acknowledgeKeys pressed during the call succeeds (IVR calls).
+             * @enum {string}
+             */
+            until?: "answered" | "acknowledged";
+            /** @description With until "acknowledged": the keys of the IVR menu that acknowledge the call. */
+            acknowledgeKeys?: string[];
+        };
+        CallRequest: {
+            /** @description The call request id: cr_ and 22 characters. */
+            requestId: string;
+            /**
+             * @description scheduled (the next attempt is due at nextAttemptAt), waiting (the number's flow-control window is full; retried at nextAttemptAt), in-progress (an attempt is ringing), or final: succeeded, exhausted (every attempt made), expired (notAfter passed), cancelled, refused (Alibaba refused the call's content).
+             * @enum {string}
+             */
+            status: "scheduled" | "waiting" | "in-progress" | "succeeded" | "exhausted" | "expired" | "cancelled" | "refused";
+            /** @description The call each attempt places (the POST /calls body given). */
+            call: components["schemas"]["PlaceCallRequest"];
+            /** @description No attempt before this time. ISO-8601 UTC. */
+            notBefore: string;
+            /** @description No attempt after this time. ISO-8601 UTC. */
+            notAfter: string;
+            /** @description The daily window attempts are placed in; null for any time. */
+            window: {
+                from: string;
+                to: string;
+                timeZone: string;
+                days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            } | null;
+            /** @description The redial policy, defaults filled in. */
+            redial: {
+                on: ("no-answer" | "busy" | "failed")[];
+                maxAttempts: number;
+                intervalSeconds: number;
+            };
+            /** @enum {string} */
+            until: "answered" | "acknowledged";
+            /** @description With until "acknowledged": the keys that acknowledge; null otherwise. */
+            acknowledgeKeys: string[] | null;
+            /** @description Every attempt placed (or tried), oldest first. */
+            attempts: {
+                /** @description 1-based. */
+                attempt: number;
+                /** @description Alibaba's CallId, once placed (read the call with GET /calls/{callId}). */
+                callId?: string;
+                /** @description When it was placed. ISO-8601 UTC. */
+                placedAt?: string;
+                /**
+                 * @description The attempt's call status; `unknown` when Alibaba's answer to the placing request never came (the call may or may not have rung).
+                 * @enum {string}
+                 */
+                status: "placed" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "cancelled" | "unknown";
+                /** @description The keys the callee pressed during the call, as Alibaba reported them. */
+                dtmf?: string;
+            }[];
+            nextAttemptAt: string | null;
+            /** @description When the request was created. ISO-8601 UTC. */
+            createdAt: string;
+            /** @description Its last change. ISO-8601 UTC. */
+            updatedAt: string;
+            /** @description Why it ended, or why its last attempt was not placed. */
+            reason?: string;
+        };
+        CallRequestCancelResult: {
+            /** @description The call request id. */
+            requestId: string;
+            /** @description false when the request had already ended (its status says how). */
+            cancelled: boolean;
+            /**
+             * @description Its status after the request: cancelled, or the final status it had already reached.
+             * @enum {string}
+             */
+            status: "scheduled" | "waiting" | "in-progress" | "succeeded" | "exhausted" | "expired" | "cancelled" | "refused";
         };
         Problem: {
             /** @description urn:aliyun-voice:problem:<code>. */
@@ -440,6 +600,24 @@ export interface components {
         };
         /** @description Unknown call (NOT_FOUND). */
         NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unknown call request (NOT_FOUND); requests are kept until 30 days after their notAfter. */
+        UnknownRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The Idempotency-Key was already used with a different request body (IDEMPOTENCY_CONFLICT). */
+        KeyReused: {
             headers: {
                 [name: string]: unknown;
             };
@@ -562,6 +740,16 @@ export interface components {
         /** @description Alibaba CallId, for example 116012354148^102813781234 (^ may be percent-encoded as %5E). */
         CallId: string;
         /**
+         * @description The call request id returned by POST /call-requests, for example cr_3mF0Qb0d1yL2vJk8a9XkQw.
+         * @example cr_3mF0Qb0d1yL2vJk8a9XkQw
+         */
+        RequestId: string;
+        /**
+         * @description Makes retrying safe: 1 to 64 printable ASCII characters chosen by the client, one per intended request. The same key and body (compared after validation) return the same request, however often sent and for as long as the request is kept; the same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT. These keys are separate from those of POST /calls.
+         * @example delivery-8841-reminder
+         */
+        CallRequestIdempotencyKey: string;
+        /**
          * @description Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.
          * @example order-001-attempt
          */
@@ -569,6 +757,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description Where to read the request: /call-requests/{requestId}.
+         * @example /call-requests/cr_3mF0Qb0d1yL2vJk8a9XkQw
+         */
+        CallRequestLocation: string;
         /**
          * @description Where to read the call: /calls/{url-encoded callId}.
          * @example /calls/116012354148%5E102813781234
@@ -718,6 +911,174 @@ export interface operations {
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    createCallRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retrying safe: 1 to 64 printable ASCII characters chosen by the client, one per intended request. The same key and body (compared after validation) return the same request, however often sent and for as long as the request is kept; the same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT. These keys are separate from those of POST /calls.
+                 * @example delivery-8841-reminder
+                 */
+                "Idempotency-Key"?: components["parameters"]["CallRequestIdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCallRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the request as it now is (scheduled, in-progress, waiting, or already refused by Alibaba). */
+            202: {
+                headers: {
+                    Location: components["headers"]["CallRequestLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "requestId": "cr_3mF0Qb0d1yL2vJk8a9XkQw",
+                     *       "status": "scheduled",
+                     *       "call": {
+                     *         "type": "voice",
+                     *         "calledNumber": "13800138001",
+                     *         "voiceCode": "2d4c-4e78-8d2a-afbb06cf1234.wav"
+                     *       },
+                     *       "notBefore": "2026-12-07T01:00:00.000Z",
+                     *       "notAfter": "2026-12-07T12:00:00.000Z",
+                     *       "window": {
+                     *         "from": "09:00",
+                     *         "to": "20:00",
+                     *         "timeZone": "Asia/Shanghai"
+                     *       },
+                     *       "redial": {
+                     *         "on": [
+                     *           "no-answer",
+                     *           "busy"
+                     *         ],
+                     *         "maxAttempts": 3,
+                     *         "intervalSeconds": 600
+                     *       },
+                     *       "until": "answered",
+                     *       "acknowledgeKeys": null,
+                     *       "attempts": [],
+                     *       "nextAttemptAt": "2026-12-07T01:00:00.000Z",
+                     *       "createdAt": "2026-12-06T10:00:00.000Z",
+                     *       "updatedAt": "2026-12-06T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CallRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["KeyReused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCallRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The call request id returned by POST /call-requests, for example cr_3mF0Qb0d1yL2vJk8a9XkQw.
+                 * @example cr_3mF0Qb0d1yL2vJk8a9XkQw
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "requestId": "cr_3mF0Qb0d1yL2vJk8a9XkQw",
+                     *       "status": "scheduled",
+                     *       "call": {
+                     *         "type": "voice",
+                     *         "calledNumber": "13800138001",
+                     *         "voiceCode": "2d4c-4e78-8d2a-afbb06cf1234.wav"
+                     *       },
+                     *       "notBefore": "2026-12-07T01:00:00.000Z",
+                     *       "notAfter": "2026-12-07T12:00:00.000Z",
+                     *       "window": {
+                     *         "from": "09:00",
+                     *         "to": "20:00",
+                     *         "timeZone": "Asia/Shanghai"
+                     *       },
+                     *       "redial": {
+                     *         "on": [
+                     *           "no-answer",
+                     *           "busy"
+                     *         ],
+                     *         "maxAttempts": 3,
+                     *         "intervalSeconds": 600
+                     *       },
+                     *       "until": "answered",
+                     *       "acknowledgeKeys": null,
+                     *       "attempts": [],
+                     *       "nextAttemptAt": "2026-12-07T01:00:00.000Z",
+                     *       "createdAt": "2026-12-06T10:00:00.000Z",
+                     *       "updatedAt": "2026-12-06T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CallRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["UnknownRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelCallRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The call request id returned by POST /call-requests, for example cr_3mF0Qb0d1yL2vJk8a9XkQw.
+                 * @example cr_3mF0Qb0d1yL2vJk8a9XkQw
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether this request cancelled it, and its status now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "requestId": "cr_3mF0Qb0d1yL2vJk8a9XkQw",
+                     *       "cancelled": true,
+                     *       "status": "cancelled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CallRequestCancelResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["UnknownRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     pushReceipts: {

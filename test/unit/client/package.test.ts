@@ -29,8 +29,8 @@ describe('OPERATIONS', () => {
     expect(Object.fromEntries(documented)[operationId]).toEqual({ method: spec.method, path: spec.path });
   });
 
-  it('covers every operation of the calls API, each with a method of the client', () => {
-    const calls = documented.filter(([, { path }]) => path.startsWith('/calls')).map(([operationId]) => operationId);
+  it('covers every operation of the calls and call-requests APIs, each with a method of the client', () => {
+    const calls = documented.filter(([, { path }]) => path.startsWith('/calls') || path.startsWith('/call-requests')).map(([operationId]) => operationId);
     expect(Object.keys(OPERATIONS).sort()).toEqual(calls.sort());
     for (const operationId of calls) expectTypeOf<VoiceClient>().toHaveProperty(operationId as keyof VoiceClient);
   });
@@ -40,6 +40,9 @@ describe('OPERATIONS', () => {
     expectTypeOf<Parameters<VoiceClient['placeCall']>[0]>().toEqualTypeOf<PlaceCallBody>();
     expectTypeOf<ReturnType<VoiceClient['getCall']>>().toEqualTypeOf<Promise<operations['getCall']['responses'][200]['content']['application/json']>>();
     expectTypeOf<paths['/calls/{callId}/cancel']['post']>().toEqualTypeOf<operations['cancelCall']>();
+    type CreateCallRequestBody = operations['createCallRequest']['requestBody']['content']['application/json'];
+    expectTypeOf<Parameters<VoiceClient['createCallRequest']>[0]>().toEqualTypeOf<CreateCallRequestBody>();
+    expectTypeOf<ReturnType<VoiceClient['getCallRequest']>>().toEqualTypeOf<Promise<operations['getCallRequest']['responses'][200]['content']['application/json']>>();
   });
 });
 

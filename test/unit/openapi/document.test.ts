@@ -14,10 +14,15 @@ import { getCallQuerySchema } from '../../../shared/calls/getCallQuery.ts';
 import { callIdSchema, placeCallRequestSchema } from '../../../shared/calls/schemas.ts';
 import type { CallView, PlacedCall, cancelCall } from '../../../shared/calls/service.ts';
 import type { Problem } from '../../../shared/http/problem.ts';
-import type { callViewSchema, cancelResultSchema, placedCallSchema, problemSchema } from '../../../shared/http/responses.ts';
+import type { callRequestCancelResultSchema, callRequestViewSchema, callViewSchema, cancelResultSchema, placedCallSchema, problemSchema } from '../../../shared/http/responses.ts';
+import type { CallRequestView } from '../../../shared/callRequests/model.ts';
+import { createCallRequestSchema, parseCallRequest, requestIdSchema } from '../../../shared/callRequests/schemas.ts';
+import type { cancelCallRequest } from '../../../shared/callRequests/service.ts';
 import {
   buildOpenApiDocument,
+  CALL_REQUEST_EXAMPLES,
   EXAMPLE_CALL_ID,
+  EXAMPLE_REQUEST_ID,
   GET_CALL_EXAMPLE_QUERY,
   PLACE_CALL_EXAMPLES,
   serialiseOpenApiDocument,
@@ -161,6 +166,33 @@ describe('openapi.json', () => {
     }
   });
 
+  it('has the worked call-request examples of docs/call-requests.md, each valid against CreateCallRequest and accepted by parseCallRequest', () => {
+    const schemaNamed = schemaValidator();
+    const validate = schemaNamed('CreateCallRequest');
+    const examples = document.paths['/call-requests'].post.requestBody.content['application/json'].examples;
+    expect(Object.keys(examples)).toEqual(['verificationCode', 'deliveryReminder', 'onCallAlert']);
+    // The day before the delivery reminder's notBefore: every example is a request that can be made.
+    const writtenAt = Date.parse('2026-12-06T10:00:00Z');
+    for (const [name, example] of Object.entries<any>(examples)) {
+      expect(validate(example.value), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(() => parseCallRequest(example.value, writtenAt), name).not.toThrow();
+    }
+    for (const bad of [
+      { ...CALL_REQUEST_EXAMPLES.verificationCode.value, until: 'heard' },
+      { ...CALL_REQUEST_EXAMPLES.deliveryReminder.value, window: { from: '9:00', to: '20:00' } },
+      { ...CALL_REQUEST_EXAMPLES.deliveryReminder.value, redial: { maxAttempts: 6, intervalSeconds: 600 } },
+      { ...CALL_REQUEST_EXAMPLES.verificationCode.value, call: { type: 'tts', calledNumber: '13800138000' } },
+      { ...CALL_REQUEST_EXAMPLES.verificationCode.value, extra: true },
+    ]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(createCallRequestSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    const requestId = document.components.parameters.RequestId;
+    expect(requestIdSchema.safeParse(requestId.example).success).toBe(true);
+    expect(new Ajv2020({ strict: false }).validate(requestId.schema, requestId.example)).toBe(true);
+    expect(requestIdSchema.safeParse(EXAMPLE_REQUEST_ID).success).toBe(true);
+  });
+
   it('has cancel and get examples (a CallId with ^) valid against their parameter schemas, and response examples valid against theirs', () => {
     const schemaNamed = schemaValidator();
     const ajv = new Ajv2020({ strict: false });
@@ -178,6 +210,9 @@ describe('openapi.json', () => {
       ['/calls', 'post', '202', 'PlacedCall'],
       ['/calls/{callId}/cancel', 'post', '200', 'CancelResult'],
       ['/calls/{callId}', 'get', '200', 'Call'],
+      ['/call-requests', 'post', '202', 'CallRequest'],
+      ['/call-requests/{requestId}', 'get', '200', 'CallRequest'],
+      ['/call-requests/{requestId}/cancel', 'post', '200', 'CallRequestCancelResult'],
     ] as const) {
       const validate = schemaNamed(schema);
       const example = document.paths[path][method].responses[status].content['application/json'].example;
@@ -192,5 +227,7 @@ describe('openapi.json', () => {
     expectTypeOf<Problem>().toExtend<z.output<typeof problemSchema>>();
     expectTypeOf<z.output<typeof problemSchema>>().toExtend<Problem>();
     expectTypeOf<CallView>().toExtend<z.output<typeof callViewSchema>>();
+    expectTypeOf<Omit<CallRequestView, 'call'>>().toExtend<Omit<z.output<typeof callRequestViewSchema>, 'call'>>();
+    expectTypeOf<Awaited<ReturnType<typeof cancelCallRequest>>>().toEqualTypeOf<z.output<typeof callRequestCancelResultSchema>>();
   });
 });
