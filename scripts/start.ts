@@ -38,6 +38,8 @@ const SCHEDULER_PORT = Number(process.env.SCHEDULER_LOCAL_PORT ?? 4012);
 const LAMBDA_ORIGIN = `http://127.0.0.1:${LAMBDA_PORT}`;
 const STAGE = 'dev';
 const RECEIPT_POLL_INTERVAL_MS = 10_000;
+/** The account id of local ARNs: nothing checks it, but the ARNs must be well formed (shared/config.ts). */
+const LOCAL_ACCOUNT = '000000000000';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 let stopping = false;
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
 
   const publishing = await publishStreamEvents(env);
   printBanner({ dynamoEndpoint: env.DYNAMODB_ENDPOINT!, sandboxUrl, busUrl, queue, scheduler, publishing, env });
-  pollReceiptsEvery(RECEIPT_POLL_INTERVAL_MS);
+  invokeEvery('pollReceipts', RECEIPT_POLL_INTERVAL_MS, 120_000);
 }
 
 /**
@@ -133,6 +135,13 @@ async function startScheduler(env: NodeJS.ProcessEnv): Promise<LocalScheduler | 
   });
   cleanups.push(stopWithin(() => scheduler.close()));
   env.SCHEDULER_ENDPOINT = scheduler.url;
+  // What the template gives the call-request functions deployed (docs/call-requests.md#the-engine):
+  // the stand-in invokes the function an ARN names, by its name, and checks the ARNs' shapes.
+  const region = env.AWS_REGION!;
+  env.CALL_REQUEST_SCHEDULE_GROUP ||= `aliyun-voice-${STAGE}`;
+  env.CALL_REQUEST_ATTEMPT_ARN ||= `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:aliyun-voice-${STAGE}-attemptCallRequest`;
+  env.CALL_REQUEST_SCHEDULER_ROLE_ARN ||= `arn:aws:iam::${LOCAL_ACCOUNT}:role/aliyun-voice-${STAGE}-${region}-scheduler`;
+  env.CALL_REQUEST_ATTEMPT_DLQ_ARN ||= `arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:aliyun-voice-${STAGE}-call-request-attempts-dlq`;
   return scheduler;
 }
 
@@ -169,22 +178,24 @@ async function publishStreamEvents(env: NodeJS.ProcessEnv): Promise<boolean> {
 }
 
 /**
- * Deployed, the poller runs every minute on its schedule; locally it is invoked every 10 s through
- * the Lambda invoke API so a placed call reaches its final status within seconds. One at a time.
+ * Deployed, the poller runs every minute on its schedule; locally it is also invoked every 10 s
+ * through the Lambda invoke API, so a placed call reaches its final status within seconds. One
+ * invocation at a time. (serverless-offline runs the functions' schedules too: the call-request
+ * sweeper every 5 minutes, as deployed.)
  */
-function pollReceiptsEvery(intervalMs: number): void {
-  const url = `${LAMBDA_ORIGIN}/2015-03-31/functions/aliyun-voice-${STAGE}-pollReceipts/invocations`;
+function invokeEvery(functionName: string, intervalMs: number, timeoutMs: number): void {
+  const url = `${LAMBDA_ORIGIN}/2015-03-31/functions/aliyun-voice-${STAGE}-${functionName}/invocations`;
   let running = false;
   const timer = setInterval(() => {
     if (running || stopping) return;
     running = true;
-    fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(120_000) })
+    fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(timeoutMs) })
       .then(async (response) => {
         const text = await response.text();
-        if (response.headers.get('x-amz-function-error')) log(`pollReceipts failed: ${text.slice(0, 500)}`);
+        if (response.headers.get('x-amz-function-error')) log(`${functionName} failed: ${text.slice(0, 500)}`);
       })
       .catch((error: unknown) => {
-        if (!stopping) log(`pollReceipts could not be invoked: ${String(error)}`);
+        if (!stopping) log(`${functionName} could not be invoked: ${String(error)}`);
       })
       .finally(() => (running = false));
   }, intervalMs);

@@ -39,5 +39,5 @@ export interface AttemptScheduler {
  * EventBridge Scheduler names: 1-64 characters of [0-9A-Za-z-_.].
  */
 export function scheduleNameOf(armed: ArmedAttempt): string {
-  return `cr-${armed.requestId}-a${armed.attempt}-${Math.floor(armed.at / 1000)}`;
+  return `${armed.requestId}-a${armed.attempt}-${Math.floor(armed.at / 1000)}`;
 }

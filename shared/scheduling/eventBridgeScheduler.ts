@@ -6,7 +6,7 @@
  * Spoken as Scheduler's REST-JSON API with a signed fetch (shared/awsJson.ts): the SDK client would
  * add a hundred kilobytes to the functions that arm attempts.
  */
-import { awsErrorOf, awsRestCaller, AwsRegionMissingError, AwsTransportError, isRetryableAwsFailure, type AwsRestCaller } from '../awsJson.ts';
+import { awsErrorOf, awsRestCaller, AwsRegionMissingError, AwsTransportError, isRetryableAwsFailure, type AwsJsonServiceOptions, type AwsRestCaller } from '../awsJson.ts';
 import type { ArmedAttempt, AttemptScheduler } from '../callRequests/ports.ts';
 import { retryWithBackoff } from '../retry.ts';
 
@@ -24,24 +24,37 @@ export interface ScheduleTarget {
 
 const ATTEMPT_TIMEOUT_MS = 3_000;
 const MAX_TRIES = 3;
-/** Scheduler refuses an `at()` in the past: an attempt due now is armed this far ahead (it fires within the minute anyway). */
+/** Scheduler refuses an `at()` in the past: an attempt due now is armed at least this far ahead. */
 const MIN_LEAD_MS = 5_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * The `at()` time of an attempt due at `due`: the whole minute at or after it. Scheduler invokes
+ * with a minute's precision — anywhere in the minute named, its first second included — so an
+ * attempt armed for 10:00:30 could fire at 10:00:00, before its window, interval or flow-control
+ * slot allows (docs/call-requests.md#the-engine). Armed for the next whole minute, it never fires
+ * early, and at most a minute late.
+ */
+export function scheduleTimeOf(due: number, now: number): number {
+  return Math.ceil(Math.max(due, now + MIN_LEAD_MS) / MINUTE_MS) * MINUTE_MS;
+}
 
 export class EventBridgeAttemptScheduler implements AttemptScheduler {
   private readonly call: AwsRestCaller;
 
   constructor(
     private readonly target: ScheduleTarget,
-    options: { endpoint?: string; now?: () => number } = {},
+    options: { endpoint?: string; now?: () => number } & Pick<AwsJsonServiceOptions, 'region' | 'credentials'> = {},
   ) {
-    this.call = awsRestCaller({ service: 'scheduler', endpointVariable: 'AWS_ENDPOINT_URL_SCHEDULER', ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+    const { now: _clock, ...connection } = options;
+    this.call = awsRestCaller({ service: 'scheduler', endpointVariable: 'AWS_ENDPOINT_URL_SCHEDULER', ...connection });
     this.now = options.now ?? Date.now;
   }
 
   private readonly now: () => number;
 
   async arm(armed: ArmedAttempt, name: string): Promise<void> {
-    const at = Math.max(armed.at, this.now() + MIN_LEAD_MS);
+    const at = scheduleTimeOf(armed.at, this.now());
     const body = {
       GroupName: this.target.groupName,
       ScheduleExpression: `at(${new Date(at).toISOString().slice(0, 19)})`,
