@@ -877,6 +877,7 @@ describe('serverless package --stage test (offline)', () => {
       ['CallRequestsDLQAlarm', 'CallRequestsDLQ'],
       ['PlaceCallEventsDLQAlarm', 'PlaceCallEventsDLQ'],
       ['ProcessCallChangesDLQAlarm', 'ProcessCallChangesDLQ'],
+      ['CallRequestAttemptsDLQAlarm', 'CallRequestAttemptsDLQ'],
     ])('%s fires on one message in %s', (logicalId, queue) => {
       expect(alarm(main, logicalId)).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -903,6 +904,12 @@ describe('serverless package --stage test (offline)', () => {
       const pollErrors = alarm(main, 'PollErrorsAlarm');
       expect(pollErrors).toMatchObject({ Namespace: 'AliyunVoice', MetricName: 'PollErrors', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       expect(pollErrors.Dimensions).toBeUndefined();
+    });
+
+    it('fires when an attempt of a call request could not be scheduled (ScheduleFailures)', () => {
+      const failures = alarm(main, 'ScheduleFailuresAlarm');
+      expect(failures).toMatchObject({ Namespace: 'AliyunVoice', MetricName: 'ScheduleFailures', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(failures.Dimensions).toBeUndefined();
     });
 
     it('fires when receipts are stored late: ReceiptLag p90 over 5 minutes above receiptLagAlarmMs (default 10 minutes)', () => {
