@@ -6,7 +6,7 @@ import { messageDependencies } from '#shared/runtime/messages';
 const deps = messageDependencies();
 
 /**
- * EventBridge `Place Call` events → calls (docs/triggers.md#call-requests-from-eventbridge): the detail is a
+ * EventBridge `Place Call` events → calls (docs/triggers.md#calls-from-eventbridge): the detail is a
  * POST /calls body plus an optional `idempotencyKey`, placed at most once per key (else per event
  * id). A refused request is kept as a REJECTED item and the invocation succeeds; a failure worth
  * retrying throws, so Lambda's asynchronous retries and then the on-failure destination apply.

@@ -6,7 +6,7 @@ import { messageDependencies } from '#shared/runtime/messages';
 const deps = messageDependencies();
 
 /**
- * SQS CallRequestsQueue → calls (docs/triggers.md#call-requests-from-sqs): each message is a POST /calls body
+ * SQS CallRequestsQueue → calls (docs/triggers.md#calls-from-sqs): each message is a POST /calls body
  * plus an optional `idempotencyKey`, placed at most once per key (else per messageId). Refused
  * requests are kept as REJECTED items; only the messages worth delivering again are reported
  * (ReportBatchItemFailures), so one bad message never fails the batch.

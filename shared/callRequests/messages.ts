@@ -1,5 +1,5 @@
 /**
- * Call requests that arrive as messages (docs/triggers.md#call-requests-from-sqs, "Call requests from
+ * Call requests that arrive as messages (docs/triggers.md#calls-from-sqs, "Call requests from
  * EventBridge"): a POST /calls body plus an optional `idempotencyKey`, from the SQS queue
  * (functions/placeCallsFromQueue.ts) or an EventBridge rule (functions/placeCallFromEvent.ts).
  * Each is placed at most once per key (placement.ts: the `idempotencyKey`, else the message or

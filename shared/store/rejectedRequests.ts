@@ -1,5 +1,5 @@
 /**
- * Call requests refused for good (docs/triggers.md#call-requests-from-sqs, "Call requests from
+ * Call requests refused for good (docs/triggers.md#calls-from-sqs, "Call requests from
  * EventBridge"): a queued message or an event whose body is not a valid POST /calls request, or
  * that Alibaba rejected. They are kept in the calls table instead of being retried or dropped, so
  * nothing is lost silently:
