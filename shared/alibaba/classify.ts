@@ -39,6 +39,18 @@ export const ACCOUNT_CODES: readonly string[] = [
   // caller's content, so it must not surface as a 422 through the `Invalid*` rule.
   'InvalidApi.*',
   'UnsupportedHTTPMethod',
+  // The request parameters our signer always sends (docs/alibaba/signatures.md): when Alibaba says
+  // one is missing, the signer or a proxy on the way lost it; the caller's content cannot cause it,
+  // so these are exact exceptions to the `Missing*` content rule (docs/alibaba/errors.md#gateway-codes).
+  'MissingAccessKeyId',
+  'MissingAction',
+  'MissingFormat',
+  'MissingSignature',
+  'MissingSignatureMethod',
+  'MissingSignatureNonce',
+  'MissingSignatureVersion',
+  'MissingTimestamp',
+  'MissingVersion',
 ];
 
 /**
@@ -95,6 +107,9 @@ export const TRANSIENT_CODES: readonly string[] = [
   'isp.SYSTEM_ERROR', // docs/alibaba/errors.md#voice-business-codes, HTTP 500
   'isp.GATEWAY_ERROR', // docs/alibaba/errors.md#voice-business-codes, HTTP 500
   'isp.UNKNOWN', // docs/alibaba/errors.md#voice-business-codes "R (limited)": the attempt cap is the limit
+  // Any other isp.* code: `isp` codes are the platform's side (docs/alibaba/errors.md#voice-business-codes), never the
+  // request's content, whatever HTTP status comes with them; the account ones are listed above.
+  'isp.*',
   'ServiceUnavailable', // docs/alibaba/errors.md#gateway-codes, HTTP 503
   'SignatureNonceUsed', // docs/alibaba/errors.md#gateway-codes: retry with a new nonce (every attempt is re-signed)
 ];

@@ -88,6 +88,11 @@ const menuKeySchema = z.strictObject({
   ttsParams: z.optional(templateParams('Variables of that TTS template.')),
 });
 
+/** Whether a prompt code names a TTS template (`TTS_...`) rather than a voice file (docs/alibaba/actions.md#ivrcall). */
+function isTtsTemplateId(code: string): boolean {
+  return code.startsWith('TTS_');
+}
+
 // docs/alibaba/actions.md#ivrcall IvrCall
 export const ivrCallSchema = z.strictObject({
   type: z.literal('ivr'),
@@ -111,7 +116,13 @@ export const ivrCallSchema = z.strictObject({
   // docs/alibaba/actions.md#ivrcall: milliseconds; Alibaba publishes no range, so only an hour's ceiling is enforced.
   timeout: z.optional(integerIn(1, 3_600_000, 'How long to wait for a key press, in milliseconds (example 3000).')),
   outId: z.optional(outId),
-});
+}).check(
+  // docs/alibaba/actions.md#ivrcall: the closing prompt is of the same kind as the opening one.
+  z.refine((call) => call.byeCode === undefined || isTtsTemplateId(call.byeCode) === isTtsTemplateId(call.startCode), {
+    message: 'must be of the same kind as startCode: both TTS template ids (TTS_...) or both voice file ids',
+    path: ['byeCode'],
+  }),
+);
 
 /** Maximum call length in seconds (docs/alibaba/actions.md#smartcall SessionTimeout, max 3,600). */
 const sessionTimeout = integerIn(1, 3600, 'Maximum call length in seconds (at most 3600); the call is hung up afterwards.');

@@ -291,6 +291,12 @@ describe('npm start', () => {
     expect(await (await fetch(`${schedulerOrigin}/__scheduler/schedules`)).json()).toEqual([]);
   }, 60_000);
 
+  it("prints no warning of the AWS SDK about this Node version, from itself or from any function it ran", () => {
+    // Every function above ran at least once (each invocation loads the SDK afresh).
+    expect(stack.output()).toContain('(λ: placeCallsFromQueue)');
+    expect(stack.output()).not.toContain('NodeVersionSupportWarning');
+  });
+
   it('stops every process it started on Ctrl-C', async () => {
     const { child } = stack;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -15,6 +15,8 @@ declare module 'vitest' {
 
 /** One DynamoDB Local for the whole run, with the tables serverless.yml declares (TTL on). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // As in test/setup/env.ts: the SDK's warning about Node 20 (the functions deploy on nodejs22.x), and only it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamoDbLocal(await freePort());
   const tables = await createTables(dynamo.client, tablesFromServerlessYml(TEST_STAGE));
   project.provide('dynamodbEndpoint', dynamo.endpoint);

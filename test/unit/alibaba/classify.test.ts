@@ -30,6 +30,9 @@ const businessCodes: Row[] = [
   ['isp.RES_OWNER_ID_UNKNOWN', 400, 'account'],
   ['isp.USER_ASSERT_NOT_EXIST', 400, 'account'],
   ['isp.USER_NOT_EXIST', 400, 'account'],
+  // An isp.* code no table names is the platform's, whatever the status.
+  ['isp.FLOW_ERROR', 400, 'transient'],
+  ['isp.SOMETHING_NEW', 200, 'transient'],
   ['isv.OUT_OF_SERVICE', 400, 'account'],
   ['isv.PRODUCT_UN_SUBSCRIPT', 400, 'account'],
   ['isv.PRODUCT_UNSUBSCRIBE', 400, 'account'],
@@ -64,6 +67,12 @@ const businessCodes: Row[] = [
 const gatewayCodes: Row[] = [
   ['MissingCalledNumber', 400, 'rejected'],
   ['MissingParameter', 400, 'rejected'],
+  // The envelope's own parameters, which the signer always sends: their absence is not the caller's content.
+  ['MissingSignature', 400, 'account'],
+  ['MissingTimestamp', 400, 'account'],
+  ['MissingAccessKeyId', 400, 'account'],
+  ['MissingSignatureNonce', 400, 'account'],
+  ['MissingVersion', 400, 'account'],
   ['InvalidCalledNumber', 400, 'rejected'],
   ['InvalidParameter', 400, 'rejected'],
   ['InvalidParameter.Format', 400, 'rejected'],

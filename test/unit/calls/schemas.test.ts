@@ -234,6 +234,22 @@ describe('template and voice codes', () => {
     expect(parse(bodyOf('tts', { ttsCode }))).toMatchObject({ ttsCode });
   });
 
+  it.each([
+    ['TTS_10001', 'bye.wav'],
+    ['start.wav', 'TTS_10002'],
+  ])('ivr.byeCode must be of the kind of startCode (%s, %s)', (startCode, byeCode) => {
+    expect(issuesOf(bodyOf('ivr', { startCode, byeCode }))).toEqual([
+      { path: 'byeCode', message: 'must be of the same kind as startCode: both TTS template ids (TTS_...) or both voice file ids' },
+    ]);
+  });
+
+  it.each([
+    ['TTS_10001', 'TTS_10002'],
+    ['start.wav', 'bye.wav'],
+  ])('ivr.byeCode of the kind of startCode is accepted (%s, %s)', (startCode, byeCode) => {
+    expect(parse(bodyOf('ivr', { startCode, byeCode }))).toMatchObject({ startCode, byeCode });
+  });
+
   it.each(['SMS_123', 'TTS_', 'tts_123', 'TTS_12a', ''])('tts.ttsCode refuses %j', (ttsCode) => {
     expect(issuesOf(bodyOf('tts', { ttsCode }))).toEqual([
       { path: 'ttsCode', message: 'must be an approved TTS template id like TTS_123456789' },
@@ -252,18 +268,21 @@ describe('template and voice codes', () => {
   ];
 
   describe.each(codeLengths)('%s.%s (1 to %i characters)', (type, field, max) => {
+    // A closing prompt is of the kind of the opening one: voice files here, like the values.
+    const kindOfStart = field === 'byeCode' ? { startCode: 'start.wav' } : {};
+
     it('accepts the longest allowed value', () => {
-      expect(parse(bodyOf(type, { [field]: 'a'.repeat(max) }))).toMatchObject({ [field]: 'a'.repeat(max) });
+      expect(parse(bodyOf(type, { ...kindOfStart, [field]: 'a'.repeat(max) }))).toMatchObject({ [field]: 'a'.repeat(max) });
     });
 
     it('refuses one character more', () => {
-      expect(issuesOf(bodyOf(type, { [field]: 'a'.repeat(max + 1) }))).toEqual([
+      expect(issuesOf(bodyOf(type, { ...kindOfStart, [field]: 'a'.repeat(max + 1) }))).toEqual([
         { path: field, message: `must be at most ${max} characters` },
       ]);
     });
 
     it('refuses an empty string', () => {
-      expect(issuesOf(bodyOf(type, { [field]: '' }))).toEqual([{ path: field, message: 'must not be empty' }]);
+      expect(issuesOf(bodyOf(type, { ...kindOfStart, [field]: '' }))).toEqual([{ path: field, message: 'must not be empty' }]);
     });
   });
 
@@ -518,10 +537,11 @@ const validRequestArb: fc.Arbitrary<PlaceCallRequest> = fc.oneof(
       type: fc.constant('ivr' as const),
       calledNumber: phone,
       calledShowNumber: phone,
-      startCode: codeArb(),
+      startCode: codeArb().map((code) => `v${code}`),
       startTtsParams: templateParamsArb,
       menuKeyMap: menuArb,
-      byeCode: codeArb(),
+      // Voice-file ids like startCode's: a closing prompt is of the kind of the opening one.
+      byeCode: codeArb().map((code) => `v${code}`),
       byeTtsParams: templateParamsArb,
       playTimes: int(1, 3),
       timeout: int(1, 3_600_000),

@@ -245,7 +245,7 @@ const ITEM_LEVEL_DYNAMODB_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 /** What a DynamoDB stream trigger needs (AWS Lambda developer guide, "DynamoDB streams"). */
-const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
 
 /**
  * Commands authorised as another action: a transaction is checked against each item action it
