@@ -101,7 +101,7 @@ const receiptSchema = z.looseObject({
  *   // { ok: true, receipt: { callId: '1^2', status: 'busy', duration: 0, naturalKey: '1^2', ... } }
  */
 export function normaliseReceipt(messageType: string, raw: Record<string, unknown>): NormaliseResult {
-  const parsed = receiptSchema.safeParse(raw);
+  const parsed = receiptSchema.safeParse(withInboundIds(raw));
   if (!parsed.success) return { ok: false, reason: 'call_id is missing or not a string' };
   const fields = parsed.data;
   const callId = fields.call_id;
@@ -138,6 +138,16 @@ export function normaliseReceipt(messageType: string, raw: Record<string, unknow
     if (receipt[key] === undefined) delete receipt[key];
   }
   return { ok: true, receipt };
+}
+
+/**
+ * docs/alibaba/receipts.md#voicecallreport: receipts of inbound calls carry `biz_id` (the call's id,
+ * in the same `a^b` form) and `extend` instead of `call_id` and `out_id`. They are stored as receipts
+ * of the call `biz_id` names; `raw` keeps Alibaba's body as it came.
+ */
+function withInboundIds(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.call_id !== undefined || raw.biz_id === undefined) return raw;
+  return { ...raw, call_id: raw.biz_id, ...(raw.out_id === undefined && raw.extend !== undefined ? { out_id: raw.extend } : {}) };
 }
 
 interface KeyFields {

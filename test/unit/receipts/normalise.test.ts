@@ -116,8 +116,30 @@ describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', (
     expect(result.ok).toBe(false);
   });
 
-  it('inbound VoiceCallReports (biz_id instead of call_id, docs/alibaba/receipts.md#receipt-fields) are invalid, so they are kept raw', () => {
-    expect(normaliseReceipt('VoiceCallReport', { biz_id: 'B1', status_code: '200201' }).ok).toBe(false);
+  it('inbound VoiceCallReports (biz_id and extend instead of call_id and out_id, docs/alibaba/receipts.md#voicecallreport) are receipts of the call biz_id names', () => {
+    const raw = { biz_id: '116012354148^102813781234', extend: 'ticket-77', status_code: '200201', status_time: '2026-11-24 23:41:03' };
+    const result = normaliseReceipt('VoiceCallReport', raw);
+    expect(result).toEqual({
+      ok: true,
+      receipt: expect.objectContaining({
+        callId: '116012354148^102813781234',
+        outId: 'ticket-77',
+        statusCode: '200201',
+        status: 'ringing',
+        naturalKey: '116012354148^102813781234#200201#2026-11-24T23:41:03+08:00',
+        raw,
+      }),
+    });
+  });
+
+  it('call_id and out_id win over biz_id and extend when a receipt carries both', () => {
+    const result = normaliseReceipt('VoiceCallReport', { call_id: '1^2', out_id: 'order-1', biz_id: '3^4', extend: 'x', status_code: '200101' });
+    expect(result).toMatchObject({ ok: true, receipt: { callId: '1^2', outId: 'order-1' } });
+  });
+
+  it('an inbound receipt with extend but its own out_id keeps out_id; one with neither id is invalid', () => {
+    expect(normaliseReceipt('VoiceCallReport', { biz_id: '3^4', out_id: 'order-2', extend: 'x', status_code: '200101' })).toMatchObject({ ok: true, receipt: { outId: 'order-2' } });
+    expect(normaliseReceipt('VoiceCallReport', { extend: 'x', status_code: '200101' }).ok).toBe(false);
   });
 });
 
