@@ -21,10 +21,11 @@ import { jsonReport, machineInfo, markdownReport, textReport, type Report } from
 import { bundleRow } from './rows/bundle.ts';
 import { coldLoadRow } from './rows/coldLoad.ts';
 import { drainRow } from './rows/drain.ts';
+import { lambdaColdRow } from './rows/lambdaCold.ts';
 import { placingRow } from './rows/placing.ts';
 import { signingRow } from './rows/signing.ts';
 
-const ROWS: readonly Row[] = [bundleRow, coldLoadRow, signingRow, placingRow, drainRow];
+const ROWS: readonly Row[] = [bundleRow, coldLoadRow, lambdaColdRow, signingRow, placingRow, drainRow];
 
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));

@@ -86,6 +86,12 @@ export function esbuildOptionsFromServerlessYml(root = ROOT): BuildOptions {
   return options as BuildOptions;
 }
 
+/** The handler file's extension in the zips: serverless-esbuild's `outputFileExtension` (`.mjs` for an ESM build). */
+export function bundleExtension(root = ROOT): string {
+  const extension = readServerlessYml(root).custom?.esbuild?.outputFileExtension;
+  return typeof extension === 'string' ? extension : '.js';
+}
+
 export interface BuiltBundle {
   name: string;
   file: string;
@@ -131,12 +137,17 @@ export function bytesByPackage(bundle: BuiltBundle): { name: string; bytes: numb
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
+/** Workers built as ES modules: they `import()` bundles that may be ES modules themselves. */
+const ESM_WORKERS = new Set(['lambdaCold']);
+
 /**
- * Compiles a bench worker (bench/workers/<name>.ts) to one CommonJS file run by plain Node, with
- * its dependencies bundled. Not minified: workers are harness code, not measured artefacts.
+ * Compiles a bench worker (bench/workers/<name>.ts) to one file run by plain Node (CommonJS, or ESM
+ * for ESM_WORKERS), with its dependencies bundled. Not minified: workers are harness code, not
+ * measured artefacts.
  */
 export async function buildWorker(name: string, outdir: string, root = ROOT): Promise<string> {
-  const outfile = join(outdir, `${name}.cjs`);
+  const esm = ESM_WORKERS.has(name);
+  const outfile = join(outdir, `${name}.${esm ? 'mjs' : 'cjs'}`);
   await build({
     entryPoints: [join(root, 'bench', 'workers', `${name}.ts`)],
     outfile,
@@ -144,7 +155,7 @@ export async function buildWorker(name: string, outdir: string, root = ROOT): Pr
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: esm ? 'esm' : 'cjs',
     logLevel: 'silent',
   });
   return outfile;

@@ -20,7 +20,8 @@ const UNUSED_ENDPOINT = 'http://127.0.0.1:9';
  * sensitive than wall time to other work on the machine.
  */
 const CPU = 'const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000));process.exit(0)';
-const LOAD = `require(process.argv[1]);${CPU}`;
+// import() loads an ESM bundle (.mjs) and a CommonJS one alike; the process exits once it has run.
+const LOAD = `import(require('node:url').pathToFileURL(process.argv[1]).href).then(()=>{${CPU}})`;
 const BARE = CPU;
 
 export const coldLoadRow: Row = {
