@@ -1,9 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { placeEventCall } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
-import { placementDependencies } from '#shared/runtime/placement';
+import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
+import { WARM_PLACE_REQUEST } from '#shared/runtime/warmUp';
 
 const deps = placementDependencies();
+// Init (a Lambda container only): the first event's path, idempotency record included, run once at
+// full CPU against an in-process stand-in (shared/runtime/warmUp.ts).
+await warmUpPlacement((warm) =>
+  placeEventCall({ id: randomUUID(), 'detail-type': 'Place Call', detail: structuredClone(WARM_PLACE_REQUEST) } as unknown as EventBridgeEvent<string, unknown>, {
+    ...warm,
+    deadline: Date.now() + 1_000,
+  }),
+);
 
 /**
  * EventBridge `Place Call` events → calls (docs/triggers.md#call-requests-from-eventbridge): the detail is a

@@ -76,6 +76,9 @@ async function main(): Promise<void> {
   env.AWS_REGION ||= 'us-east-1';
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  // The SDK's full credential chain in the local bundles, so a developer's profile works for a real
+  // secret store (the deployed bundles read the environment only: shared/lambdaCredentials.ts).
+  env.AWS_CREDENTIAL_CHAIN ||= 'full';
 
   const offline = startOffline(env);
   cleanups.push(() => killTree(offline));

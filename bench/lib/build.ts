@@ -16,7 +16,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/
 
 interface ServerlessYml {
   functions?: Record<string, { handler?: string }>;
-  custom?: { esbuild?: Record<string, unknown> };
+  custom?: { esbuild?: Record<string, unknown> } & Record<string, unknown>;
 }
 
 function readServerlessYml(root = ROOT): ServerlessYml {
@@ -74,11 +74,26 @@ const ESBUILD_KEYS = new Set([
   'pure',
 ]);
 
+/**
+ * `${self:custom.a.b.${env:NAME, 'fallback'}}`, the one kind of variable the esbuild options use
+ * (custom.esbuild.alias), resolved as the Serverless Framework would for a deployment (NAME unset).
+ */
+function resolveSelfReference(value: unknown, yml: ServerlessYml): unknown {
+  if (typeof value !== 'string') return value;
+  const match = /^\$\{self:custom\.([\w.]+)\.\$\{env:\w+, '([\w-]+)'\}\}$/.exec(value);
+  if (!match) return value;
+  let node: unknown = yml.custom;
+  for (const key of [...match[1]!.split('.'), match[2]!]) node = (node as Record<string, unknown> | undefined)?.[key];
+  if (node === undefined) throw new Error(`serverless.yml: ${value} resolves to nothing`);
+  return node;
+}
+
 /** The esbuild options of serverless.yml `custom.esbuild`; `exclude` becomes `external` as serverless-esbuild does. */
 export function esbuildOptionsFromServerlessYml(root = ROOT): BuildOptions {
-  const custom = readServerlessYml(root).custom?.esbuild ?? {};
+  const yml = readServerlessYml(root);
+  const custom = yml.custom?.esbuild ?? {};
   const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(custom)) if (ESBUILD_KEYS.has(key)) options[key] = value;
+  for (const [key, value] of Object.entries(custom)) if (ESBUILD_KEYS.has(key)) options[key] = resolveSelfReference(value, yml);
   const exclude = custom.exclude;
   if (Array.isArray(exclude) && exclude.length > 0 && !exclude.includes('*')) {
     options.external = [...((options.external as string[] | undefined) ?? []), ...exclude];
@@ -100,10 +115,17 @@ export interface BuiltBundle {
   metafile: Metafile;
 }
 
-/** Builds one entry with the serverless.yml options into `outfile`; returns its size and metafile. */
-export async function buildBundle(name: string, entry: string, outfile: string, root = ROOT): Promise<BuiltBundle> {
+/**
+ * Builds one entry with the serverless.yml options into `outfile`; returns its size and metafile.
+ * `withoutAlias` (the official-client anchors): leave out `alias`, whose substitutes are this
+ * project's own modules (shared/lambdaCredentials.ts), not part of an application written on the
+ * official clients with their defaults.
+ */
+export async function buildBundle(name: string, entry: string, outfile: string, root = ROOT, options: { withoutAlias?: boolean } = {}): Promise<BuiltBundle> {
+  const { alias, ...serverlessOptions } = esbuildOptionsFromServerlessYml(root);
   const result = await build({
-    ...esbuildOptionsFromServerlessYml(root),
+    ...serverlessOptions,
+    ...(options.withoutAlias ? {} : { alias }),
     entryPoints: [entry],
     outfile,
     absWorkingDir: root,

@@ -91,7 +91,7 @@ export function createContext(options: { quick: boolean; tmp: string; log: (mess
         const entry = ANCHORS[name] ?? functionsFromServerlessYml(ROOT).find((fn) => fn.name === name)?.entry;
         if (!entry) return Promise.reject(new Error(`no function or anchor named ${name}`));
         // One folder per bundle, like the deployed zips: the handler file alone (index.js, or .mjs).
-        built = tracked(buildBundle(name, entry, join(options.tmp, 'bundles', name, `index${bundleExtension(ROOT)}`)));
+        built = tracked(buildBundle(name, entry, join(options.tmp, 'bundles', name, `index${bundleExtension(ROOT)}`), ROOT, { withoutAlias: name in ANCHORS }));
         bundles.set(name, built);
       }
       return built;

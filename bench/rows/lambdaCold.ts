@@ -295,5 +295,9 @@ function lambdaEnv(dynamo: LocalDynamo, alibaba: { url: string; mnsUrl: string }
     ...handlerEnv({ callsTable: dynamo.callsTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibaba }),
     RECEIPT_QUEUES: `VoiceReport=${QUEUE}`,
     RECEIPT_PUSH_TOKEN: PUSH_TOKEN,
+    // As in a Lambda container (the functions' init warm-up runs only there), with serverless-offline's
+    // IS_OFFLINE so that the local endpoints above are accepted.
+    AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-bench',
+    IS_OFFLINE: 'true',
   };
 }

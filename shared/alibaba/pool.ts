@@ -44,6 +44,13 @@ export function poolFor(origin: string): Pool {
   return pool;
 }
 
+/** Destroys the shared Pool of one origin, if any (a throwaway origin such as the init warm-up's). */
+export async function destroyPool(origin: string): Promise<void> {
+  const pool = pools.get(origin);
+  pools.delete(origin);
+  await pool?.destroy().catch(() => undefined);
+}
+
 /** Destroys every shared Pool (tests and orderly shutdown); the next poolFor() starts a new one. */
 export async function destroyPools(): Promise<void> {
   const all = [...pools.values()];
