@@ -3,7 +3,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { placeEventCall } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
-import { WARM_PLACE_REQUEST } from '#shared/runtime/warmUp';
+import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
 
 const deps = placementDependencies();
 // Init (a Lambda container only): the first event's path, idempotency record included, run once at
@@ -11,7 +11,7 @@ const deps = placementDependencies();
 await warmUpPlacement((warm) =>
   placeEventCall({ id: randomUUID(), 'detail-type': 'Place Call', detail: structuredClone(WARM_PLACE_REQUEST) } as unknown as EventBridgeEvent<string, unknown>, {
     ...warm,
-    deadline: Date.now() + 1_000,
+    deadline: Date.now() + WARM_UP_DEADLINE_MS,
   }),
 );
 

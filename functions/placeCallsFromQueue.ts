@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { placeQueuedCalls } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
-import { WARM_PLACE_REQUEST } from '#shared/runtime/warmUp';
+import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
 
 const deps = placementDependencies();
 // Init (a Lambda container only): the first message's path, idempotency record included, run once at
@@ -11,7 +11,7 @@ const deps = placementDependencies();
 await warmUpPlacement((warm) =>
   placeQueuedCalls(
     [{ messageId: randomUUID(), body: JSON.stringify(WARM_PLACE_REQUEST), attributes: { SentTimestamp: String(Date.now()) } } as unknown as SQSRecord],
-    { ...warm, deadline: Date.now() + 1_000 },
+    { ...warm, deadline: Date.now() + WARM_UP_DEADLINE_MS },
   ),
 );
 

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { destroyPool } from '../alibaba/pool.ts';
+import { destroyPool, preconnect } from '../alibaba/pool.ts';
 import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
 import { VOICE_API_VERSION, VoiceApi } from '../alibaba/voiceApi.ts';
 import type { CallsDependencies } from '../calls/service.ts';
@@ -69,8 +69,8 @@ export function warmCallsDependencies(config: Config, target: WarmUpTarget): Cal
 export const CREDENTIALS_PREFETCH_MS = 3_000;
 
 /**
- * Init work of a call function (top-level await in its handler, in a Lambda container only): reads
- * the Alibaba key pair ahead (a secret read costs the first request a TLS handshake and the AWS
+ * Init work of a call function (top-level await in its handler, in a Lambda container only): opens
+ * the connection to Alibaba (shared/alibaba/pool.ts preconnect), reads the Alibaba key pair ahead (a secret read costs the first request a TLS handshake and the AWS
  * signature at a seventh of the CPU otherwise), then runs `operation`, the function's own work, once
  * against the stand-in. A failed read is left for the first request to retry, as without it.
  */
@@ -81,6 +81,7 @@ export function warmUpCalls(operation: (deps: CallsDependencies) => Promise<unkn
 /** warmUpCalls() for another root built on the call dependencies (the placement functions'). */
 export async function warmUpWithCredentials(config: Config, work: (target: WarmUpTarget) => Promise<unknown>): Promise<void> {
   if (!warmUpEnabled()) return;
+  preconnect(new URL(config.voiceEndpoint).origin);
   callsDependencies(config);
   await Promise.all([credentials?.({ deadline: Date.now() + CREDENTIALS_PREFETCH_MS }).catch(() => undefined), warmUp(work)]);
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { destroyPool } from '../alibaba/pool.ts';
+import { destroyPool, preconnect } from '../alibaba/pool.ts';
 import { AlibabaRpcClient } from '../alibaba/rpcClient.ts';
 import { assertReceiptQueuesConfigured, getConfig, type Config } from '../config.ts';
 import { createCredentialsProvider } from '../secrets/alibabaCredentials.ts';
@@ -64,12 +64,16 @@ function assemble(
 export const CREDENTIALS_PREFETCH_MS = 3_000;
 
 /**
- * Init work of the poller (top-level await in its handler, in a Lambda container only): the Alibaba
- * key pair read ahead, and `operation` (a drain) run once against the warm-up's stand-in
- * (shared/runtime/warmUp.ts), whose queues are empty. A failed read is left to the first poll.
+ * Init work of the poller (top-level await in its handler, in a Lambda container only): the
+ * connections to dybaseapi and MNS opened (shared/alibaba/pool.ts preconnect), the Alibaba key pair
+ * read ahead, and `operation` (a drain) run once against the warm-up's stand-in
+ * (shared/runtime/warmUp.ts), whose queues hand out one receipt each. A failed read is left to the first poll.
  */
 export async function warmUpReceipts(operation: (deps: ReceiptsDependencies) => Promise<unknown>, config: Config = getConfig()): Promise<void> {
   if (!warmUpEnabled()) return;
+  // The token's and the first receive's connections, opened while the rest of init runs.
+  preconnect(new URL(config.dybaseEndpoint).origin);
+  preconnect(new URL(config.mnsEndpoint).origin);
   receiptsDependencies(config);
   await Promise.all([
     credentials?.({ deadline: Date.now() + CREDENTIALS_PREFETCH_MS }).catch(() => undefined),

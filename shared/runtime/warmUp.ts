@@ -16,16 +16,23 @@
  * serverless-offline), where AWS_LAMBDA_FUNCTION_NAME is set: tests and scripts that import a handler
  * get it without.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLogger, type Logger } from '../logger.ts';
-import { EmfMetricsRecorder, type MetricsRecorder } from '../metrics.ts';
+import { createLogger, withLogContext, type Logger } from '../logger.ts';
+import { EmfMetricsRecorder } from '../metrics.ts';
 import type { AlibabaCredentials } from '../signing/index.ts';
 import { createDynamoClient } from '../store/dynamoClient.ts';
 
 /** The longest a warm-up may hold init: well under Lambda's 10 s init limit, and never needed in full. */
 export const WARM_UP_BUDGET_MS = 1_500;
+
+/**
+ * The deadline a warm-up gives its operation, as a request would have it: a queued placement needs
+ * room for a whole Alibaba attempt before it starts one. WARM_UP_BUDGET_MS still bounds the wait.
+ */
+export const WARM_UP_DEADLINE_MS = 10_000;
 
 /** The made-up key pair the warm clients sign with. */
 export const WARM_UP_CREDENTIALS: Readonly<AlibabaCredentials> = { accessKeyId: 'warm-up', accessKeySecret: 'warm-up' };
@@ -37,7 +44,7 @@ export interface WarmUpTarget {
   /** Formats every entry as the real logger does, and writes none. */
   logger: Logger;
   /** Records as the real recorder does, and publishes nothing. */
-  metrics: MetricsRecorder;
+  metrics: EmfMetricsRecorder;
   /** One DynamoDB client configured as the real one, on the stand-in (destroyed after the warm-up). */
   dynamo(): DynamoDBClient;
   /** Runs `close` once the warm-up is over (a connection pool opened to the stand-in). */
@@ -59,7 +66,9 @@ export async function warmUp(work: (target: WarmUpTarget) => Promise<unknown>, e
   let server: ReturnType<typeof createServer> | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    server = createServer(answer);
+    // Each queue hands out one receipt, then is empty: a drain receives, stores, deletes, and stops.
+    const served = new Set<string>();
+    server = createServer((request, response) => answer(request, response, served));
     // keep-alive sockets must not hold the process open or outlive the warm-up
     server.keepAliveTimeout = 100;
     await new Promise<void>((resolve, reject) => {
@@ -84,7 +93,15 @@ export async function warmUp(work: (target: WarmUpTarget) => Promise<unknown>, e
       onClose: (close) => disposals.push(() => void close()),
     };
     await Promise.race([
-      work(target).catch(() => undefined),
+      // Inside a log context like every invocation's: its AsyncLocalStorage switches on Node's
+      // promise hooks, once per process, here rather than in the first request. Then one entry and
+      // one metrics line are formatted the way a request's are (masking included), and discarded.
+      withLogContext({ requestId: WARM_REQUEST_ID, awsRequestId: WARM_REQUEST_ID }, () => work(target))
+        .then(() => {
+          target.logger.info('warm-up', { callId: WARM_CALL_ID, calledNumber: WARM_PLACE_REQUEST.calledNumber, alibabaRequestId: WARM_REQUEST_ID });
+          target.metrics.publish();
+        })
+        .catch(() => undefined),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, WARM_UP_BUDGET_MS);
       }),
@@ -131,7 +148,7 @@ export const WARM_CALL_ID = '100000000000^100000000000';
 const WARM_REQUEST_ID = '00000000-0000-4000-8000-000000000000';
 
 /** The stand-in: DynamoDB by X-Amz-Target, MNS under /queues/, Alibaba RPC otherwise. */
-function answer(request: IncomingMessage, response: ServerResponse): void {
+function answer(request: IncomingMessage, response: ServerResponse, served: Set<string>): void {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
@@ -139,7 +156,10 @@ function answer(request: IncomingMessage, response: ServerResponse): void {
     if (typeof target === 'string') return send(response, 200, 'application/x-amz-json-1.0', dynamoAnswer(target.slice(target.indexOf('.') + 1)));
     if (request.url?.startsWith('/queues/')) {
       if (request.method === 'DELETE') return send(response, 204, 'text/xml', '');
-      return send(response, 404, 'text/xml', mnsEmptyQueue());
+      const queue = request.url.split('?')[0]!;
+      if (served.has(queue)) return send(response, 404, 'text/xml', mnsEmptyQueue());
+      served.add(queue);
+      return send(response, 200, 'text/xml', mnsOneMessage());
     }
     const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action') ?? new URL(request.url ?? '/', 'http://x').searchParams.get('Action');
     send(response, 200, 'application/json;charset=utf-8', JSON.stringify(rpcAnswer(action ?? '')));
@@ -204,6 +224,25 @@ function dynamoAnswer(operation: string): string {
     default:
       return '{}';
   }
+}
+
+/** A BatchReceiveMessage answer with one receipt, Base64 JSON as Alibaba enqueues them (docs/alibaba/mns.md). */
+function mnsOneMessage(): string {
+  const body = Buffer.from(JSON.stringify(warmReceipt())).toString('base64');
+  const now = Date.now();
+  const fields = {
+    MessageId: '00000000000000000000000000000001',
+    ReceiptHandle: `1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItOA==-${now}`,
+    MessageBodyMD5: createHash('md5').update(body).digest('hex').toUpperCase(),
+    MessageBody: body,
+    EnqueueTime: now,
+    NextVisibleTime: now + 30_000,
+    FirstDequeueTime: now,
+    DequeueCount: 1,
+    Priority: 8,
+  };
+  const xml = Object.entries(fields).map(([name, value]) => `<${name}>${value}</${name}>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="http://mns.aliyuncs.com/doc/v1/"><Message>${xml}</Message></Messages>`;
 }
 
 function mnsEmptyQueue(): string {
