@@ -34,6 +34,8 @@ export const ALIBABA_RTT_MS = 50;
 const DEFAULT_MEMORY_MB = 256;
 const PUSH_TOKEN = 'bench-push-token';
 const QUEUE = 'Alicom-Queue-0000000000-VoiceReport';
+/** The functions measured at other memory sizes too (full runs), the evidence for their memorySize. */
+const SWEEP: Readonly<Record<string, readonly number[]>> = { pushReceipts: [128, 256, 512, 1024], placeCall: [256, 512, 1024] };
 /** Receipts per poll and per push sample: one MNS batch. */
 const RECEIPTS = 10;
 const PLACE_BODY = { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } };
@@ -241,8 +243,34 @@ export const lambdaColdRow: Row = {
         }
       }
 
+      // Memory sweep (full runs): ours alone at each size, for the choice of memorySize.
+      const sweep: Record<string, Record<number, ReturnType<typeof summary>>> = {};
+      const details: string[] = [];
+      if (!context.quick) {
+        const sweepRuns = 5;
+        context.log(`lambda: memory sweep, ${sweepRuns} cold starts of ${Object.entries(SWEEP).map(([fn, sizes]) => `${fn} at ${sizes.join('/')} MB`).join(', ')}`);
+        for (const [fn, sizes] of Object.entries(SWEEP)) {
+          const entry = cases.find((candidate) => candidate.fn === fn);
+          if (!entry || failures.has(fn)) continue;
+          sweep[fn] = {};
+          for (const memoryMb of sizes) {
+            const runs: Sample[] = [];
+            for (let index = 0; index < sweepRuns; index++) {
+              await entry.before?.(fixture);
+              runs.push(await run.sample(bundles.get(fn)!, entry.event(fixture), shareFor(memoryMb), entry.check));
+            }
+            sweep[fn]![memoryMb] = summary(runs);
+          }
+          details.push(
+            `${fn}, cold start to first answer by memory (median / worst of ${sweepRuns}): ` +
+              sizes.map((memoryMb) => `${memoryMb} MB ${formatValue(sweep[fn]![memoryMb]!.median, 'ms')} / ${formatValue(sweep[fn]![memoryMb]!.max, 'ms')}`).join(', ') +
+              '.',
+          );
+        }
+      }
+
       const figures: Figure[] = [];
-      const data: Record<string, unknown> = { runs, rttMs: ALIBABA_RTT_MS, method: shareFor(DEFAULT_MEMORY_MB).method, periodUs: PERIOD_US, functions: {} };
+      const data: Record<string, unknown> = { runs, rttMs: ALIBABA_RTT_MS, method: shareFor(DEFAULT_MEMORY_MB).method, periodUs: PERIOD_US, functions: {}, sweep };
       for (const entry of cases) {
         const memoryMb = memory.get(entry.fn)!;
         const sides = samples.get(entry.fn)!;
@@ -281,7 +309,7 @@ export const lambdaColdRow: Row = {
           });
         }
       }
-      return { figures, data };
+      return { figures, data, details };
     } finally {
       for (const share of shares.values()) share.close();
       await sandbox.stop();
