@@ -160,7 +160,7 @@ export function bytesByPackage(bundle: BuiltBundle): { name: string; bytes: numb
 }
 
 /** Workers built as ES modules: they `import()` bundles that may be ES modules themselves. */
-const ESM_WORKERS = new Set(['lambdaCold']);
+const ESM_WORKERS = new Set(['lambdaCold', 'placeOurs', 'drainOurs']);
 
 /**
  * Compiles a bench worker (bench/workers/<name>.ts) to one file run by plain Node (CommonJS, or ESM
