@@ -3,7 +3,7 @@
  * side in one run on one machine. Prints one table (figure, anchor, ratio, target, met) and writes
  * it with the machine's description to bench/results/latest.md and latest.json.
  *
- *   npm run bench                          every row, full sizes (about 1.5 minutes on 2 cores)
+ *   npm run bench                          every row, full sizes (about 3-5 minutes on 2 cores)
  *   npm run bench -- --quick               small sizes, for development; written to results/dev.*
  *   npm run bench -- --only=signing,bundle some rows; written to results/dev.*
  *
