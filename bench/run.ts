@@ -3,7 +3,7 @@
  * side in one run on one machine. Prints one table (figure, anchor, ratio, target, met) and writes
  * it with the machine's description to bench/results/latest.md and latest.json.
  *
- *   npm run bench                          every row, full sizes (about 1.5 minutes on 2 cores)
+ *   npm run bench                          every row, full sizes (about 3-5 minutes on 2 cores)
  *   npm run bench -- --quick               small sizes, for development; written to results/dev.*
  *   npm run bench -- --only=signing,bundle some rows; written to results/dev.*
  *
@@ -21,10 +21,11 @@ import { jsonReport, machineInfo, markdownReport, textReport, type Report } from
 import { bundleRow } from './rows/bundle.ts';
 import { coldLoadRow } from './rows/coldLoad.ts';
 import { drainRow } from './rows/drain.ts';
+import { lambdaColdRow } from './rows/lambdaCold.ts';
 import { placingRow } from './rows/placing.ts';
 import { signingRow } from './rows/signing.ts';
 
-const ROWS: readonly Row[] = [bundleRow, coldLoadRow, signingRow, placingRow, drainRow];
+const ROWS: readonly Row[] = [bundleRow, coldLoadRow, lambdaColdRow, signingRow, placingRow, drainRow];
 
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));

@@ -1,8 +1,14 @@
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
 import { header, httpHandler, jsonBody } from '#shared/http/apiGateway';
-import { placementDependencies } from '#shared/runtime/placement';
+import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
+import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
 
 const deps = placementDependencies();
+// Init (a Lambda container only): the first request's path, run once at full CPU (shared/runtime/warmUp.ts).
+await warmUpPlacement(async (warm) => {
+  const { request } = parsePlacementRequest(structuredClone(WARM_PLACE_REQUEST), { value: undefined, path: 'header.idempotency-key' });
+  await placeCallOnce(request, undefined, warm, { deadline: Date.now() + WARM_UP_DEADLINE_MS });
+});
 
 /**
  * POST /calls — place a call of any of the five types (README.md). With an Idempotency-Key, a retry

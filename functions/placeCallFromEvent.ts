@@ -1,9 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { placeEventCall } from '#shared/triggers/messageTriggers';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { messageDependencies } from '#shared/runtime/messages';
+import { warmUpPlacement } from '#shared/runtime/placement';
+import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
 
 const deps = messageDependencies();
+// Init (a Lambda container only): the first event's path, idempotency record included, run once at
+// full CPU against an in-process stand-in (shared/runtime/warmUp.ts).
+await warmUpPlacement((warm) =>
+  placeEventCall({ id: randomUUID(), 'detail-type': 'Place Call', detail: structuredClone(WARM_PLACE_REQUEST) } as unknown as EventBridgeEvent<string, unknown>, {
+    ...warm,
+    deadline: Date.now() + WARM_UP_DEADLINE_MS,
+  }),
+);
 
 /**
  * EventBridge `Place Call` events → calls (docs/triggers.md#calls-from-eventbridge): the detail is a

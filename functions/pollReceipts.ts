@@ -1,10 +1,13 @@
 import { ReceiptPollError } from '#shared/errors';
 import { eventHandler } from '#shared/triggers/eventHandler';
 import { metrics } from '#shared/metrics';
-import { drainReceiptQueues, type QueueDrainStats } from '#shared/receipts/poller';
-import { receiptsDependencies } from '#shared/runtime/receipts';
+import { drainReceiptQueues, ROUND_OVERHEAD_MS, type QueueDrainStats } from '#shared/receipts/poller';
+import { receiptsDependencies, warmUpReceipts } from '#shared/runtime/receipts';
 
 const deps = receiptsDependencies();
+// Init (a Lambda container only): the key pair read ahead and a poll's path run once at full CPU
+// against an in-process stand-in whose queues hold one receipt each (shared/runtime/warmUp.ts).
+await warmUpReceipts((warm) => drainReceiptQueues({ ...warm, deadline: Date.now() + ROUND_OVERHEAD_MS + 1_000, waitSeconds: 0 }));
 
 /** Time kept back from the Lambda's remaining time: logging the stats, publishing metrics and returning. */
 export const DEADLINE_MARGIN_MS = 1_500;

@@ -96,6 +96,9 @@ async function main(): Promise<void> {
   env.RECEIPT_PUSH_TOKEN ||= LOCAL_RECEIPT_PUSH_TOKEN;
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  // The SDK's full credential chain in the local bundles, so a developer's profile works for a real
+  // secret store (the deployed bundles read the environment only: shared/lambdaCredentials.ts).
+  env.AWS_CREDENTIAL_CHAIN ||= 'full';
 
   const offline = startOffline(env);
   cleanups.push(() => killTree(offline));

@@ -234,7 +234,7 @@ export class FlowControlError extends Error {
     readonly retryAt: number,
     /** The window that refused, as configured (`1/60`). */
     readonly limit: string,
-    /** Whole seconds from now until retryAt, rounded up. */
+    /** Whole seconds from now until the window frees, rounded up (at most the window: counted from the exact moment, not from retryAt). */
     readonly retryAfterSeconds: number,
   ) {
     super(`The number has been called as often as its ${limit} window allows (<count>/<seconds>); it can be called again at ${new Date(retryAt).toISOString()}.`);

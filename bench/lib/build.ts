@@ -16,7 +16,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/
 
 interface ServerlessYml {
   functions?: Record<string, { handler?: string }>;
-  custom?: { esbuild?: Record<string, unknown> };
+  custom?: { esbuild?: Record<string, unknown> } & Record<string, unknown>;
 }
 
 function readServerlessYml(root = ROOT): ServerlessYml {
@@ -74,16 +74,37 @@ const ESBUILD_KEYS = new Set([
   'pure',
 ]);
 
+/**
+ * `${self:custom.a.b.${env:NAME, 'fallback'}}`, the one kind of variable the esbuild options use
+ * (custom.esbuild.alias), resolved as the Serverless Framework would for a deployment (NAME unset).
+ */
+function resolveSelfReference(value: unknown, yml: ServerlessYml): unknown {
+  if (typeof value !== 'string') return value;
+  const match = /^\$\{self:custom\.([\w.]+)\.\$\{env:\w+, '([\w-]+)'\}\}$/.exec(value);
+  if (!match) return value;
+  let node: unknown = yml.custom;
+  for (const key of [...match[1]!.split('.'), match[2]!]) node = (node as Record<string, unknown> | undefined)?.[key];
+  if (node === undefined) throw new Error(`serverless.yml: ${value} resolves to nothing`);
+  return node;
+}
+
 /** The esbuild options of serverless.yml `custom.esbuild`; `exclude` becomes `external` as serverless-esbuild does. */
 export function esbuildOptionsFromServerlessYml(root = ROOT): BuildOptions {
-  const custom = readServerlessYml(root).custom?.esbuild ?? {};
+  const yml = readServerlessYml(root);
+  const custom = yml.custom?.esbuild ?? {};
   const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(custom)) if (ESBUILD_KEYS.has(key)) options[key] = value;
+  for (const [key, value] of Object.entries(custom)) if (ESBUILD_KEYS.has(key)) options[key] = resolveSelfReference(value, yml);
   const exclude = custom.exclude;
   if (Array.isArray(exclude) && exclude.length > 0 && !exclude.includes('*')) {
     options.external = [...((options.external as string[] | undefined) ?? []), ...exclude];
   }
   return options as BuildOptions;
+}
+
+/** The handler file's extension in the zips: serverless-esbuild's `outputFileExtension` (`.mjs` for an ESM build). */
+export function bundleExtension(root = ROOT): string {
+  const extension = readServerlessYml(root).custom?.esbuild?.outputFileExtension;
+  return typeof extension === 'string' ? extension : '.js';
 }
 
 export interface BuiltBundle {
@@ -94,10 +115,17 @@ export interface BuiltBundle {
   metafile: Metafile;
 }
 
-/** Builds one entry with the serverless.yml options into `outfile`; returns its size and metafile. */
-export async function buildBundle(name: string, entry: string, outfile: string, root = ROOT): Promise<BuiltBundle> {
+/**
+ * Builds one entry with the serverless.yml options into `outfile`; returns its size and metafile.
+ * `withoutAlias` (the official-client anchors): leave out `alias`, whose substitutes are this
+ * project's own modules (shared/lambdaCredentials.ts), not part of an application written on the
+ * official clients with their defaults.
+ */
+export async function buildBundle(name: string, entry: string, outfile: string, root = ROOT, options: { withoutAlias?: boolean } = {}): Promise<BuiltBundle> {
+  const { alias, ...serverlessOptions } = esbuildOptionsFromServerlessYml(root);
   const result = await build({
-    ...esbuildOptionsFromServerlessYml(root),
+    ...serverlessOptions,
+    ...(options.withoutAlias ? {} : { alias }),
     entryPoints: [entry],
     outfile,
     absWorkingDir: root,
@@ -131,12 +159,17 @@ export function bytesByPackage(bundle: BuiltBundle): { name: string; bytes: numb
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
+/** Workers built as ES modules: they `import()` bundles that may be ES modules themselves. */
+const ESM_WORKERS = new Set(['lambdaCold', 'placeOurs', 'drainOurs']);
+
 /**
- * Compiles a bench worker (bench/workers/<name>.ts) to one CommonJS file run by plain Node, with
- * its dependencies bundled. Not minified: workers are harness code, not measured artefacts.
+ * Compiles a bench worker (bench/workers/<name>.ts) to one file run by plain Node (CommonJS, or ESM
+ * for ESM_WORKERS), with its dependencies bundled. Not minified: workers are harness code, not
+ * measured artefacts.
  */
 export async function buildWorker(name: string, outdir: string, root = ROOT): Promise<string> {
-  const outfile = join(outdir, `${name}.cjs`);
+  const esm = ESM_WORKERS.has(name);
+  const outfile = join(outdir, `${name}.${esm ? 'mjs' : 'cjs'}`);
   await build({
     entryPoints: [join(root, 'bench', 'workers', `${name}.ts`)],
     outfile,
@@ -144,7 +177,7 @@ export async function buildWorker(name: string, outdir: string, root = ROOT): Pr
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: esm ? 'esm' : 'cjs',
     logLevel: 'silent',
   });
   return outfile;

@@ -1,6 +1,6 @@
 /** What every row gets from the orchestrator (bench/run.ts), and what it gives back. */
 import { join } from 'node:path';
-import { buildBundle, buildWorker, functionsFromServerlessYml, ROOT, type BuiltBundle } from './build.ts';
+import { buildBundle, buildWorker, bundleExtension, functionsFromServerlessYml, ROOT, type BuiltBundle } from './build.ts';
 import type { Figure, RowId } from './figures.ts';
 import { onCleanUp } from './processes.ts';
 import { startLocalDynamo, type LocalDynamo } from './services.ts';
@@ -39,6 +39,26 @@ export interface Row {
 export const ANCHORS: Readonly<Record<string, string>> = {
   popCore: join(ROOT, 'bench', 'anchors', 'popCore.ts'),
   teaSdk: join(ROOT, 'bench', 'anchors', 'teaSdk.ts'),
+  // The same work as a function, written with the official clients (bench/anchors/likeForLike/).
+  likePlaceCall: join(ROOT, 'bench', 'anchors', 'likeForLike', 'placeCall.ts'),
+  likeCancelCall: join(ROOT, 'bench', 'anchors', 'likeForLike', 'cancelCall.ts'),
+  likeGetCall: join(ROOT, 'bench', 'anchors', 'likeForLike', 'getCall.ts'),
+  likePollReceipts: join(ROOT, 'bench', 'anchors', 'likeForLike', 'pollReceipts.ts'),
+  likePushReceipts: join(ROOT, 'bench', 'anchors', 'likeForLike', 'pushReceipts.ts'),
+};
+
+/**
+ * Each function that calls Alibaba, and pushReceipts, beside the anchor doing the same work with the
+ * official clients: the anchor of the like-for-like bundle and cold-start figures.
+ */
+export const LIKE_FOR_LIKE: Readonly<Record<string, string>> = {
+  placeCall: 'likePlaceCall',
+  placeCallsFromQueue: 'likePlaceCall',
+  placeCallFromEvent: 'likePlaceCall',
+  cancelCall: 'likeCancelCall',
+  getCall: 'likeGetCall',
+  pollReceipts: 'likePollReceipts',
+  pushReceipts: 'likePushReceipts',
 };
 
 export function createContext(options: { quick: boolean; tmp: string; log: (message: string) => void }): BenchContext {
@@ -70,8 +90,8 @@ export function createContext(options: { quick: boolean; tmp: string; log: (mess
       if (!built) {
         const entry = ANCHORS[name] ?? functionsFromServerlessYml(ROOT).find((fn) => fn.name === name)?.entry;
         if (!entry) return Promise.reject(new Error(`no function or anchor named ${name}`));
-        // One folder per bundle, like the deployed zips: index.js alone.
-        built = tracked(buildBundle(name, entry, join(options.tmp, 'bundles', name, 'index.js')));
+        // One folder per bundle, like the deployed zips: the handler file alone (index.js, or .mjs).
+        built = tracked(buildBundle(name, entry, join(options.tmp, 'bundles', name, `index${bundleExtension(ROOT)}`), ROOT, { withoutAlias: name in ANCHORS }));
         bundles.set(name, built);
       }
       return built;

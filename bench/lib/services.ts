@@ -53,6 +53,9 @@ export function handlerEnv(input: HandlerEnvInput): NodeJS.ProcessEnv {
     LOG_LEVEL: input.logLevel,
     // The AWS SDK warns once on stderr about Node 20; it is noise here, not a measured cost.
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    // Nor its warning that later versions will need Node 22 (Lambda runs nodejs22.x): emitting a
+    // process warning on the first request would count against whichever side emits it.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
 }
 

@@ -4,7 +4,7 @@
  * (bench/anchors/popCore.ts) and the Tea SDK core (bench/anchors/teaSdk.ts).
  */
 import { bytesByPackage, functionsFromServerlessYml, topInputs } from '../lib/build.ts';
-import type { Row } from '../lib/context.ts';
+import { LIKE_FOR_LIKE, type Row } from '../lib/context.ts';
 import type { Figure } from '../lib/figures.ts';
 import { formatValue } from '../lib/table.ts';
 
@@ -37,7 +37,7 @@ export const bundleRow: Row = {
           ...(isPlaceCall
             ? {
                 note:
-                  `esbuild with serverless.yml custom.esbuild (bundle, minify, keepNames, node20, cjs), every dependency bundled. ` +
+                  `esbuild with serverless.yml custom.esbuild (bundle, minify, keepNames, node20, ESM), every dependency bundled. ` +
                   `gzip -9: ours ${formatValue(bundle.gzipBytes, 'bytes')}, pop-core ${formatValue(popCore.gzipBytes, 'bytes')}, Tea ${formatValue(tea.gzipBytes, 'bytes')}. ` +
                   `Largest packages: ${bytesByPackage(bundle)
                     .slice(0, 4)
@@ -46,6 +46,25 @@ export const bundleRow: Row = {
               }
             : {}),
         });
+        const like = LIKE_FOR_LIKE[fn.name];
+        if (like) {
+          const anchor = await context.bundle(like);
+          figures.push({
+            row: 'bundle',
+            name: `Bundle ${fn.name} [like for like]`,
+            value: bundle.bytes,
+            unit: 'bytes',
+            anchor: { name: 'official clients, same work', value: anchor.bytes },
+            target: { of: 'ratio', op: '<=', threshold: 1 },
+            ...(isPlaceCall
+              ? {
+                  note:
+                    'The anchors of bench/anchors/likeForLike/ (pop-core, @alicloud/mns and @aws-sdk/client-dynamodb with its defaults, doing the function\'s Alibaba and DynamoDB work) bundled with the same options. ' +
+                    `gzip -9: ours ${formatValue(bundle.gzipBytes, 'bytes')}, anchor ${formatValue(anchor.gzipBytes, 'bytes')}.`,
+                }
+              : {}),
+          });
+        }
         if (isPlaceCall) {
           figures.push({ row: 'bundle', name: 'Bundle placeCall vs Tea SDK', value: bundle.bytes, unit: 'bytes', anchor: { name: TEA, value: tea.bytes } });
           details.push(

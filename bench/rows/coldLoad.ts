@@ -1,5 +1,5 @@
 /**
- * Row 2, cold load: how long a fresh Node process takes to load each bundle (require it, which
+ * Row 2, cold load: how long a fresh Node process takes to load each bundle (import it, which
  * runs the handler's module scope: configuration, clients), minus a bare `node` start. Spawns are
  * sequential and interleaved (every bundle once per round, the order rotating) so drift and page
  * cache effects hit every bundle alike. The environment is complete and local, so module
@@ -20,7 +20,8 @@ const UNUSED_ENDPOINT = 'http://127.0.0.1:9';
  * sensitive than wall time to other work on the machine.
  */
 const CPU = 'const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000));process.exit(0)';
-const LOAD = `require(process.argv[1]);${CPU}`;
+// import() loads an ESM bundle (.mjs) and a CommonJS one alike; the process exits once it has run.
+const LOAD = `import(require('node:url').pathToFileURL(process.argv[1]).href).then(()=>{${CPU}})`;
 const BARE = CPU;
 
 export const coldLoadRow: Row = {
@@ -95,7 +96,7 @@ export const coldLoadRow: Row = {
       const ours = net(name);
       const isPlaceCall = name === 'placeCall';
       const note = isPlaceCall
-        ? `Median (and p90) of ${runs} fresh \`node\` processes requiring the bundle, minus the median of a bare \`node -e 0\` (${formatValue(baseline, 'ms')}); ` +
+        ? `Median (and p90) of ${runs} fresh \`node\` processes importing the bundle, minus the median of a bare \`node -e 0\` (${formatValue(baseline, 'ms')}); ` +
           'spawns interleaved, order rotating. Loading runs the module scope (configuration, credentials from the environment, DynamoDB and Alibaba clients) with no network I/O. ' +
           'Anchors: the pop-core and Tea SDK entries (bench/anchors/) bundled the same way. ' +
           `CPU time (user+system, net of bare node ${formatValue(cpuBaseline, 'ms')}), less sensitive to other load: ours ${formatValue(netCpu(name), 'ms')}, ` +

@@ -133,6 +133,7 @@ export const placingRow: Row = {
           unit: '/s',
           per: 'calls',
           anchor: { name: 'pop-core + one PutItem per call', value: rate(totals.stored) },
+          target: { of: 'ratio', op: '>=', threshold: 1 },
           ...failed,
           note:
             `The same calls placed by the pop-core loop, each followed by one PutItem of the call item (@aws-sdk/client-dynamodb, default settings) into the same DynamoDB Local: ` +

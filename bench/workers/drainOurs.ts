@@ -5,7 +5,7 @@
  * process runs with the NODE_OPTIONS pollReceipts is deployed with (bench/rows/drain.ts passes them
  * from serverless.yml); the heap limit V8 made of them is reported beside the peak.
  */
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { Context } from 'aws-lambda';
 import type { QueueDrainStats } from '../../shared/receipts/poller.ts';
@@ -20,8 +20,9 @@ let handler: Handler | undefined;
 let rssAfterLoadMb = 0;
 
 serveWorker({
-  load(payload: { bundle: string }) {
-    handler = (createRequire(__filename)(payload.bundle) as { handler: Handler }).handler;
+  async load(payload: { bundle: string }) {
+    // import(): the bundle is an ES module (serverless.yml builds .mjs), and its init awaits.
+    handler = ((await import(pathToFileURL(payload.bundle).href)) as { handler: Handler }).handler;
     rssAfterLoadMb = process.memoryUsage().rss / 1e6;
     return { rssAfterLoadMb };
   },

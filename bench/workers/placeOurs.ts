@@ -3,7 +3,7 @@
  * process and invoked in process with API Gateway HTTP API (payload 2.0) events built from the
  * captured test/fixtures/apigw-http/iam-auth.json, `concurrency` invocations in flight.
  */
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { httpEvent, lambdaContext } from '../../test/support/apiGatewayEvents.ts';
 import { runConcurrent } from '../lib/load.ts';
@@ -32,8 +32,9 @@ function describe(result: APIGatewayProxyStructuredResultV2): string {
 }
 
 serveWorker({
-  load(payload: { bundle: string }) {
-    handler = (createRequire(__filename)(payload.bundle) as { handler: Handler }).handler;
+  async load(payload: { bundle: string }) {
+    // import(): the bundle is an ES module (serverless.yml builds .mjs), and its init awaits.
+    handler = ((await import(pathToFileURL(payload.bundle).href)) as { handler: Handler }).handler;
     return { rssMb: process.memoryUsage().rss / 1e6 };
   },
   /** One call without an Idempotency-Key; if the handler refuses that, one with a fresh key. */

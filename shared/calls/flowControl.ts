@@ -35,8 +35,10 @@ export interface NumberHistory {
 
 /** Why a number cannot be called now, and when it can. */
 export interface Refusal {
-  /** Epoch ms, a whole second: when every window that refuses has freed a slot. */
+  /** Epoch ms, a whole second: when every window that refuses has freed a slot (rounded up). */
   retryAt: number;
+  /** Epoch ms, exact: the same moment before rounding (Retry-After counts from it, so it never exceeds the window). */
+  freesAt: number;
   /** The window that frees last (`1/60`). */
   window: string;
 }
@@ -48,14 +50,13 @@ export interface Refusal {
  * placement is exactly `seconds` old.
  *
  * @example refusalFor({ recent: [T] }, [{ count: 1, seconds: 60, label: '1/60' }], T + 5_000)
- *   // { retryAt: T + 60_000 (rounded up to a second), window: '1/60' }
+ *   // { retryAt: T + 60_000 rounded up to a second, freesAt: T + 60_000, window: '1/60' }
  */
 export function refusalFor(history: NumberHistory, windows: readonly FlowWindow[], now: number): Refusal | undefined {
   let refusal: Refusal | undefined;
   const consider = (freesAt: number, window: string): void => {
     if (freesAt <= now) return;
-    const retryAt = Math.ceil(freesAt / 1000) * 1000;
-    if (!refusal || retryAt > refusal.retryAt) refusal = { retryAt, window };
+    if (!refusal || freesAt > refusal.freesAt) refusal = { retryAt: Math.ceil(freesAt / 1000) * 1000, freesAt, window };
   };
   for (const window of windows) {
     const countth = history.recent[window.count - 1];
@@ -87,7 +88,9 @@ export interface FlowControlStore {
 
 /** The refusal as the error every channel understands (HTTP 429, queued work waits). */
 export function flowControlError(refusal: Refusal, now: number): FlowControlError {
-  return new FlowControlError(refusal.retryAt, refusal.window, Math.max(0, Math.ceil((refusal.retryAt - now) / 1000)));
+  // Whole seconds from the exact moment: a placement 0.9 s into a second, refused 0.05 s later, waits
+  // 60 s (not 61) for its 1/60 window, while retryAt names the whole second after that moment.
+  return new FlowControlError(refusal.retryAt, refusal.window, Math.max(0, Math.ceil((refusal.freesAt - now) / 1000)));
 }
 
 /**

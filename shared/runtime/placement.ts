@@ -1,7 +1,8 @@
 import type { PlacementDependencies } from '../calls/placement.ts';
 import { ConfigError } from '../errors.ts';
 import { getConfig, type Config } from '../config.ts';
-import { callsDependencies } from './calls.ts';
+import { callsDependencies, warmCallsDependencies, warmUpWithCredentials } from './calls.ts';
+import type { WarmUpTarget } from './warmUp.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
 import type { RejectedRequestStore, WaitingQueue } from '../callRequests/messages.ts';
@@ -40,5 +41,23 @@ function buildPlacementDependencies(config: Config): PlacementRuntime {
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     rejections: new DynamoRejectedRequestStore(client, config.callsTable, config.receiptTtlDays),
     ...(config.callRequestsQueueUrl ? { waitingQueue: new SqsWaitingQueue(config.callRequestsQueueUrl, { endpoint: config.sqsEndpoint }) } : {}),
+  };
+}
+
+/**
+ * Init work of a call-placing function (top-level await in its handler): the Alibaba key pair read
+ * ahead and `operation` run once against the warm-up's stand-in (shared/runtime/warmUp.ts).
+ */
+export function warmUpPlacement(operation: (deps: PlacementRuntime) => Promise<unknown>, config: Config = getConfig()): Promise<void> {
+  return warmUpWithCredentials(config, (target) => operation(warmPlacementDependencies(config, target)));
+}
+
+function warmPlacementDependencies(config: Config, target: WarmUpTarget): PlacementRuntime {
+  const client = target.dynamo();
+  return {
+    ...warmCallsDependencies(config, target),
+    idempotencyStore: createIdempotencyStore(client, config.idempotencyTable ?? 'warm-up'),
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    rejections: new DynamoRejectedRequestStore(client, config.callsTable, config.receiptTtlDays),
   };
 }

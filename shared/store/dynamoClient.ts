@@ -18,8 +18,13 @@ export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
   const key = endpoint ?? 'aws';
   let client = clients.get(key);
   if (!client) {
-    client = new DynamoDBClient({ ...localEndpointOptions(endpoint), maxAttempts: 3, requestHandler: REQUEST_TIMEOUTS });
+    client = createDynamoClient(endpoint);
     clients.set(key, client);
   }
   return client;
+}
+
+/** A DynamoDB client configured as dynamoClient()'s, not shared (the init warm-up's throwaway one). */
+export function createDynamoClient(endpoint: string | undefined): DynamoDBClient {
+  return new DynamoDBClient({ ...localEndpointOptions(endpoint), maxAttempts: 3, requestHandler: REQUEST_TIMEOUTS });
 }

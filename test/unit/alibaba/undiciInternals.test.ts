@@ -1,5 +1,5 @@
 /**
- * shared/alibaba/pool.ts imports two of undici's own modules instead of its index (the index would
+ * shared/alibaba/pool.ts imports three of undici's own modules instead of its index (the index would
  * add about 250 KB to every bundle). Those paths are not a public API, so package.json pins undici's
  * exact version, and this test fails when an upgrade moves or changes them: the modules must be the
  * very objects the public index exports.
@@ -16,9 +16,10 @@ describe('the undici modules pool.ts imports directly', () => {
     expect((require('undici/package.json') as { version: string }).version).toBe(manifest.dependencies.undici);
   });
 
-  it('are the Pool class and the request() method the public index exports', () => {
+  it('are the Pool class, the request() method and buildConnector the public index exports', () => {
     const undici = require('undici') as typeof import('undici');
     expect(require('undici/lib/dispatcher/pool.js')).toBe(undici.Pool);
+    expect(require('undici/lib/core/connect.js')).toBe(undici.buildConnector);
     expect(require('undici/lib/api/api-request.js')).toBe(undici.Dispatcher.prototype.request);
   });
 });

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dialledNumbers, holdWindowLabel, refusalFor } from '#shared/calls/flowControl';
+import { dialledNumbers, flowControlError, holdWindowLabel, refusalFor } from '#shared/calls/flowControl';
 import { parseFlowControlLimits } from '#shared/config';
 
 const ALIBABA = parseFlowControlLimits('1/60,5/3600,20/86400')!;
@@ -46,16 +46,16 @@ describe('refusalFor', () => {
 
   it('refuses a second call within the minute, until exactly 60 s after the first (rounded up to the second)', () => {
     const first = T + 400;
-    expect(refusalFor({ recent: [first] }, ALIBABA, T + 5_000)).toEqual({ retryAt: T + 61_000, window: '1/60' });
+    expect(refusalFor({ recent: [first] }, ALIBABA, T + 5_000)).toEqual({ retryAt: T + 61_000, freesAt: first + 60_000, window: '1/60' });
     // At 60 s the minute window has a slot again: the call fits.
     expect(refusalFor({ recent: [first] }, ALIBABA, first + 60_000)).toBeUndefined();
-    expect(refusalFor({ recent: [first] }, ALIBABA, first + 59_999)).toEqual({ retryAt: T + 61_000, window: '1/60' });
+    expect(refusalFor({ recent: [first] }, ALIBABA, first + 59_999)).toEqual({ retryAt: T + 61_000, freesAt: first + 60_000, window: '1/60' });
   });
 
   it('names the hour window once five calls fell within the hour, and frees it an hour after the fifth most recent', () => {
     const recent = [T + 40 * 60_000, T + 30 * 60_000, T + 20 * 60_000, T + 10 * 60_000, T];
     const now = T + 45 * 60_000;
-    expect(refusalFor({ recent }, ALIBABA, now)).toEqual({ retryAt: T + 3_600_000, window: '5/3600' });
+    expect(refusalFor({ recent }, ALIBABA, now)).toEqual({ retryAt: T + 3_600_000, freesAt: T + 3_600_000, window: '5/3600' });
     expect(refusalFor({ recent }, ALIBABA, T + 3_600_000)).toBeUndefined();
   });
 
@@ -63,11 +63,11 @@ describe('refusalFor', () => {
     const recent = Array.from({ length: 20 }, (_, index) => T + (19 - index) * 3_600_000);
     const now = T + 19 * 3_600_000 + 1_000;
     // The minute (1 s ago), the hour (1 within it: fine) and the day (20 within it) — the day frees last.
-    expect(refusalFor({ recent }, ALIBABA, now)).toEqual({ retryAt: T + 86_400_000, window: '20/86400' });
+    expect(refusalFor({ recent }, ALIBABA, now)).toEqual({ retryAt: T + 86_400_000, freesAt: T + 86_400_000, window: '20/86400' });
   });
 
   it("holds a number until Alibaba's own refusal says, under the window it named", () => {
-    expect(refusalFor({ recent: [], holdUntil: T + 3_600_000, holdWindow: '5/3600' }, ALIBABA, T)).toEqual({ retryAt: T + 3_600_000, window: '5/3600' });
+    expect(refusalFor({ recent: [], holdUntil: T + 3_600_000, holdWindow: '5/3600' }, ALIBABA, T)).toEqual({ retryAt: T + 3_600_000, freesAt: T + 3_600_000, window: '5/3600' });
     expect(refusalFor({ recent: [], holdUntil: T, holdWindow: '5/3600' }, ALIBABA, T)).toBeUndefined();
   });
 
@@ -86,6 +86,11 @@ describe('refusalFor', () => {
           }
           expect(refusal.retryAt).toBeGreaterThan(now);
           expect(refusal.retryAt % 1000).toBe(0);
+          // The exact moment, then rounded up to its second; Retry-After counts from the exact one.
+          expect(refusal.freesAt).toBeGreaterThan(now);
+          expect(refusal.retryAt - refusal.freesAt).toBeGreaterThanOrEqual(0);
+          expect(refusal.retryAt - refusal.freesAt).toBeLessThan(1000);
+          expect(refusalFor({ recent }, ALIBABA, refusal.freesAt)).toBeUndefined();
           // At retryAt the placement fits; a second earlier it does not (retryAt is the first whole second it fits).
           expect(refusalFor({ recent }, ALIBABA, refusal.retryAt)).toBeUndefined();
           expect(refusalFor({ recent }, ALIBABA, refusal.retryAt - 1000)).toBeDefined();
@@ -93,6 +98,16 @@ describe('refusalFor', () => {
       ),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('flowControlError', () => {
+  it('counts Retry-After from the exact moment: a window freeing 59.95 s from now waits 60 s, while retryAt is the next whole second', () => {
+    const placedAt = T + 900;
+    const refusal = refusalFor({ recent: [placedAt] }, ALIBABA, placedAt + 50)!;
+    const error = flowControlError(refusal, placedAt + 50);
+    expect(error.retryAt).toBe(T + 61_000);
+    expect(error.retryAfterSeconds).toBe(60);
   });
 });
 
