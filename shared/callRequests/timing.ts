@@ -111,21 +111,24 @@ function offsetAt(t: number, timeZone: string): number {
 }
 
 /**
- * The instant a wall-clock time of `date` happens in `timeZone`. Two passes settle the offset; a
- * wall time skipped by a clock change resolves to the moment after the jump, a repeated one to its
- * first occurrence.
+ * The instant a wall-clock time of `date` happens in `timeZone`. It is read with the zone's offset
+ * from a day before and from a day after (the two sides of a clock change near it); a wall time
+ * repeated by a clock change resolves to its first occurrence, one skipped to the moment after the
+ * jump (docs/call-requests.md#when-attempts-are-placed).
  */
 export function zonedInstant(date: LocalDate, hour: number, minute: number, timeZone: string): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
-  const firstGuess = wall - offsetAt(wall, timeZone);
-  const candidates = [wall - offsetAt(firstGuess, timeZone), firstGuess].filter((candidate) => {
+  const offsetBefore = offsetAt(wall - DAY_MS, timeZone);
+  // Both readings, not one refined from a first guess: the first guess lands on the later
+  // occurrence of a repeated time in zones at or east of Greenwich (Europe/London, Australia/Sydney).
+  const candidates = [wall - offsetBefore, wall - offsetAt(wall + DAY_MS, timeZone)].filter((candidate) => {
     const seen = wallClock(candidate, timeZone);
     return seen.year === date.year && seen.month === date.month && seen.day === date.day && seen.hour === hour && seen.minute === minute;
   });
   if (candidates.length > 0) return Math.min(...candidates);
   // Skipped by the clock (spring forward): read with the offset from before the change, which moves
   // it forward by the change (02:30 becomes 03:30), as Temporal's "compatible" disambiguation does.
-  return wall - offsetAt(wall - DAY_MS / 2, timeZone);
+  return wall - offsetBefore;
 }
 
 /** The weekday of instant `t` in `timeZone`. */
