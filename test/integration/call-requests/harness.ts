@@ -309,19 +309,22 @@ export function sandboxCallsTo(bundle: CallRequestBundle, calledNumber: string) 
   return bundle.sandbox.control.calls().filter((call) => call.params.CalledNumber === calledNumber);
 }
 
-/** Every call request item of this file's table. */
-export async function storedRequests(bundle: CallRequestBundle): Promise<Record<string, any>[]> {
+/** Every item of this file's table whose pk starts with `prefix` (`REQUEST#`, `FLOW#`, ...). */
+export async function itemsWithPrefix(bundle: CallRequestBundle, prefix: string): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
   let startKey: Record<string, any> | undefined;
   do {
     const page = await testDynamo().send(
-      new ScanCommand({ TableName: bundle.table, FilterExpression: 'begins_with(pk, :request)', ExpressionAttributeValues: { ':request': { S: 'REQUEST#' } }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      new ScanCommand({ TableName: bundle.table, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': { S: prefix } }, ExclusiveStartKey: startKey, ConsistentRead: true }),
     );
     items.push(...(page.Items ?? []).map(unmarshallItem));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
 }
+
+/** Every call request item of this file's table. */
+export const storedRequests = (bundle: CallRequestBundle): Promise<Record<string, any>[]> => itemsWithPrefix(bundle, 'REQUEST#');
 
 let numberSequence = 0;
 

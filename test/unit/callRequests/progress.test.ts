@@ -231,10 +231,13 @@ describe('sweepCallRequests', () => {
     expect(ports.logs.some((entry) => entry.level === 'ERROR' && String(entry.message).includes('next sweep'))).toBe(true);
   });
 
-  it('stops at its deadline', async () => {
-    const { deps, clock } = await setup();
+  it('stops at its deadline, which is in real time whatever clock it reasons with', async () => {
+    const { deps, clock, stored } = await setup();
     clock.now = T + OVERDUE_GRACE_MS + 1;
 
-    expect(await sweepCallRequests({ ...deps, queryOutcome: noQuery, deadline: clock.now - 1 })).toEqual({ rearmed: 0, settled: 0 });
+    expect(await sweepCallRequests({ ...deps, queryOutcome: noQuery, deadline: Date.now() - 1 })).toEqual({ rearmed: 0, settled: 0 });
+    expect(stored().version).toBe(1);
+    // A clock set ahead of the deadline (tests, a replay) does not stop it.
+    expect(await sweepCallRequests({ ...deps, queryOutcome: noQuery, deadline: Date.now() + 10_000 })).toEqual({ rearmed: 1, settled: 0 });
   });
 });
