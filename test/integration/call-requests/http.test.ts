@@ -268,6 +268,28 @@ describe('POST /call-requests/{requestId}/cancel', () => {
     expect(schedulesOf(bundle, view.requestId)).toEqual([]);
   });
 
+  it('a click-to-dial attempt still on its way to Alibaba when the request is cancelled is cancelled once it has a CallId', async () => {
+    bundle.sandbox.control.setReceiptSettings({ receiptDelayMs: 2_000 });
+    const number = freshNumber();
+    const clickToDial = { type: 'clickToDial', callerShowNumber: '057100000001', callerNumber: '13900139000', calledShowNumber: '057100000000', calledNumber: number };
+    const view = await createRequest(bundle, { call: clickToDial, notBefore: fromNow(1_000) });
+    const { armed } = pendingSchedule(bundle, view.requestId);
+    await sleep(1_100);
+    // Alibaba takes a second and a half to answer this ClickToDial.
+    bundle.sandbox.control.addFault({ target: 'rpc', action: 'ClickToDial', latencyMs: 1_500 });
+    const attempt = bundle.handlers.attempt(armed);
+    await eventually(() => bundle.sandbox.control.requests().some((request) => request.action === 'ClickToDial'), 'the ClickToDial request at Alibaba');
+
+    // Cancelled meanwhile: there is no CallId to cancel yet.
+    expect((await cancelRequest(bundle, view.requestId)).body).toEqual({ requestId: view.requestId, cancelled: true, status: 'cancelled' });
+    expect(await attempt).toEqual({ status: 'cancelled' });
+
+    const [call] = sandboxCallsTo(bundle, number);
+    expect(bundle.sandbox.control.requests().filter((request) => request.action === 'CancelCall').map((request) => request.params.CallId)).toEqual([call!.callId]);
+    expect(call).toMatchObject({ cancelled: true });
+    expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'cancelled', attempts: [{ attempt: 1, callId: call!.callId }] });
+  });
+
   it('an attempt of another kind in progress is left to finish: no CancelCall', async () => {
     const view = await createRequest(bundle, { call: tts() });
 
