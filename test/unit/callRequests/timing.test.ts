@@ -239,7 +239,7 @@ describe('nextInWindow: properties', () => {
         expect(nextInWindow(window, r)).toBe(r);
         for (let k = 1; k < 10; k++) expect(nextInWindow(window, t + Math.floor(((r - t) * k) / 10))).toBe(r);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -257,7 +257,7 @@ describe('nextInWindow: properties', () => {
   };
 
   it('in a zone without daylight saving: the result agrees with the wall clock', () => {
-    fc.assert(fc.property(windowIn(FIXED_OFFSET_ZONES), instant, checkAgainstWallClock), { numRuns: 500 });
+    fc.assert(fc.property(windowIn(FIXED_OFFSET_ZONES), instant, checkAgainstWallClock), { numRuns: 300 });
   });
 
   it('in a zone with daylight saving, away from its changes: the result agrees with the wall clock', () => {
@@ -267,7 +267,7 @@ describe('nextInWindow: properties', () => {
         fc.pre(offset(t - DAY, window.timeZone) === offset(t + 9 * DAY, window.timeZone));
         checkAgainstWallClock(window, t);
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });
