@@ -96,6 +96,19 @@ describe('POST /call-requests', () => {
     expect(schedulesOf(bundle, view.requestId)).toEqual([]);
   });
 
+  it('a request outside its window is armed for the window\'s next opening, in the window\'s time zone', async () => {
+    // A window opening at the minute two hours from now, China time, for an hour.
+    const opens = Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000;
+    const clock = (t: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+
+    const view = await createRequest(bundle, { call: tts(), window: { from: clock(opens), to: clock(opens + 3_600_000) } });
+
+    expect(view).toMatchObject({ status: 'scheduled', nextAttemptAt: new Date(opens).toISOString(), window: { from: clock(opens), to: clock(opens + 3_600_000), timeZone: 'Asia/Shanghai' } });
+    expect(pendingSchedule(bundle, view.requestId).armed.at).toBe(opens);
+    expect(bundle.sandbox.control.calls()).toEqual([]);
+    await cancelRequest(bundle, view.requestId);
+  });
+
   it('a schedule never falls due before its attempt may be placed (Scheduler takes whole seconds)', async () => {
     // A notBefore 0.9 s past a whole second, far enough ahead not to be moved to Scheduler's minimum lead.
     const notBefore = Math.floor((Date.now() + 90_000) / 1000) * 1000 + 900;

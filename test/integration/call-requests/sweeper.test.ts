@@ -76,6 +76,17 @@ describe('the sweep', () => {
     await bundle.settle();
   });
 
+  it('a request whose schedule was lost until after its notAfter expires', async () => {
+    const view = await createRequest(bundle, { call: tts(freshNumber()), notBefore: fromNow(1_000), notAfter: fromNow(2 * MINUTE) });
+    const lost = pendingSchedule(bundle, view.requestId);
+    await loseSchedule(lost.name, lost.groupName);
+
+    expect(await sweep(3 * MINUTE)).toEqual({ rearmed: 1, settled: 0 });
+
+    expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'expired', nextAttemptAt: null, attempts: [] });
+    expect(schedulesOf(bundle, view.requestId)).toEqual([]);
+  });
+
   it("settles an attempt whose receipts never came with Alibaba's call detail (QueryCallDetailByCallId)", async () => {
     const number = freshNumber();
     const view = await createRequest(bundle, { call: tts(number) });
