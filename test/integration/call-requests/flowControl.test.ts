@@ -57,7 +57,7 @@ describe('a number the guard holds', () => {
     await eventually(async () => {
       const statuses = await Promise.all([second, third].map(async (request) => (await readRequest(bundle, request.requestId)).status));
       return statuses.every((status) => status === 'in-progress');
-    }, 'both waiting requests placed', 30_000);
+    }, 30_000, 'both waiting requests placed');
 
     const calls = sandboxCallsTo(bundle, number);
     expect(calls).toHaveLength(3);

@@ -40,6 +40,9 @@ import { testDynamo } from '../../support/callsTable.ts';
 import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 
+export { freshNumber } from '../handlers/harness.ts';
+export { eventually } from '../receipts/support.ts';
+
 /** The attempt function as the template names it (CALL_REQUEST_ATTEMPT_ARN); the stand-in invokes it by this name. */
 const ATTEMPT_FUNCTION = 'aliyun-voice-test-attemptCallRequest';
 const SCHEDULE_GROUP = 'aliyun-voice-test-call-requests';
@@ -326,22 +329,5 @@ export async function itemsWithPrefix(bundle: CallRequestBundle, prefix: string)
 /** Every call request item of this file's table. */
 export const storedRequests = (bundle: CallRequestBundle): Promise<Record<string, any>[]> => itemsWithPrefix(bundle, 'REQUEST#');
 
-let numberSequence = 0;
-
-/** A fresh ordinary mainland mobile number (never one of sandbox/testNumbers.ts): answered, heard to the end. */
-export function freshNumber(): string {
-  numberSequence += 1;
-  return `1370${String(process.pid % 1000).padStart(3, '0')}${String(numberSequence).padStart(4, '0')}`;
-}
-
 /** An ISO time `ms` from now. */
 export const fromNow = (ms: number): string => new Date(Date.now() + ms).toISOString();
-
-/** Waits until `condition` holds (work the stand-in does in the background). */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -88,7 +88,7 @@ describe('POST /call-requests', () => {
     });
 
     // The stand-in fires it by itself, on its own (real) clock.
-    await eventually(async () => (await readRequest(bundle, view.requestId)).status === 'in-progress', 'the schedule placing the attempt');
+    await eventually(async () => (await readRequest(bundle, view.requestId)).status === 'in-progress', 15_000, 'the schedule placing the attempt');
 
     const calls = sandboxCallsTo(bundle, number);
     expect(calls).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('POST /call-requests', () => {
 
     // Scheduler's retry and a redelivery racing each other, and the stand-in firing it too.
     const results = await Promise.all([bundle.handlers.attempt(armed), bundle.handlers.attempt(armed), bundle.handlers.attempt(armed)]);
-    await eventually(() => schedulesOf(bundle, view.requestId).length === 0, 'the schedule firing');
+    await eventually(() => schedulesOf(bundle, view.requestId).length === 0, 15_000, 'the schedule firing');
     const again = await bundle.handlers.attempt(armed);
 
     expect(sandboxCallsTo(bundle, number)).toHaveLength(1);
@@ -275,7 +275,7 @@ describe('POST /call-requests/{requestId}/cancel', () => {
     expect(response.body).toEqual({ requestId: view.requestId, cancelled: true, status: 'cancelled' });
     expect(bundle.sandbox.control.requests().filter((request) => request.action === 'CancelCall').map((request) => request.params.CallId)).toEqual([callId]);
     expect(sandboxCallsTo(bundle, number)).toMatchObject([{ callId, cancelled: true }]);
-    await eventually(() => bundle.sandbox.control.queues().every((queue) => queue.delayed === 0), 'the cancelled call’s last receipt');
+    await eventually(() => bundle.sandbox.control.queues().every((queue) => queue.delayed === 0), 15_000, 'the cancelled call’s last receipt');
     await bundle.settle();
     expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'cancelled', attempts: [{ attempt: 1, callId, status: 'cancelled' }], nextAttemptAt: null });
     expect(schedulesOf(bundle, view.requestId)).toEqual([]);
@@ -291,7 +291,7 @@ describe('POST /call-requests/{requestId}/cancel', () => {
     // Alibaba takes a second and a half to answer this ClickToDial.
     bundle.sandbox.control.addFault({ target: 'rpc', action: 'ClickToDial', latencyMs: 1_500 });
     const attempt = bundle.handlers.attempt(armed);
-    await eventually(() => bundle.sandbox.control.requests().some((request) => request.action === 'ClickToDial'), 'the ClickToDial request at Alibaba');
+    await eventually(() => bundle.sandbox.control.requests().some((request) => request.action === 'ClickToDial'), 15_000, 'the ClickToDial request at Alibaba');
 
     // Cancelled meanwhile: there is no CallId to cancel yet.
     expect((await cancelRequest(bundle, view.requestId)).body).toEqual({ requestId: view.requestId, cancelled: true, status: 'cancelled' });

@@ -41,7 +41,7 @@ describe('a thousand requests for the same second', () => {
     expect(bundle.sandbox.control.calls()).toEqual([]);
 
     vi.setSystemTime(due);
-    await eventually(() => bundle.scheduler.fired().length >= COUNT, 'every schedule fired', 240_000);
+    await eventually(() => bundle.scheduler.fired().length >= COUNT, 240_000, 'every schedule fired');
 
     const fired = bundle.scheduler.fired();
     expect(fired).toHaveLength(COUNT);
