@@ -117,11 +117,27 @@ describe('nextInWindow: daylight-saving changes', () => {
   });
 
   it.each([
-    ['New York', zone('America/New_York', '02:30', '05:00'), '2026-03-08T05:00:00.000Z', '2026-03-08T07:30:00.000Z'],
-    ['London', zone('Europe/London', '01:30', '04:00'), '2026-03-29T00:00:00.000Z', '2026-03-29T01:30:00.000Z'],
-    ['Sydney', zone('Australia/Sydney', '02:30', '05:00'), '2026-10-03T14:00:00.000Z', '2026-10-03T16:30:00.000Z'],
-  ])('%s: an opening time the clock skips is moved forward by the jump (02:30 → 03:30)', (_name, window, t, expected) => {
+    // 02:00 EST → 03:00 EDT (07:00 UTC).
+    ['New York', zone('America/New_York', '02:30', '05:00'), '2026-03-08T05:00:00.000Z', '2026-03-08T07:00:00.000Z'],
+    // 01:00 GMT → 02:00 BST (01:00 UTC).
+    ['London', zone('Europe/London', '01:30', '04:00'), '2026-03-29T00:00:00.000Z', '2026-03-29T01:00:00.000Z'],
+    // 02:00 AEST → 03:00 AEDT (16:00 UTC).
+    ['Sydney', zone('Australia/Sydney', '02:30', '05:00'), '2026-10-03T14:00:00.000Z', '2026-10-03T16:00:00.000Z'],
+  ])('%s: an opening time the clock skips opens the window when the clock jumps over it (02:30 → 03:00)', (_name, window, t, expected) => {
     expect(next(window, t)).toBe(expected);
+  });
+
+  it('a closing time the clock skips closes the window when the clock jumps over it', () => {
+    const early = zone('America/New_York', '01:00', '02:30');
+
+    // 01:59 EST is inside; at 03:00 EDT, which the clock shows next, it has closed: next day 01:00 EST.
+    expect(next(early, '2026-03-08T06:59:00.000Z')).toBe('2026-03-08T06:59:00.000Z');
+    expect(next(early, '2026-03-08T07:00:00.000Z')).toBe('2026-03-09T05:00:00.000Z');
+  });
+
+  it('a window the clock skips entirely does not open that day', () => {
+    // 02:10-02:40 never happens on 2026-03-08 in New York: the next one is on the 9th (EDT).
+    expect(next(zone('America/New_York', '02:10', '02:40'), '2026-03-08T05:00:00.000Z')).toBe('2026-03-09T06:10:00.000Z');
   });
 
   it.each([
@@ -130,6 +146,13 @@ describe('nextInWindow: daylight-saving changes', () => {
     ['Sydney (east of Greenwich): 02:30 AEDT, not 02:30 AEST', zone('Australia/Sydney', '02:30', '05:00'), '2026-04-04T13:00:00.000Z', '2026-04-04T15:30:00.000Z'],
   ])('%s: an opening time the clock shows twice is taken the first time', (_name, window, t, expected) => {
     expect(next(window, t)).toBe(expected);
+  });
+
+  it('zonedInstant: a skipped wall time is the moment of the jump', () => {
+    expect(zonedInstant({ year: 2026, month: 3, day: 8 }, 2, 30, 'America/New_York')).toBe(at('2026-03-08T07:00:00Z'));
+    expect(zonedInstant({ year: 2026, month: 3, day: 29 }, 2, 15, 'Europe/Berlin')).toBe(at('2026-03-29T01:00:00Z'));
+    // Lord Howe Island moves its clock by half an hour: 02:00 → 02:30 (15:00 UTC).
+    expect(zonedInstant({ year: 2026, month: 10, day: 4 }, 2, 10, 'Australia/Lord_Howe')).toBe(at('2026-10-03T15:30:00Z'));
   });
 
   it('zonedInstant: a repeated wall time is its first occurrence, in every hemisphere', () => {
