@@ -12,13 +12,14 @@
  * - the stream stand-in (scripts/local/streams.ts) reading the table's stream into
  *   processCallChanges, and the local event bus receiving what it publishes.
  *
- * Time. Redials are at least 60 s apart and schedules are armed at least 5 s ahead, so tests do not
- * wait for the stand-in's wall clock: `fire` runs the stand-in's clock forward to a schedule's
- * time (its `now` option) and fires what is then due. The attempt function itself keeps the real
- * clock, and checks it against everything but the redial interval (notBefore, the window,
- * notAfter: attempts.ts), so a test that needs one of those to pass still waits for it, briefly
- * (notBefore a second or two ahead). Everything is left to the schedule only where the product
- * leaves it to the schedule.
+ * Time. Schedules are armed for the whole minute at or after an attempt's time, at least 5 s
+ * ahead, and redials are at least 60 s apart, so tests do not wait for the stand-in's wall clock:
+ * `fire` runs the stand-in's clock forward to a schedule's time (its `now` option) and fires what is
+ * then due. The attempt function keeps the real clock and checks it against everything but the
+ * redial interval — notBefore, the window and notAfter (attempts.ts), the flow-control guard's
+ * window — so a test that needs one of those to pass still waits for it, briefly (`waitUntil`:
+ * notBefore a second ahead, a guard window of two seconds). Only what the product leaves to the
+ * schedule is skipped.
  *
  * Handlers read their configuration once, at import (the Lambda cold start): `startCallRequestBundle`
  * starts everything and sets the environment first, then imports them. One bundle per test file.
@@ -331,3 +332,9 @@ export const storedRequests = (bundle: CallRequestBundle): Promise<Record<string
 
 /** An ISO time `ms` from now. */
 export const fromNow = (ms: number): string => new Date(Date.now() + ms).toISOString();
+
+/** Waits, in real time, until `at` (epoch ms or ISO) has passed: notBefore and retryAt are read on the real clock. */
+export async function waitUntil(at: number | string): Promise<void> {
+  const ms = (typeof at === 'string' ? Date.parse(at) : at) - Date.now() + 1;
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -7,7 +7,7 @@
  *
  * Time: creating a thousand requests takes a while on a shared machine, and an attempt is placed only
  * once its notBefore has passed on the clock of the function that places it. So the requests are
- * all due ten minutes ahead, and once all are created this file's process clock (Date, faked with
+ * all due at a whole minute ten minutes ahead, and once all are created this file's process clock (Date, faked with
  * vi.useFakeTimers and still advancing) jumps to that second: the stand-in, the functions and the
  * sandbox, all in this process, see the same time. Only Date is faked; timers run as usual.
  */
@@ -26,7 +26,8 @@ afterEach(() => {
 describe('a thousand requests for the same second', () => {
   it('all fire, and each is placed exactly once', async () => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
-    const due = Math.ceil((Date.now() + 10 * 60_000) / 1000) * 1000;
+    // A whole minute: what Scheduler is armed for (shared/scheduling/eventBridgeScheduler.ts).
+    const due = Math.ceil((Date.now() + 10 * 60_000) / 60_000) * 60_000;
     const numbers = Array.from({ length: COUNT }, () => freshNumber());
     const views: Record<string, any>[] = new Array(COUNT);
 
