@@ -9,6 +9,7 @@
  */
 import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import { idempotencyKeys, placeCallOnce } from '../calls/placement.ts';
+import { cancelCall } from '../calls/service.ts';
 import { AlibabaError, FlowControlError, IdempotencyInProgressError, ValidationError } from '../errors.ts';
 import type { CallRequest } from './model.ts';
 import type { ArmedAttempt } from './ports.ts';
@@ -58,12 +59,30 @@ export async function runAttempt(
     if (result.outcome === 'placed') {
       const { call } = result;
       logger.info('call request attempt placed', { callId: call.callId, replayed: result.replayed });
-      return (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps)) ?? start;
+      const after = (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps)) ?? start;
+      await cancelIfCancelledMeanwhile(after, call.callId, deps, options.deadline);
+      return after;
     }
     logger.error('call request attempt outcome unknown: counted as failed, since the call may or may not exist', { code: result.failure.code });
     return (await recordProgress(requestId, armed.attempt, { status: 'unknown' }, deps)) ?? start;
   } catch (error) {
     return (await settleFailedAttempt(start, armed, error, deps, now)) ?? start;
+  }
+}
+
+/**
+ * A request cancelled while its attempt was on its way to Alibaba (docs/call-requests.md#cancelling):
+ * the cancel found no CallId to cancel then, so a click-to-dial call, which CancelCall can still
+ * stop, is cancelled here, now that it has one. Other calls play to their end, as after any cancel.
+ */
+async function cancelIfCancelledMeanwhile(request: CallRequest, callId: string, deps: CallRequestPlacementDependencies, deadline: number): Promise<void> {
+  if (request.status !== 'cancelled' || request.call.type !== 'clickToDial') return;
+  const logger = deps.logger.child({ requestId: request.requestId, callId });
+  try {
+    const { cancelled } = await cancelCall(callId, { ...deps.placement, logger }, { deadline });
+    logger.info('call request was cancelled while its click-to-dial attempt was being placed; the call is cancelled', { cancelled });
+  } catch (error) {
+    logger.warn('call request was cancelled while its click-to-dial attempt was being placed; the call could not be cancelled at Alibaba', { error });
   }
 }
 

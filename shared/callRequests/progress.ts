@@ -78,8 +78,7 @@ export type OutcomeQuery = (attempt: Attempt & { callId: string }, request: Call
 export async function sweepCallRequests(
   deps: CallRequestDependencies & { queryOutcome: OutcomeQuery; deadline?: number },
 ): Promise<{ rearmed: number; settled: number }> {
-  const clock = deps.now ?? Date.now;
-  const now = clock();
+  const now = (deps.now ?? Date.now)();
   const seen = new Set<string>();
   let rearmed = 0;
   let settled = 0;
@@ -87,7 +86,9 @@ export async function sweepCallRequests(
     const batch = await deps.requests.due(now - OVERDUE_GRACE_MS, SWEEP_BATCH);
     const fresh = batch.filter((request) => !seen.has(request.requestId));
     for (const request of fresh) {
-      if (deps.deadline !== undefined && clock() > deps.deadline) return { rearmed, settled };
+      // The deadline is the invocation's, in real time (a Lambda's remaining time), not on the clock
+      // the sweep reasons with (`now`, which a caller may set): compared with Date.now().
+      if (deps.deadline !== undefined && Date.now() > deps.deadline) return { rearmed, settled };
       seen.add(request.requestId);
       const outcome = await sweepOne(request, now, deps);
       if (outcome === 'rearmed') rearmed += 1;

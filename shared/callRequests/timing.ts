@@ -3,12 +3,13 @@
  * the latest of the redial interval, `notBefore`, the flow-control guard's `retryAt`, then the next
  * moment inside the request's window (a time of day in an IANA time zone, on some days of the
  * week). Pure functions on epoch ms; time zones through Intl, so daylight-saving changes are
- * followed: a wall time that does not exist that day (the clock jumped over it) is moved forward by
- * the jump, and one that happens twice is taken the first time.
+ * followed: a wall time that does not exist that day (the clock jumped over it) is the moment of the
+ * jump, and one that happens twice is taken the first time.
  */
 import type { CallRequestPlan, Weekday } from './schemas.ts';
 
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const WEEKDAY_INDEX: Readonly<Record<string, Weekday>> = { Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri', Sat: 'sat', Sun: 'sun' };
 
 /**
@@ -36,6 +37,8 @@ export function nextInWindow(window: NonNullable<CallRequestPlan['window']>, t: 
     if (window.days && !window.days.includes(weekdayOf(day))) continue;
     const opens = zonedInstant(day, fromHour, fromMinute, window.timeZone);
     const closes = zonedInstant(overnight ? addDays(day, 1) : day, toHour, toMinute, window.timeZone);
+    // A window the clock skips entirely (both ends inside a spring-forward jump) does not open that day.
+    if (closes <= opens) continue;
     if (t < opens) return opens;
     if (t < closes) return t;
   }
@@ -111,21 +114,34 @@ function offsetAt(t: number, timeZone: string): number {
 }
 
 /**
- * The instant a wall-clock time of `date` happens in `timeZone`. Two passes settle the offset; a
- * wall time skipped by a clock change resolves to the moment after the jump, a repeated one to its
- * first occurrence.
+ * The instant a wall-clock time of `date` happens in `timeZone`. It is read with the zone's offset
+ * from a day before and from a day after (the two sides of a clock change near it); a wall time
+ * repeated by a clock change resolves to its first occurrence, one skipped to the moment of the jump
+ * (docs/call-requests.md#when-attempts-are-placed).
  */
 export function zonedInstant(date: LocalDate, hour: number, minute: number, timeZone: string): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
-  const firstGuess = wall - offsetAt(wall, timeZone);
-  const candidates = [wall - offsetAt(firstGuess, timeZone), firstGuess].filter((candidate) => {
+  const offsetBefore = offsetAt(wall - DAY_MS, timeZone);
+  const offsetAfter = offsetAt(wall + DAY_MS, timeZone);
+  // Both readings, not one refined from a first guess: the first guess lands on the later
+  // occurrence of a repeated time in zones at or east of Greenwich (Europe/London, Australia/Sydney).
+  const candidates = [wall - offsetBefore, wall - offsetAfter].filter((candidate) => {
     const seen = wallClock(candidate, timeZone);
     return seen.year === date.year && seen.month === date.month && seen.day === date.day && seen.hour === hour && seen.minute === minute;
   });
   if (candidates.length > 0) return Math.min(...candidates);
-  // Skipped by the clock (spring forward): read with the offset from before the change, which moves
-  // it forward by the change (02:30 becomes 03:30), as Temporal's "compatible" disambiguation does.
-  return wall - offsetAt(wall - DAY_MS / 2, timeZone);
+  // Skipped by the clock (spring forward): the wall clock passes this time at the moment it jumps
+  // over it, so that moment is the answer (02:30 on a night that jumps from 02:00 to 03:00 is 03:00,
+  // docs/call-requests.md#when-attempts-are-placed). It lies between the two readings: the first
+  // minute there that already has the later offset.
+  let before = wall - offsetAfter;
+  let after = wall - offsetBefore;
+  while (after - before > MINUTE_MS) {
+    const middle = before + Math.max(1, Math.floor((after - before) / 2 / MINUTE_MS)) * MINUTE_MS;
+    if (offsetAt(middle, timeZone) === offsetAfter) after = middle;
+    else before = middle;
+  }
+  return after;
 }
 
 /** The weekday of instant `t` in `timeZone`. */
