@@ -18,8 +18,19 @@ import { nextAttemptAt } from './timing.ts';
 import { recordProgress } from './progress.ts';
 import { mutate } from './writes.ts';
 
-/** An attempt that failed for a reason that may pass (Alibaba unavailable, our store) is tried again this much later. */
+/**
+ * An attempt that failed for a reason that may pass (Alibaba unavailable, our account or store) is
+ * tried again this much later, doubling with each failure of the same attempt up to
+ * MAX_RETRY_AFTER_FAILURE_MS: a passing outage costs a minute, while an account that stays broken
+ * (no balance, a revoked key) is not asked every minute until notAfter.
+ */
 export const RETRY_AFTER_FAILURE_MS = 60_000;
+export const MAX_RETRY_AFTER_FAILURE_MS = 3_600_000;
+
+/** The wait before trying an attempt again after its `failures`-th failure (1-based). */
+export function retryDelayAfterFailure(failures: number): number {
+  return Math.min(MAX_RETRY_AFTER_FAILURE_MS, RETRY_AFTER_FAILURE_MS * 2 ** Math.max(0, failures - 1));
+}
 
 /**
  * Places the attempt `armed` names, if it is still the request's next one (a schedule that fires
@@ -125,14 +136,17 @@ async function settleFailedAttempt(
     const code = error instanceof AlibabaError ? error.code : 'VALIDATION_FAILED';
     change = (current) => ({ ...current, status: 'refused', nextAttemptAt: undefined, reason: `${code}: ${error.message}`.slice(0, 500) });
   } else {
-    // Alibaba unavailable, our account or our store failing: the same attempt, a minute later.
+    // Alibaba unavailable, our account or our store failing: the same attempt again, later each time.
     const code = error instanceof AlibabaError ? error.code : error instanceof Error ? error.name : 'Error';
-    logger.warn('call request attempt not placed; it will be tried again', { code, error });
+    // An account error needs an operator (docs/alibaba/errors.md#retry-classes): an error, not a warning.
+    const log = error instanceof AlibabaError && error.kind === 'account' ? logger.error.bind(logger) : logger.warn.bind(logger);
+    log('call request attempt not placed; it will be tried again', { code, error });
     change = (current) => {
-      const next = nextAttemptAt(current, now + RETRY_AFTER_FAILURE_MS);
+      const failures = (current.failedTries ?? 0) + 1;
+      const next = nextAttemptAt(current, now + retryDelayAfterFailure(failures));
       return next === undefined
-        ? { ...current, status: 'expired', nextAttemptAt: undefined, reason: `the attempt failed (${code}) and there is no time left to try again` }
-        : { ...current, status: 'scheduled', nextAttemptAt: next, reason: `the last try failed (${code}); trying again` };
+        ? { ...current, status: 'expired', nextAttemptAt: undefined, failedTries: failures, reason: `the attempt failed (${code}) and there is no time left to try again` }
+        : { ...current, status: 'scheduled', nextAttemptAt: next, failedTries: failures, reason: `try ${failures} of attempt ${current.currentAttempt} failed (${code}); trying again` };
     };
   }
   return mutate(start.requestId, deps, (current) => (isCurrent(current, armed) ? change(current) : undefined));

@@ -56,6 +56,8 @@ export interface CallRequest extends CallRequestPlan {
   scheduleName?: string;
   /** Why it ended (or why the last attempt was not placed). */
   reason?: string;
+  /** How often the current attempt failed for a passing reason (attempts.ts backs off with each); cleared once it is placed. */
+  failedTries?: number;
   /** A digest of the body it was created from: the same Idempotency-Key with another body is a conflict. */
   fingerprint: string;
   createdAt: number;

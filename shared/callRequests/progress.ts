@@ -41,7 +41,8 @@ export async function recordProgress(
     if (progress.placedAt !== undefined && attempt.placedAt === undefined) attempt.placedAt = progress.placedAt;
     if (progress.status !== undefined && attemptStatusMoves(attempt.status, progress.status)) attempt.status = progress.status;
     if (progress.dtmf && !(attempt.dtmf ?? '').includes(progress.dtmf)) attempt.dtmf = `${attempt.dtmf ?? ''}${progress.dtmf}`;
-    const recorded: CallRequest = { ...current, attempts };
+    // Placed: the tries that failed before are over (attempts.ts backs off on them).
+    const recorded: CallRequest = { ...current, attempts, ...(progress.callId !== undefined ? { failedTries: undefined } : {}) };
     const attemptChanged = JSON.stringify(attempt) !== before;
 
     // The request moves only on news of its current attempt, and not once it has ended.
@@ -57,7 +58,7 @@ export async function recordProgress(
         status: decided.status,
         nextAttemptAt: decided.nextAttemptAt,
         reason: decided.reason,
-        ...(decided.status === 'scheduled' ? { currentAttempt: attemptNumber + 1 } : {}),
+        ...(decided.status === 'scheduled' ? { currentAttempt: attemptNumber + 1, failedTries: undefined } : {}),
       };
     }
     if (current.status !== 'in-progress') return { ...recorded, status: 'in-progress', nextAttemptAt: undefined, reason: undefined };
