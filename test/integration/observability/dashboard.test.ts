@@ -1,7 +1,9 @@
 /**
  * The dashboard and the saved Logs Insights queries (ops/) against what the handlers really write.
  * One day of a small service, in process: placeCall places a call the sandbox answers and one it
- * refuses; pollReceipts drains the answered call's receipts and a poison message from the sandbox's
+ * refuses, and the flow-control guard refuses a number called twice in a row; createCallRequest
+ * takes a call request for later whose attempt cannot be scheduled (the scheduler answers 500);
+ * pollReceipts drains the answered call's receipts and a poison message from the sandbox's
  * MNS queues into DynamoDB Local; pushReceipts takes a push, refuses a wrong token and stores an
  * unusable receipt raw; DynamoDB Local's stream brings the changes to processCallChanges, which
  * publishes to the local bus. Everything they print is captured, as Lambda ships it to CloudWatch.
@@ -12,6 +14,7 @@
  * masked, the placement times, the invalid receipts and why).
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,9 +22,10 @@ import { endpointVariables, startSandbox, type Sandbox } from '#sandbox/server';
 import { maskPhone } from '#shared/logger';
 import { METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '#shared/metrics';
 import { dynamoClient } from '#shared/store/dynamoClient';
-import { dashboardBody } from '../../../ops/dashboard.ts';
+import { BUNDLE_METRIC_WIDGETS, dashboardBody } from '../../../ops/dashboard.ts';
 import { SAVED_QUERIES } from '../../../ops/queries.ts';
 import { startLocalEventBus, type LocalEventBus } from '../../../scripts/local/eventBus.ts';
+import { closeServer, listen, sendJson } from '../../../scripts/local/http.ts';
 import { latestStreamArn, StreamPump } from '../../../scripts/local/streams.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
@@ -30,7 +34,8 @@ import { callReport, voiceReport } from '../../support/receiptBodies.ts';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { eventually, totals, type PollHandler } from '../receipts/support.ts';
 import { loadPushHandler, newCallId, pushEvent, TEST_PUSH_TOKEN, type PushHandler } from '../receipts-push/support.ts';
-import { captureStdout, type Captured, type EmfDocument } from './stdout.ts';
+import { unusedNumber } from '../flow-control/harness.ts';
+import { captureStdout, emfFor, valuesOf, type Captured, type EmfDocument } from './stdout.ts';
 
 // Before any module is loaded: the process-wide logger reads LOG_LEVEL once, at its creation. Info
 // is the deployed default, and what the saved queries read.
@@ -54,10 +59,20 @@ const CHANGED_VARIABLES = [
   'EVENTBRIDGE_ENDPOINT',
   'EVENT_BUS_NAME',
   'POWERTOOLS_METRICS_DISABLED',
+  'FLOW_CONTROL_LIMITS',
+  'CALL_REQUEST_SCHEDULE_GROUP',
+  'CALL_REQUEST_ATTEMPT_ARN',
+  'CALL_REQUEST_SCHEDULER_ROLE_ARN',
+  'SCHEDULER_ENDPOINT',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
 ] as const;
 
 let sandbox: Sandbox;
 let bus: LocalEventBus;
+/** EventBridge Scheduler failing: every request answered 500. */
+let scheduler: Server;
+const schedulerRequests: Array<{ method: string; path: string }> = [];
 let streams: DynamoDBStreamsClient;
 let pump: StreamPump;
 let saved: Record<string, string | undefined>;
@@ -72,6 +87,10 @@ const refusal = { outId: `rf${run}`, response: undefined as HttpResponse | undef
 /** A click-to-dial call to the refused number: its refusal names both numbers. */
 const clickToDial = { outId: `cd${run}`, callerNumber: '13900139000', response: undefined as HttpResponse | undefined };
 const pushed = { callId: newCallId(), unusableCallId: newCallId(), statuses: [] as number[] };
+/** A number called twice in a row: the guard refuses the second. */
+const calledTwice = { number: unusedNumber(), outIds: [`fa${run}`, `fb${run}`], responses: [] as HttpResponse[] };
+/** A call request for an hour from now, whose attempt the failing scheduler cannot arm. */
+const callRequest = { outId: `cr${run}`, response: undefined as HttpResponse | undefined };
 
 async function captured<T>(work: () => Promise<T>): Promise<T> {
   const { result, output } = await captureStdout(work);
@@ -93,14 +112,29 @@ beforeAll(async () => {
   bus = await startLocalEventBus({ print: () => undefined });
   process.env.EVENTBRIDGE_ENDPOINT = bus.url;
   process.env.EVENT_BUS_NAME = BUS_NAME;
+  // The guard at its deployed default, Alibaba's windows.
+  process.env.FLOW_CONTROL_LIMITS = '1/60,5/3600,20/86400';
+  // Call requests set up, their scheduler failing as a 5xx of EventBridge Scheduler.
+  scheduler = createServer((request, response) => {
+    schedulerRequests.push({ method: request.method ?? '', path: request.url ?? '' });
+    request.resume().on('end', () => sendJson(response, 500, 'application/json', { Message: 'Internal server error' }, { 'x-amzn-errortype': 'InternalServerException' }));
+  });
+  process.env.SCHEDULER_ENDPOINT = (await listen(scheduler)).url;
+  process.env.CALL_REQUEST_SCHEDULE_GROUP = 'aliyun-voice-dashboard-test';
+  process.env.CALL_REQUEST_ATTEMPT_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:aliyun-voice-test-attemptCallRequest';
+  process.env.CALL_REQUEST_SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/aliyun-voice-test-scheduler';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
 
   // The handlers' cold starts, with the environment above.
-  const [place, poll, changes] = await Promise.all([
+  const [place, request, poll, changes] = await Promise.all([
     import('../../../functions/placeCall.ts'),
+    import('../../../functions/createCallRequest.ts'),
     import('../../../functions/pollReceipts.ts'),
     import('../../../functions/processCallChanges.ts'),
   ]);
   const placeCall = place.handler as Handler;
+  const createCallRequest = request.handler as Handler;
   const pollReceipts = poll.handler as unknown as PollHandler;
   const processCallChanges = changes.handler as (event: DynamoDBStreamEvent, context?: Partial<Context>) => Promise<DynamoDBBatchResponse>;
   const pushReceipts: PushHandler = await loadPushHandler();
@@ -142,6 +176,26 @@ beforeAll(async () => {
   await eventually(() => totals(sandbox).delayed === 0 && totals(sandbox).visible === 5, 10_000, 'the receipts and the poison message to be visible');
   await captured(() => pollReceipts({}, lambdaContext(30_000)));
 
+  // A number called twice in a row ("resend my code"): the guard refuses the second, nothing sent.
+  // After the poll, so that its receipts are not among the ones counted above.
+  for (const outId of calledTwice.outIds) {
+    calledTwice.responses.push(
+      await captured(() => invoke(placeCall, { method: 'POST', route: '/calls', body: { type: 'tts', calledNumber: calledTwice.number, ttsCode: 'TTS_123456789', outId } })),
+    );
+  }
+
+  // A call request for an hour from now: stored as scheduled, but its attempt cannot be armed.
+  callRequest.response = await captured(() =>
+    invoke(createCallRequest, {
+      method: 'POST',
+      route: '/call-requests',
+      body: {
+        call: { type: 'tts', calledNumber: unusedNumber(), ttsCode: 'TTS_123456789', outId: callRequest.outId },
+        notBefore: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+    }),
+  );
+
   // Pushes: a receipt, a wrong token, a receipt beside an unusable entry.
   ourCalls.add(pushed.callId);
   for (const input of [
@@ -161,6 +215,7 @@ afterAll(async () => {
   await pump?.stop();
   streams?.destroy();
   await bus?.close();
+  if (scheduler) await closeServer(scheduler);
   await sandbox?.close();
   if (saved) await releaseBundle(saved);
 });
@@ -186,6 +241,25 @@ describe('the day as the handlers lived it', () => {
     expect(pushed.statuses).toEqual([200, 401, 200]);
     expect(bus.events().filter((event) => event.detail.callId === story.callId).length).toBeGreaterThan(0);
   });
+
+  it('called one number twice in a row, the guard refusing the second before Alibaba saw it', () => {
+    expect(calledTwice.responses.map((response) => [response.status, response.body.code])).toEqual([
+      [202, undefined],
+      [429, 'FLOW_CONTROL'],
+    ]);
+    expect(sandbox.control.requests().filter((request) => request.params.CalledNumber === calledTwice.number)).toHaveLength(1);
+  });
+
+  it('took a call request for later whose attempt the scheduler could not arm: the request is kept, the failure logged', () => {
+    expect(callRequest.response?.status, callRequest.response?.text).toBe(202);
+    expect(callRequest.response?.body).toMatchObject({ status: 'scheduled' });
+    expect(schedulerRequests.length).toBeGreaterThan(0);
+    // CreateSchedule of the request's first attempt (its schedule is named after the request).
+    for (const request of schedulerRequests) expect(request).toMatchObject({ method: 'POST', path: expect.stringContaining(`/schedules/${callRequest.response?.body.requestId}-a1-`) });
+    expect(logs().filter((entry) => entry.message === 'the next attempt of a call request could not be scheduled; the sweeper will schedule it again')).toEqual([
+      expect.objectContaining({ requestId: callRequest.response?.body.requestId, attempt: 1 }),
+    ]);
+  });
 });
 
 describe('the dashboard', () => {
@@ -205,6 +279,28 @@ describe('the dashboard', () => {
       expect(namespace).toBe(METRICS_NAMESPACE);
       expect(dimensions, metric).toBe([...METRIC_DIMENSIONS[metric as MetricName]].sort().join(','));
     }
+  });
+
+  it("draws the flow-control and call-request section from what the guard and the call requests wrote, each widget's series with its dimensions", () => {
+    const body = dashboardBody({ functions: ['placeCall'], thresholds: { receiptLagAlarmMs: 1, iteratorAgeAlarmMs: 1, pollReceiptsTimeoutMs: 1 } });
+    const section = BUNDLE_METRIC_WIDGETS.filter((widget) => widget.section === 'Flow control and call requests');
+    expect(section.map((widget) => widget.metric).sort()).toEqual(['CallRequestStatus', 'FlowControlRefused', 'FlowControlWait', 'ScheduleFailures']);
+    const written = writtenSeries();
+    for (const widget of section) {
+      const drawn = dashboardSeries(body).filter((line) => line.widget === widget.title);
+      expect(drawn.length, widget.title).toBeGreaterThan(0);
+      for (const line of drawn) {
+        expect([line.namespace, line.metric, line.dimensions], widget.title).toEqual([METRICS_NAMESPACE, widget.metric, [...METRIC_DIMENSIONS[widget.metric]].sort()]);
+        expect(written, widget.title).toContain(seriesKey(line.namespace, line.metric, line.dimensions));
+      }
+    }
+    // The values behind them: one refusal in the minute window, the wait it gave (its Retry-After),
+    // one request scheduled, one attempt that could not be armed.
+    const refused = calledTwice.responses[1]!;
+    expect(emfFor(emf(), 'FlowControlRefused').map((document) => [document.Window, document.FlowControlRefused])).toEqual([['1/60', 1]]);
+    expect(valuesOf(emf(), 'FlowControlWait')).toEqual([Number(refused.headers['retry-after'])]);
+    expect(emfFor(emf(), 'CallRequestStatus').map((document) => [document.Status, document.CallRequestStatus])).toEqual([['scheduled', 1]]);
+    expect(valuesOf(emf(), 'ScheduleFailures')).toEqual([1]);
   });
 
   it('counts push answers by status and times each from API Gateway\'s receipt', () => {
@@ -263,21 +359,37 @@ describe('the saved queries and the dashboard\'s log widgets', () => {
     expect(refused).toMatchObject({ message: 'call not placed', outcome: 'rejected', code: 'isv.MOBILE_NUMBER_ILLEGAL', alibabaRequestId: request?.requestId });
   });
 
-  it('refused numbers: each refusal names its number(s) masked, never in full', () => {
-    const refusals = logs().filter((entry) => entry.message === 'call not placed' && ['rejected', 'throttled'].includes(entry.outcome));
+  it("refused numbers: each refusal, Alibaba's and the guard's, names its number(s) masked, never in full", () => {
+    // The saved query's filter (ops/queries.ts).
+    const refusals = logs().filter((entry) => entry.message === 'call not placed' && (['rejected', 'throttled'].includes(entry.outcome) || entry.code === 'FLOW_CONTROL'));
+    const refused = calledTwice.responses[1]!;
     expect(refusals).toEqual([
       expect.objectContaining({ calledNumber: maskPhone(ILLEGAL), type: 'tts', outId: refusal.outId }),
       expect.objectContaining({ calledNumber: maskPhone(ILLEGAL), callerNumber: maskPhone(clickToDial.callerNumber), type: 'clickToDial', outId: clickToDial.outId }),
+      expect.objectContaining({
+        calledNumber: maskPhone(calledTwice.number),
+        type: 'tts',
+        outId: calledTwice.outIds[1],
+        outcome: 'flow-control',
+        code: 'FLOW_CONTROL',
+        limit: '1/60',
+        retryAt: refused.body.retryAt,
+        retryAfterSeconds: Number(refused.headers['retry-after']),
+      }),
     ]);
     const text = outputs.map((output) => output.text).join('');
     expect(text).not.toContain(ILLEGAL);
     expect(text).not.toContain(clickToDial.callerNumber);
+    expect(text).not.toContain(calledTwice.number);
   });
 
   it('slowest placements: the placement logs how long it took', () => {
     const placements = logs().filter((entry) => entry.message === 'call placed');
-    expect(placements).toEqual([expect.objectContaining({ callId: story.callId, durationMs: expect.any(Number) })]);
-    expect(placements[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(placements).toEqual([
+      expect.objectContaining({ callId: story.callId, durationMs: expect.any(Number) }),
+      expect.objectContaining({ callId: calledTwice.responses[0]!.body.callId, outId: calledTwice.outIds[0], durationMs: expect.any(Number) }),
+    ]);
+    for (const placement of placements) expect(placement.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('invalid receipts: the poller names each message and its reason; the push route its reasons', () => {

@@ -9,6 +9,7 @@ import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
+import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 import type { Handler } from '../handlers/harness.ts';
 
 export interface PlacementHarness {
@@ -37,11 +38,28 @@ export function usePlacementHandlers(): PlacementHarness {
   return harness;
 }
 
+export interface PlacementHarnessOptions {
+  /** The sandbox's own flow control (Alibaba's); on unless told. */
+  flowControl?: boolean;
+  /** The windows of the bundle's guard (FLOW_CONTROL_LIMITS); the guard is off unless given. */
+  flowControlLimits?: string;
+  /** The sandbox's windows: the guard's when not given (Alibaba's when neither is). */
+  sandboxFlowControlLimits?: string;
+  /** More of the bundle's environment for the cold start (the queue where refused requests wait: CALL_REQUESTS_QUEUE_URL, SQS_ENDPOINT). */
+  environment?: Readonly<Record<string, string>>;
+}
+
 /** Starts a sandbox (flow control on unless told), points the bundle at it, loads the handlers. */
-export async function startPlacementHandlers(options: { flowControl?: boolean } = {}): Promise<PlacementHarness> {
-  const saved = process.env.ALIYUN_VOICE_ENDPOINT;
-  const sandbox = await startSandbox({ port: 0, ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}) });
-  process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
+export async function startPlacementHandlers(options: PlacementHarnessOptions = {}): Promise<PlacementHarness> {
+  const environment = { ...options.environment, ...(options.flowControlLimits === undefined ? {} : { FLOW_CONTROL_LIMITS: options.flowControlLimits }) };
+  const saved = saveEnvironment(['ALIYUN_VOICE_ENDPOINT', ...Object.keys(environment)]);
+  const sandboxLimits = options.sandboxFlowControlLimits ?? options.flowControlLimits;
+  const sandbox = await startSandbox({
+    port: 0,
+    ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}),
+    ...(sandboxLimits !== undefined ? { flowControlLimits: sandboxLimits } : {}),
+  });
+  Object.assign(process.env, environment, { ALIYUN_VOICE_ENDPOINT: sandbox.url });
   const [http, queue, events] = await Promise.all([
     import('../../../functions/placeCall.ts'),
     import('../../../functions/placeCallsFromQueue.ts'),
@@ -54,10 +72,7 @@ export async function startPlacementHandlers(options: { flowControl?: boolean } 
     placeCallFromEvent: (event, context = lambdaContext(20_000)) => events.handler(event, context),
     async stop() {
       await sandbox.close();
-      const { destroyPools } = await import('#shared/alibaba/pool');
-      await destroyPools();
-      if (saved === undefined) delete process.env.ALIYUN_VOICE_ENDPOINT;
-      else process.env.ALIYUN_VOICE_ENDPOINT = saved;
+      await releaseBundle(saved);
     },
   };
 }

@@ -109,6 +109,19 @@ describe('flowControlError', () => {
     expect(error.retryAt).toBe(T + 61_000);
     expect(error.retryAfterSeconds).toBe(60);
   });
+
+  it('waits at most the window, and long enough: after that many whole seconds the number can be called (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 59_999 }), (fraction, elapsed) => {
+        const placedAt = T + fraction;
+        const now = placedAt + elapsed;
+        const error = flowControlError(refusalFor({ recent: [placedAt] }, ALIBABA, now)!, now);
+        expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+        expect(error.retryAfterSeconds).toBeLessThanOrEqual(60);
+        expect(refusalFor({ recent: [placedAt] }, ALIBABA, now + error.retryAfterSeconds * 1000)).toBeUndefined();
+      }),
+    );
+  });
 });
 
 describe('dialledNumbers', () => {
