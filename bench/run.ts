@@ -19,13 +19,14 @@ import { evaluate, failedRow, ROW_IDS, type Figure } from './lib/figures.ts';
 import { cleanUp, tempDir } from './lib/processes.ts';
 import { jsonReport, machineInfo, markdownReport, textReport, type Report } from './lib/report.ts';
 import { bundleRow } from './rows/bundle.ts';
+import { callRequestsRow } from './rows/callRequests.ts';
 import { coldLoadRow } from './rows/coldLoad.ts';
 import { drainRow } from './rows/drain.ts';
 import { lambdaColdRow } from './rows/lambdaCold.ts';
 import { placingRow } from './rows/placing.ts';
 import { signingRow } from './rows/signing.ts';
 
-const ROWS: readonly Row[] = [bundleRow, coldLoadRow, lambdaColdRow, signingRow, placingRow, drainRow];
+const ROWS: readonly Row[] = [bundleRow, coldLoadRow, lambdaColdRow, signingRow, placingRow, drainRow, callRequestsRow];
 
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));

@@ -4,8 +4,8 @@
  */
 import { ratio } from './stats.ts';
 
-export type RowId = 'bundle' | 'cold' | 'lambda' | 'signing' | 'placing' | 'drain';
-export const ROW_IDS: readonly RowId[] = ['bundle', 'cold', 'lambda', 'signing', 'placing', 'drain'];
+export type RowId = 'bundle' | 'cold' | 'lambda' | 'signing' | 'placing' | 'drain' | 'callRequests';
+export const ROW_IDS: readonly RowId[] = ['bundle', 'cold', 'lambda', 'signing', 'placing', 'drain', 'callRequests'];
 
 export type Unit = 'bytes' | 'ms' | '/s' | 'MB';
 

@@ -60,22 +60,26 @@ export async function runAttempt(
             ? { ...current, status: 'expired', nextAttemptAt: undefined, reason: 'no time for the attempt before notAfter' }
             : { ...current, status: 'scheduled', nextAttemptAt: allowedAt }
           : undefined,
+        { known: start, ...(start.scheduleName ? { firedSchedule: start.scheduleName } : {}) },
       )) ?? start
     );
   }
 
   const key = idempotencyKeys.callRequestAttempt(requestId, armed.attempt);
+  // What is known already: the request as read (its first write needs no read), and the schedule
+  // that fired this attempt, which deletes itself.
+  const known = { known: start, ...(start.scheduleName ? { firedSchedule: start.scheduleName } : {}) };
   try {
     const result = await placeCallOnce(start.call, key, { ...deps.placement, logger }, { deadline: options.deadline, callRequest: { requestId, attempt: armed.attempt } });
     if (result.outcome === 'placed') {
       const { call } = result;
       logger.info('call request attempt placed', { callId: call.callId, replayed: result.replayed });
-      const after = (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps)) ?? start;
+      const after = (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps, known)) ?? start;
       await cancelIfCancelledMeanwhile(after, call.callId, deps, options.deadline);
       return after;
     }
     logger.error('call request attempt outcome unknown: counted as failed, since the call may or may not exist', { code: result.failure.code });
-    return (await recordProgress(requestId, armed.attempt, { status: 'unknown' }, deps)) ?? start;
+    return (await recordProgress(requestId, armed.attempt, { status: 'unknown' }, deps, known)) ?? start;
   } catch (error) {
     return (await settleFailedAttempt(start, armed, error, deps, now)) ?? start;
   }
@@ -149,5 +153,9 @@ async function settleFailedAttempt(
         : { ...current, status: 'scheduled', nextAttemptAt: next, failedTries: failures, reason: `try ${failures} of attempt ${current.currentAttempt} failed (${code}); trying again` };
     };
   }
-  return mutate(start.requestId, deps, (current) => (isCurrent(current, armed) ? change(current) : undefined));
+  // The schedule that fired this attempt deletes itself; the request as read saves a read.
+  return mutate(start.requestId, deps, (current) => (isCurrent(current, armed) ? change(current) : undefined), {
+    known: start,
+    ...(start.scheduleName ? { firedSchedule: start.scheduleName } : {}),
+  });
 }

@@ -7,7 +7,7 @@
 import { isFinalStatus } from '../calls/status.ts';
 import { acknowledges, afterAttemptOutcome, attemptStatusMoves, isFinalRequestStatus, type Attempt, type AttemptStatus, type CallRequest } from './model.ts';
 import { nextAttemptAt } from './timing.ts';
-import { mutate, type CallRequestDependencies } from './writes.ts';
+import { mutate, type CallRequestDependencies, type MutateOptions } from './writes.ts';
 
 /** A schedule this late is taken as lost and armed again by the sweeper (EventBridge Scheduler fires within a minute). */
 export const OVERDUE_GRACE_MS = 2 * 60_000;
@@ -26,6 +26,7 @@ export async function recordProgress(
   attemptNumber: number,
   progress: { callId?: string; placedAt?: string; status?: AttemptStatus; dtmf?: string },
   deps: CallRequestDependencies,
+  options: MutateOptions = {},
 ): Promise<CallRequest | undefined> {
   const now = (deps.now ?? Date.now)();
   return mutate(requestId, deps, (current) => {
@@ -63,7 +64,7 @@ export async function recordProgress(
     }
     if (current.status !== 'in-progress') return { ...recorded, status: 'in-progress', nextAttemptAt: undefined, reason: undefined };
     return attemptChanged ? recorded : undefined;
-  });
+  }, options);
 }
 
 /** What the sweeper asks Alibaba for an attempt whose outcome never came (QueryCallDetailByCallId). */

@@ -17,6 +17,13 @@ export interface CallRequestDependencies {
   now?: () => number;
 }
 
+export interface MutateOptions {
+  /** The request as the caller has just read it: the first round writes on it without reading again. */
+  known?: CallRequest;
+  /** The schedule whose firing is being handled: it deletes itself once fired, so it is not disarmed. */
+  firedSchedule?: string;
+}
+
 /** How many times a change is re-read and re-applied when another writer got there first. */
 const MAX_MUTATIONS = 8;
 
@@ -30,10 +37,13 @@ export async function mutate(
   requestId: string,
   deps: CallRequestDependencies,
   change: (current: CallRequest) => CallRequest | undefined,
+  options: MutateOptions = {},
 ): Promise<CallRequest | undefined> {
   const now = deps.now ?? Date.now;
   for (let round = 1; round <= MAX_MUTATIONS; round++) {
-    const current = await deps.requests.get(requestId);
+    // The request as the caller last read it saves a read; if it has changed since, the conditional
+    // write fails and the next round reads it.
+    const current = round === 1 && options.known?.requestId === requestId ? options.known : await deps.requests.get(requestId);
     if (!current) return undefined;
     const changed = change(current);
     if (!changed) return current;
@@ -48,7 +58,8 @@ export async function mutate(
       countStatus(deps, next.status);
       deps.logger.info('call request changed', { requestId, status: next.status, previousStatus: current.status, attempt: next.currentAttempt, reason: next.reason });
     }
-    if (current.scheduleName && current.scheduleName !== next.scheduleName) await disarmQuietly(current.scheduleName, deps);
+    // A schedule that has just fired deletes itself (ActionAfterCompletion DELETE): no call for it.
+    if (current.scheduleName && current.scheduleName !== next.scheduleName && current.scheduleName !== options.firedSchedule) await disarmQuietly(current.scheduleName, deps);
     if (next.scheduleName && next.scheduleName !== current.scheduleName) await armQuietly(next, deps);
     return next;
   }
