@@ -129,10 +129,7 @@ export async function handlePlacementMessage(message: PlacementMessage, deps: Pl
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
   try {
     // Validation first: a malformed request never touches the idempotency table.
-    const content = message.read();
-    assertWellFormedText(content);
-    const { request, idempotencyKey } = parseCallRequestContent(content);
-    const key = idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey);
+    const { request, idempotencyKey, key } = readCallRequest(message);
     const context = { type: request.type, outId: request.outId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
     if (deps.deadline - Date.now() < deps.voice.attemptTimeoutMs + RECORDING_MARGIN_MS) {
       const reason = 'not started: too little time left in this invocation';
@@ -200,6 +197,18 @@ async function settleFailure(error: unknown, message: PlacementMessage, rejectio
   }
   logger.warn('call request rejected', { code: failure.code, reason: failure.reason, errors: failure.errors });
   return { verdict: 'rejected', code: failure.code, reason: failure.reason };
+}
+
+/**
+ * Reads and validates a message's request: its body (ValidationError when unreadable or invalid),
+ * the `idempotencyKey` it names, and the key it is placed under (that one, else the message's id).
+ * No I/O: nothing is placed or stored.
+ */
+export function readCallRequest(message: PlacementMessage): ReturnType<typeof parsePlacementRequest> & { key: string } {
+  const content = message.read();
+  assertWellFormedText(content);
+  const { request, idempotencyKey } = parseCallRequestContent(content);
+  return { request, idempotencyKey, key: idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey) };
 }
 
 /** The request and its key; `idempotencyKey` is taken out of the body before the body is validated. */

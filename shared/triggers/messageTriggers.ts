@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { handlePlacementMessage, type PlacementMessageDependencies, type PlacementMessage, type MessageVerdict } from '../calls/placementMessages.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../calls/schemas.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
+import { assertJsonValueWithin, parseJsonText } from '../validation.ts';
 
 /** The EventBridge detail-type of a call request (the rule matches it; anything else is refused). */
 export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
@@ -47,29 +49,34 @@ export async function placeQueuedCalls(records: readonly SQSRecord[], deps: Plac
  * on-failure destination apply.
  */
 export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
-  const hasId = typeof event.id === 'string' && event.id !== '';
-  const verdict = await handlePlacementMessage(
-    {
-      source: 'eventbridge',
-      // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
-      messageId: hasId ? event.id : `no-id-${randomUUID()}`,
-      receivedAt: isoTime(event.time),
-      rawBody: JSON.stringify(event),
-      read: () => {
-        const issues: FieldIssue[] = [];
-        if (!hasId) issues.push({ path: 'id', message: 'is required' });
-        if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
-        if (issues.length > 0) throw new ValidationError(issues);
-        return event.detail;
-      },
-    },
-    deps,
-  );
+  const verdict = await handlePlacementMessage(eventMessage(event), deps);
   if (verdict.verdict === 'retry') throw verdict.error;
   return verdict;
 }
 
-function sqsMessage(record: SQSRecord): PlacementMessage {
+/** An EventBridge event as a placement message: its detail is the request. */
+export function eventMessage(event: EventBridgeEvent<string, unknown>): PlacementMessage {
+  const hasId = typeof event.id === 'string' && event.id !== '';
+  return {
+    source: 'eventbridge',
+    // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
+    messageId: hasId ? event.id : `no-id-${randomUUID()}`,
+    receivedAt: isoTime(event.time),
+    rawBody: eventText(event),
+    read: () => {
+      const issues: FieldIssue[] = [];
+      if (!hasId) issues.push({ path: 'id', message: 'is required' });
+      if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
+      if (issues.length > 0) throw new ValidationError(issues);
+      // The same limits as a POST /calls body (EventBridge itself allows 256 KB).
+      assertJsonValueWithin(event.detail, { maxBytes: MAX_REQUEST_BODY_BYTES, path: 'detail' });
+      return event.detail;
+    },
+  };
+}
+
+/** An SQS record as a placement message: its body is the request's JSON text. */
+export function sqsMessage(record: SQSRecord): PlacementMessage {
   const body = record.body ?? '';
   // SQS always sets a messageId; without one (a hand-made invoke) the message is refused, under a
   // fresh id, rather than share the key `sqs:undefined` with every other such message.
@@ -83,13 +90,23 @@ function sqsMessage(record: SQSRecord): PlacementMessage {
     rawBody: body,
     read: () => {
       if (!hasId) throw new ValidationError([{ path: 'messageId', message: 'is required' }]);
-      try {
-        return JSON.parse(body) as unknown;
-      } catch {
-        throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
-      }
+      // The same limits as a POST /calls body (SQS itself allows 1 MiB).
+      return parseJsonText(body, { maxBytes: MAX_REQUEST_BODY_BYTES, path: 'body' });
     },
   };
+}
+
+/**
+ * The event as kept with a refusal. JSON.stringify recurses, and Lambda's own parser does not: a
+ * detail nested thousands deep arrives intact but cannot be written back as text, so it is kept
+ * without its detail rather than failing the invocation.
+ */
+function eventText(event: EventBridgeEvent<string, unknown>): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return JSON.stringify({ ...event, detail: '[not kept: nested too deep to write as JSON]' });
+  }
 }
 
 function isoTime(value: unknown): string {

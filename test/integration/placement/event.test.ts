@@ -112,3 +112,26 @@ describe('a failure worth retrying', () => {
     expect(harness.sandbox.control.requests()).toHaveLength(2);
   });
 });
+
+describe('input limits (docs/security.md#input-limits)', () => {
+  it('a detail over 16 KiB of JSON is REJECTED for its size; the invocation succeeds and nothing is sent', async () => {
+    const event = eventBridgeEvent({ detail: { ...voice(), padding: 'x'.repeat(16 * 1024) } });
+
+    await expect(harness.placeCallFromEvent(event)).resolves.toBeUndefined();
+
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('eventbridge', [event.id]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'detail', message: 'must be at most 16384 bytes of JSON' }] });
+  });
+
+  it('a detail nested 20,000 deep is REJECTED, kept without its detail; the invocation succeeds', async () => {
+    const event = eventBridgeEvent({ detail: JSON.parse(`{"type":"voice","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`) });
+
+    await expect(harness.placeCallFromEvent(event)).resolves.toBeUndefined();
+
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('eventbridge', [event.id]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'detail', message: 'must not nest arrays and objects more than 32 deep' }] });
+    expect(JSON.parse(item!.body)).toMatchObject({ id: event.id, detail: '[not kept: nested too deep to write as JSON]' });
+  });
+});

@@ -80,6 +80,41 @@ describe('a batch of 10: 7 valid, 2 bad, 1 throttled', () => {
   });
 });
 
+describe('input limits (docs/security.md#input-limits)', () => {
+  it('a body over 16 KiB is REJECTED for its size, unparsed, and nothing is sent', async () => {
+    const message = { body: JSON.stringify({ ...tts(), padding: 'x'.repeat(16 * 1024) }), messageId: randomUUID() };
+
+    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('sqs', [message.messageId]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must be at most 16384 bytes' }], body: message.body });
+  });
+
+  it('a body nested 20,000 deep is REJECTED naming the body, and nothing is sent', async () => {
+    const message = { body: `{"type":"tts","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, messageId: randomUUID() };
+
+    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('sqs', [message.messageId]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must be at most 16384 bytes' }] });
+  });
+
+  it('a body nested 40 deep is REJECTED naming the body, and nothing is sent', async () => {
+    const message = { body: `{"type":"tts","x":${'['.repeat(40)}${']'.repeat(40)}}`, messageId: randomUUID() };
+
+    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('sqs', [message.messageId]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must not nest arrays and objects more than 32 deep' }] });
+  });
+});
+
 describe('idempotency keys', () => {
   it('an explicit idempotencyKey shared by two messages places one call', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
