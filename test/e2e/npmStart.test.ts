@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_RECEIPT_PUSH_TOKEN } from '../../shared/localDefaults.ts';
 import { freePort } from '../../scripts/local/ports.ts';
 
 const STARTUP_TIMEOUT_MS = 150_000;
@@ -219,6 +220,20 @@ describe('npm start', () => {
     // One event per stored receipt (delivery is at least once: copies share their dedupeKey).
     expect(new Set(receiptEvents.map((event) => event.detail.dedupeKey)).size).toBe((call.receipts as unknown[]).length);
   }, 90_000);
+
+  it('serves the receipt push route (enabled for npm start, param receiptPush) and stores what is pushed', async () => {
+    const callId = `${Date.now()}^${process.pid}`;
+    const response = await fetch(`${api}/receipts/VoiceReport?token=${LOCAL_RECEIPT_PUSH_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ call_id: callId, status_code: '200000', duration: '22' }]),
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ code: 0, msg: '接收成功' });
+    const call = await getCall(`/calls/${encodeURIComponent(callId)}`);
+    expect(call.json).toMatchObject({ callId, status: 'completed' });
+  });
 
   it('places calls from an SQS message and from an EventBridge "Place Call" event (Lambda invoke API)', async () => {
     const sqs = await invoke('placeCallsFromQueue', {

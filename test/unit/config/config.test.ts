@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertReceiptQueuesConfigured, parseConfig, type SecretSource as CredentialsSource, type RemoteSecretSource as RemoteCredentialsSource } from '#shared/config';
 import { createCredentialsProvider, parseCredentialsDocument } from '#shared/secrets/alibabaCredentials';
-import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS } from '#shared/secrets/cache';
+import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS, SECRET_RETRY_AFTER_FAILURE_MS } from '#shared/secrets/cache';
 import { ConfigError } from '#shared/errors';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import type { AlibabaCredentials } from '#shared/signing/index';
@@ -310,30 +310,37 @@ describe.each([
     expect(remote.reads).toHaveLength(1);
   });
 
-  it('does not cache a failed read: the next call reads again', async () => {
+  it(`remembers a failed read for ${SECRET_RETRY_AFTER_FAILURE_MS / 1000} s (the same error, no read), then reads again`, async () => {
+    let clock = 1_000_000;
     const remote = fakeRemote();
     remote.answerWith(
       () => Promise.reject(new Error('AccessDeniedException')),
       async () => FIRST,
     );
-    const provider = createCredentialsProvider(source, {}, () => 0, remote.read);
+    const provider = createCredentialsProvider(source, {}, () => clock, remote.read);
     await expect(provider()).rejects.toThrow('AccessDeniedException');
+    clock += SECRET_RETRY_AFTER_FAILURE_MS - 1;
+    await expect(provider()).rejects.toThrow('AccessDeniedException');
+    expect(remote.reads).toHaveLength(1);
+    clock += 1;
     await expect(provider()).resolves.toEqual(FIRST);
     expect(remote.reads).toHaveLength(2);
   });
 
-  it('gives every concurrent caller of a failed read the failure, then reads again', async () => {
+  it('gives every concurrent caller of a failed read the failure, then reads again once the failure is no longer remembered', async () => {
     const remote = fakeRemote();
     const pending = deferred<AlibabaCredentials>();
     remote.answerWith(
       () => pending.promise,
       async () => FIRST,
     );
-    const provider = createCredentialsProvider(source, {}, () => 0, remote.read);
+    let clock = 1_000_000;
+    const provider = createCredentialsProvider(source, {}, () => clock, remote.read);
     const callers = [provider(), provider()];
     pending.reject(new Error('ThrottlingException'));
     const outcomes = await Promise.allSettled(callers);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    clock += SECRET_RETRY_AFTER_FAILURE_MS;
     await expect(provider()).resolves.toEqual(FIRST);
     expect(remote.reads).toHaveLength(2);
   });

@@ -51,10 +51,18 @@ describe('openapi.json', () => {
   const PUSH_ROUTE = 'POST /receipts/{messageType}';
 
   it('documents exactly the httpApi routes of serverless.yml, each behind the stage\'s authorizer but the push route', () => {
+    type HttpApiEvent = { httpApi?: { method: string; path: string; authorizer?: unknown } };
     const serverless = parse(readFileSync(`${ROOT}serverless.yml`, 'utf8'));
-    const deployed = Object.values(serverless.functions as Record<string, { events?: Array<{ httpApi?: { method: string; path: string; authorizer?: unknown } }> }>)
-      .flatMap((fn) => fn.events ?? [])
-      .flatMap((event) => (event.httpApi ? [event.httpApi] : []));
+    // pushReceipts takes its route from custom.receiptPush, where param receiptPush is true.
+    const pushEvents = '${self:custom.receiptPush.${param:receiptPush}.events}';
+    const eventsOf = (name: string, events: HttpApiEvent[] | string | undefined): HttpApiEvent[] => {
+      if (typeof events !== 'string') return events ?? [];
+      expect([name, events]).toEqual(['pushReceipts', pushEvents]);
+      return serverless.custom.receiptPush.true.events;
+    };
+    const deployed = Object.entries(serverless.functions as Record<string, { events?: HttpApiEvent[] | string }>).flatMap(([name, fn]) =>
+      eventsOf(name, fn.events).flatMap((event) => (event.httpApi ? [{ name, ...event.httpApi }] : [])),
+    );
     const key = (route: { method: string; path: string }) => `${route.method.toUpperCase()} ${route.path}`;
     for (const route of deployed) {
       // iam (AWS_IAM) or jwt, chosen per stage by the httpAuth param (the template test packages both).

@@ -4,8 +4,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '#shared/errors';
-import { createPushTokenProvider, MAX_INVALID_RAW_CHARS, MAX_PUSH_BODY_BYTES, pushedReceiptMessages, pushTokenMatches } from '#shared/receipts/push';
+import { ConfigError, SecretReadError, UnauthorizedError } from '#shared/errors';
+import { createLogger } from '#shared/logger';
+import {
+  acceptReceiptPush,
+  createPushTokenProvider,
+  MAX_INVALID_RAW_CHARS,
+  MAX_PUSH_BODY_BYTES,
+  pushedReceiptMessages,
+  pushTokenMatches,
+  type PushTokenProvider,
+} from '#shared/receipts/push';
+import type { ReceiptStore } from '#shared/receipts/receiptStore';
 import type { RemoteSecretSource as SecretSource } from '#shared/config';
 
 const TOKEN = 'a3f9c1d7e5b2a8f4c6d0e1b3a5c7d9f2';
@@ -42,6 +52,50 @@ describe('pushTokenMatches', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('anonymous pushes and the push token\'s reads (docs/security.md#the-receipt-push-route)', () => {
+  const store: ReceiptStore = { storeBatch: () => expect.fail('a refused push must store nothing') };
+  const silent = createLogger({}, { write: () => undefined });
+
+  /** One anonymous push with `token`, and what it threw. */
+  async function pushWith(token: string | undefined, pushToken: PushTokenProvider): Promise<unknown> {
+    return acceptReceiptPush(
+      { messageType: 'VoiceReport', token, body: () => expect.fail('a refused push must not read the body'), requestId: 'r' },
+      { messageTypes: new Set(['VoiceReport']), store, pushToken, logger: silent },
+      { deadline: Date.now() + 1_000 },
+    ).catch((error: unknown) => error);
+  }
+
+  it.each([
+    ['no token', undefined],
+    ['an empty token', ''],
+    ['a token of 15 characters', 'a'.repeat(15)],
+    ['a token of 513 characters', 'a'.repeat(513)],
+    ['a token that is not URL-safe', `${TOKEN}+`],
+    ['a percent-encoded token', `${TOKEN}%2F`],
+    ['a token with a space', `${TOKEN.slice(0, 16)} ${TOKEN.slice(16)}`],
+  ])('refuses %s with 401 before the push token is read', async (_label, token) => {
+    const pushToken = vi.fn(async () => TOKEN);
+
+    const error = await pushWith(token, pushToken);
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(pushToken).not.toHaveBeenCalled();
+  });
+
+  it('on a stage that stores no push token, 100 anonymous pushes with well-formed tokens cost one read', async () => {
+    const read = vi.fn(async (): Promise<string> => {
+      throw new SecretReadError('SSM parameter /aliyun-voice/dev/receipt-push-token', 'ParameterNotFound', 'ParameterNotFound (HTTP 400)');
+    });
+    const pushToken = createPushTokenProvider({ kind: 'ssm', name: '/aliyun-voice/dev/receipt-push-token' }, {}, Date.now, read);
+
+    const errors = [];
+    for (let push = 0; push < 100; push += 1) errors.push(await pushWith(`anonymous-guess-${String(push).padStart(8, '0')}`, pushToken));
+
+    expect(read).toHaveBeenCalledTimes(1);
+    for (const error of errors) expect(error).toMatchObject({ name: 'SecretReadError', code: 'ParameterNotFound' });
   });
 });
 

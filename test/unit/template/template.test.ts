@@ -6,8 +6,8 @@
  * Two packagings:
  * - `--stage test` with every param at its default (AWS_IAM routes, SSM secrets, the default bus);
  * - `--stage prod` with the non-default choices (JWT routes, the key pair in Secrets Manager, a bus
- *   this stack creates, an alarm email, another SQS concurrency), which proves osls accepts them and
- *   that the IAM resources and authorizers follow the params.
+ *   this stack creates, an alarm email, another SQS concurrency, the receipt push route), which
+ *   proves osls accepts them and that the IAM resources and authorizers follow the params.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +39,10 @@ const ALT_PARAMS = {
   receiptPolling: 'false',
   logLevel: 'debug',
   idempotencyTtlSeconds: '3600',
+  receiptPush: 'true',
+  receiptPushRateLimit: '10',
+  receiptPushBurstLimit: '25',
+  receiptPushReservedConcurrency: '3',
 };
 
 /** Every function the bundle deploys and its trigger (contracts: the names table). */
@@ -325,10 +329,14 @@ describe('serverless package --stage test (offline)', () => {
   });
 
   describe('HTTP API authorisation', () => {
-    it('serves exactly the five routes, each through payload 2.0 to its function', () => {
-      const table = routes(main);
+    it('serves exactly the four authorised routes, and the push route only with receiptPush=true, each through payload 2.0 to its function', () => {
+      expect([...routes(main).keys()].sort()).toEqual(AUTHORISED_ROUTES.map(([key]) => key).sort());
+      const table = routes(alt);
       expect([...table.keys()].sort()).toEqual([...AUTHORISED_ROUTES.map(([key]) => key), PUSH_ROUTE].sort());
-      for (const [routeKey, functionName] of AUTHORISED_ROUTES) expect(table.get(routeKey)?.functionName, routeKey).toBe(functionName);
+      for (const [routeKey, functionName] of AUTHORISED_ROUTES) {
+        expect(table.get(routeKey)?.functionName, routeKey).toBe(functionName);
+        expect(routes(main).get(routeKey)?.functionName, routeKey).toBe(functionName);
+      }
       expect(table.get(PUSH_ROUTE)?.functionName).toBe('pushReceipts');
     });
 
@@ -356,16 +364,39 @@ describe('serverless package --stage test (offline)', () => {
       });
     });
 
-    it('leaves the receipt push route (Alibaba cannot sign) as the only route without an authorizer, with either httpAuth', () => {
-      for (const packaged of [main, alt]) {
-        const open = [...routes(packaged)].filter(([, route]) => route.authorizationType === undefined || route.authorizationType === 'NONE');
-        expect(open.map(([routeKey]) => routeKey)).toEqual([PUSH_ROUTE]);
-        expect(open[0]![1].functionName).toBe('pushReceipts');
-      }
+    it('leaves the receipt push route (Alibaba cannot sign) as the only route without an authorizer, and none without receiptPush', () => {
+      const open = (packaged: Packaged) => [...routes(packaged)].filter(([, route]) => route.authorizationType === undefined || route.authorizationType === 'NONE');
+      expect(open(main)).toEqual([]);
+      expect(open(alt).map(([routeKey]) => routeKey)).toEqual([PUSH_ROUTE]);
+      expect(open(alt)[0]![1].functionName).toBe('pushReceipts');
     });
 
     it('answers the push route within Alibaba\'s 700 ms wait: a 3 s function timeout', () => {
       expect(fn(main, 'pushReceipts').properties.Timeout).toBe(3);
+    });
+  });
+
+  describe('the receipt push route, the one anonymous route (docs/security.md#the-receipt-push-route)', () => {
+    it('is not deployed without receiptPush=true, and pushReceipts may not run there (reserved concurrency 0)', () => {
+      const pushRouteResources = Object.keys(main.template.Resources).filter((logicalId) => /Receipts?Messagetype|PushReceiptsLambdaPermission|HttpApiIntegrationPushReceipts/i.test(logicalId));
+      expect(pushRouteResources).toEqual([]);
+      expect(main.template.Resources.HttpApiStage!.Properties.RouteSettings).toBeUndefined();
+      expect(fn(main, 'pushReceipts').properties.ReservedConcurrentExecutions).toBe(0);
+    });
+
+    it('is throttled by API Gateway on its stage (receiptPushRateLimit, receiptPushBurstLimit), the stage created after the route', () => {
+      const stage = alt.template.Resources.HttpApiStage!;
+      // Params given on the command line arrive as text; CloudFormation reads them as numbers.
+      expect(Object.keys(stage.Properties.RouteSettings)).toEqual([PUSH_ROUTE]);
+      const { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst, ...others } = stage.Properties.RouteSettings[PUSH_ROUTE];
+      expect([Number(rate), Number(burst), others]).toEqual([Number(ALT_PARAMS.receiptPushRateLimit), Number(ALT_PARAMS.receiptPushBurstLimit), {}]);
+      // A stage's route settings may only name an existing route.
+      const [routeId] = resourcesOfType(alt, 'AWS::ApiGatewayV2::Route').find(([, route]) => route.RouteKey === PUSH_ROUTE)!;
+      expect(asList(stage.DependsOn as string | string[])).toContain(routeId);
+    });
+
+    it('runs pushReceipts with a reserved concurrency (receiptPushReservedConcurrency), so a flood cannot take the account\'s concurrency', () => {
+      expect(Number(fn(alt, 'pushReceipts').properties.ReservedConcurrentExecutions)).toBe(Number(ALT_PARAMS.receiptPushReservedConcurrency));
     });
   });
 
