@@ -18,6 +18,7 @@
  */
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { Caller } from './callers.ts';
 import { assertWellFormedText } from '../validation.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from './placement.ts';
 
@@ -60,6 +61,8 @@ export interface PlacementMessage {
   messageId: string;
   /** ISO-8601 UTC: when the queue or the bus received it (kept by redeliveries). */
   receivedAt: string;
+  /** Who sent it, as far as the queue or the bus tells: the owner of its `idempotencyKey`. */
+  caller: Caller;
   /** The request as received, kept with a rejection. */
   rawBody: string;
   /** The POST /calls body plus optional `idempotencyKey`; throws ValidationError when unreadable. */
@@ -208,7 +211,7 @@ export function readCallRequest(message: PlacementMessage): ReturnType<typeof pa
   const content = message.read();
   assertWellFormedText(content);
   const { request, idempotencyKey } = parseCallRequestContent(content);
-  return { request, idempotencyKey, key: idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey) };
+  return { request, idempotencyKey, key: idempotencyKey === undefined ? implicitKey(message) : idempotencyKeys.client(idempotencyKey, message.caller) };
 }
 
 /** The request and its key; `idempotencyKey` is taken out of the body before the body is validated. */

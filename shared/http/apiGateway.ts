@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { callers, type Caller } from '../calls/callers.ts';
 import { ValidationError } from '../errors.ts';
 import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
 import { publishMetrics } from '../metrics.ts';
@@ -105,6 +106,26 @@ export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEve
     }
   }
   return parseOrThrow(schema, value, `path.${name}`);
+}
+
+/**
+ * Who sent the request, as its authorizer established it (docs/security.md#idempotency-keys-per-caller):
+ * the IAM identity that signed it, or the JWT's subject at its issuer; unknown without an
+ * authorizer (npm start runs the routes without one).
+ */
+export function requestCaller(event: APIGatewayProxyEventV2): Caller {
+  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  const userId = authorizer?.iam?.userId;
+  if (typeof userId === 'string' && userId !== '') return callers.aws(userId);
+  const claims = authorizer?.jwt?.claims;
+  if (typeof claims?.iss === 'string' && typeof claims.sub === 'string') return callers.jwt(claims.iss, claims.sub);
+  return callers.unknown;
+}
+
+/** The two authorizer contexts of payload 2.0 (aws-lambda types them on separate event types). */
+interface AuthorizerContext {
+  iam?: { userId?: unknown };
+  jwt?: { claims?: Record<string, unknown> };
 }
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

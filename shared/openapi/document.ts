@@ -333,7 +333,8 @@ export function buildOpenApiDocument(): Json {
             'the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. ' +
             'The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. ' +
             'A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. ' +
-            'Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.',
+            'Keys belong to their caller (the IAM identity that signed the request, or the JWT subject at its issuer): the same key from another caller places its own call. ' +
+            'Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages sent by the same IAM identity.',
           example: 'order-001-attempt',
         }),
       },

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { handlePlacementMessage, type PlacementMessageDependencies, type PlacementMessage, type MessageVerdict } from '../calls/placementMessages.ts';
+import { callers } from '../calls/callers.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../calls/schemas.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
@@ -62,6 +63,8 @@ export function eventMessage(event: EventBridgeEvent<string, unknown>): Placemen
     // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
     messageId: hasId ? event.id : `no-id-${randomUUID()}`,
     receivedAt: isoTime(event.time),
+    // EventBridge names the account that put the event, not the identity within it.
+    caller: typeof event.account === 'string' && event.account !== '' ? callers.account(event.account) : callers.unknown,
     rawBody: eventText(event),
     read: () => {
       const issues: FieldIssue[] = [];
@@ -83,10 +86,13 @@ export function sqsMessage(record: SQSRecord): PlacementMessage {
   const hasId = typeof record.messageId === 'string' && record.messageId !== '';
   // SentTimestamp (epoch ms) is when SQS accepted the message: the same on every redelivery.
   const sent = Number(record.attributes?.SentTimestamp);
+  // SenderId is the sending identity's unique id, as IAM authorisation gives it over HTTP.
+  const sender = record.attributes?.SenderId;
   return {
     source: 'sqs',
     messageId: hasId ? record.messageId : `no-id-${randomUUID()}`,
     receivedAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : new Date().toISOString(),
+    caller: typeof sender === 'string' && sender !== '' ? callers.aws(sender) : callers.unknown,
     rawBody: body,
     read: () => {
       if (!hasId) throw new ValidationError([{ path: 'messageId', message: 'is required' }]);

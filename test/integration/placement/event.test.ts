@@ -36,16 +36,27 @@ describe('a Place Call event', () => {
     expect(harness.sandbox.control.requests()).toHaveLength(1);
   });
 
-  it('with an idempotencyKey places one call across events, and across the SQS path', async () => {
+  it('with an idempotencyKey places one call across events of the same account', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
     const detail = { ...voice(), idempotencyKey };
 
     await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
     await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
+
+    expect(harness.sandbox.control.calls()).toHaveLength(1);
+    expect(harness.sandbox.control.requests()).toHaveLength(1);
+  });
+
+  it('keeps its idempotencyKeys apart from SQS and HTTP ones: an event names no principal to share them with (docs/security.md#idempotency-keys-per-caller)', async () => {
+    const idempotencyKey = `order-${randomUUID()}`;
+    const detail = { ...voice(), idempotencyKey };
+    harness.sandbox.control.setFlowControl(false);
+
+    await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
     const queued = await harness.placeCallsFromQueue(sqsEvent([{ body: detail }]));
 
     expect(queued).toEqual({ batchItemFailures: [] });
-    expect(harness.sandbox.control.calls()).toHaveLength(1);
+    expect(harness.sandbox.control.calls()).toHaveLength(2);
   });
 });
 

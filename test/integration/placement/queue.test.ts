@@ -141,16 +141,32 @@ describe('idempotency keys', () => {
     expect(item).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
   });
 
-  it('is shared with the HTTP API: an Idempotency-Key used over HTTP is the same key in a message', async () => {
+  it('is shared with the HTTP API for the same IAM identity: an Idempotency-Key used over HTTP is the same key in its message', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
     const body = tts();
-    const http = await invoke(harness.placeCall, { method: 'POST', route: '/calls', body, headers: { 'idempotency-key': idempotencyKey } });
+    // The captured SQS event's sender (test/fixtures/sqs/base.json), signing the HTTP request too.
+    const sender = 'AIDAIENQZJOLO23YVJ4VO';
+    const http = await invoke(harness.placeCall, { method: 'POST', route: '/calls', body, headers: { 'idempotency-key': idempotencyKey }, authorizer: { iam: { userId: sender } } });
 
     const queued = await harness.placeCallsFromQueue(sqsEvent([{ body: { ...body, idempotencyKey } }]));
 
     expect(http.status, http.text).toBe(202);
     expect(queued).toEqual({ batchItemFailures: [] });
     expect(harness.sandbox.control.calls()).toHaveLength(1);
+  });
+
+  it('belongs to the sender: the same idempotencyKey from another sender places its own call', async () => {
+    const idempotencyKey = `order-${randomUUID()}`;
+    const body = { ...tts(), idempotencyKey };
+    harness.sandbox.control.setFlowControl(false);
+    const other = sqsEvent([{ body }]);
+    other.Records[0]!.attributes.SenderId = 'AROAANOTHERSENDERROLE:i-0a1b2c3d';
+
+    await harness.placeCallsFromQueue(sqsEvent([{ body }]));
+    const response = await harness.placeCallsFromQueue(other);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.calls()).toHaveLength(2);
   });
 
   it('a malformed idempotencyKey is REJECTED naming the field, and nothing is sent', async () => {

@@ -65,9 +65,9 @@ describe('openapi.json', () => {
     );
     const key = (route: { method: string; path: string }) => `${route.method.toUpperCase()} ${route.path}`;
     for (const route of deployed) {
-      // iam (AWS_IAM) or jwt, chosen per stage by the httpAuth param (the template test packages both).
+      // iam (AWS_IAM) or jwt with the route's scopes, chosen per stage by the httpAuth param (the template test packages both).
       if (key(route) === PUSH_ROUTE) expect(route.authorizer, key(route)).toBeUndefined();
-      else expect(route.authorizer, key(route)).toBe('${self:custom.routeAuthorizer.${param:httpAuth}}');
+      else expect(route.authorizer, key(route)).toBe(`\${self:custom.routeAuthorizer.\${param:httpAuth}.${route.name}}`);
     }
     const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),

@@ -254,15 +254,15 @@ async function dynamoActionsUsedByTheCode(): Promise<string[]> {
 }
 
 /** The HTTP routes: route key -> the function behind it and the route's authorization. */
-function routes(packaged: Packaged): Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json }> {
-  const result = new Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json }>();
+function routes(packaged: Packaged): Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json; scopes?: string[] }> {
+  const result = new Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json; scopes?: string[] }>();
   for (const [logicalId, route] of resourcesOfType(packaged, 'AWS::ApiGatewayV2::Route')) {
     const integrationId = render(route.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
     const integration = packaged.template.Resources[integrationId];
     expect(integration?.Type, `${logicalId}'s integration ${integrationId}`).toBe('AWS::ApiGatewayV2::Integration');
     expect(integration!.Properties.PayloadFormatVersion, logicalId).toBe('2.0');
     const target = packaged.functions.find((candidate) => candidate.logicalId === integration!.Properties.IntegrationUri['Fn::GetAtt'][0]);
-    result.set(route.RouteKey, { functionName: target!.name, authorizationType: route.AuthorizationType, authorizerId: route.AuthorizerId });
+    result.set(route.RouteKey, { functionName: target!.name, authorizationType: route.AuthorizationType, authorizerId: route.AuthorizerId, scopes: route.AuthorizationScopes });
   }
   return result;
 }
@@ -352,6 +352,16 @@ describe('serverless package --stage test (offline)', () => {
     it.each(AUTHORISED_ROUTES)('requires the JWT authorizer on %s with httpAuth=jwt', (routeKey) => {
       const [[authorizerId]] = resourcesOfType(alt, 'AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
       expect(routes(alt).get(routeKey)).toMatchObject({ authorizationType: 'JWT', authorizerId: { Ref: authorizerId } });
+    });
+
+    it.each([
+      ['POST /calls', ['calls:write']],
+      ['GET /calls/{callId}', ['calls:read']],
+      ['POST /calls/{callId}/cancel', ['calls:cancel']],
+      ['GET /openapi.json', undefined],
+    ])('with httpAuth=jwt, requires of a token on %s the scopes %j (docs/security.md#jwt-scopes)', (routeKey, scopes) => {
+      expect(routes(alt).get(routeKey)?.scopes).toEqual(scopes);
+      expect(routes(main).get(routeKey)?.scopes, 'AWS_IAM routes take no scopes').toBeUndefined();
     });
 
     it('builds the JWT authorizer from the jwtIssuerUrl and jwtAudience params', () => {
