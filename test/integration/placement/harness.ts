@@ -8,6 +8,7 @@ import { itemsOf } from '../../support/callsTable.ts';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
+import type { AlibabaCredentials } from '#shared/signing/index';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import type { Handler } from '../handlers/harness.ts';
 
@@ -37,10 +38,17 @@ export function usePlacementHandlers(): PlacementHarness {
   return harness;
 }
 
-/** Starts a sandbox (flow control on unless told), points the bundle at it, loads the handlers. */
-export async function startPlacementHandlers(options: { flowControl?: boolean } = {}): Promise<PlacementHarness> {
+/**
+ * Starts a sandbox (flow control on unless told; accepting `keys`, else the key pair of the
+ * environment), points the bundle at it, loads the handlers.
+ */
+export async function startPlacementHandlers(options: { flowControl?: boolean; keys?: AlibabaCredentials[] } = {}): Promise<PlacementHarness> {
   const saved = process.env.ALIYUN_VOICE_ENDPOINT;
-  const sandbox = await startSandbox({ port: 0, ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}) });
+  const sandbox = await startSandbox({
+    port: 0,
+    ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}),
+    ...(options.keys ? { keys: options.keys } : {}),
+  });
   process.env.ALIYUN_VOICE_ENDPOINT = sandbox.url;
   const [http, queue, events] = await Promise.all([
     import('../../../functions/placeCall.ts'),
