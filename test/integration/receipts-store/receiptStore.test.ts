@@ -186,6 +186,41 @@ describe('DynamoReceiptStore: items', () => {
     expect(JSON.parse(item!.rawBody as string)).toEqual([expect.objectContaining({ call_id: callId })]);
   });
 
+  it('never throws on a receipt nested deeper than anything can write: the message is kept as invalid (docs/security.md#input-limits)', async () => {
+    // decode.ts refuses such bodies; the store must hold whatever it is given all the same.
+    const callId = newCallId();
+    const deep = JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown;
+    const delivery = message('VoiceReport', voiceReport(callId));
+    const poisoned: ReceiptMessage = { ...delivery, receipts: delivery.receipts.map((receipt) => ({ ...receipt, raw: { ...receipt.raw, deep } })) };
+
+    const result = await store.storeBatch([poisoned]);
+
+    expect(result.stored).toEqual(new Set([delivery.messageId]));
+    expect(await receiptItems(callId)).toHaveLength(0);
+    const item = (await itemsOf('INVALID#VoiceReport')).find((candidate) => candidate.messageId === delivery.messageId);
+    expect(item).toMatchObject({ reason: expect.stringContaining('nested deeper than 30 levels') });
+  });
+
+  it.each([
+    ['a string', '"kept as data"', 'kept as data'],
+    ['a map shaped like an attribute value', '{"S":"not an attribute"}', { S: 'not an attribute' }],
+    ['a map of receipt fields', '{"status_code":"200005"}', { status_code: '200005' }],
+  ])('keeps a `__proto__` key holding %s as data: one attribute of raw, no other, no field read from it (docs/security.md#input-limits)', async (_name, json, value) => {
+    const callId = newCallId();
+    const body = Buffer.from(`{"call_id":"${callId}","duration":"7","__proto__":${json}}`).toString('base64');
+    const delivery = receiptMessageFrom('VoiceReport', { messageId: `MSG-${randomUUID()}`, enqueueTime: Date.parse('2024-01-15T08:31:00Z'), body });
+
+    expect((await store.storeBatch([delivery])).stored).toEqual(new Set([delivery.messageId]));
+
+    const [item, ...more] = await receiptItems(callId);
+    expect(more).toEqual([]);
+    expect(Object.keys(item!.raw as object).sort()).toEqual(['__proto__', 'call_id', 'duration']);
+    expect(Object.getOwnPropertyDescriptor(item!.raw, '__proto__')?.value).toEqual(value);
+    expect(Object.getPrototypeOf(item!.raw)).toBe(Object.prototype);
+    expect(item!.statusCode).toBeUndefined();
+    expect(item!.duration).toBe(7);
+  });
+
   it('stores 100+ receipts of one batch, each once', async () => {
     const callIds = Array.from({ length: 120 }, newCallId);
     const messages = [

@@ -183,6 +183,22 @@ describe('pushedReceiptMessages', () => {
     expect(message!.invalid!.reason).toMatch(new RegExp(`^body of ${body.byteLength} bytes is larger than the ${MAX_PUSH_BODY_BYTES}-byte limit \\(raw body cut to its first ${MAX_INVALID_RAW_CHARS - 1} of \\d+ characters\\)$`));
   });
 
+  it('never throws on a receipt nested thousands deep: it is one invalid message (docs/security.md#input-limits)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 33, max: 20_000 }), fc.constantFrom('[', '{"a":'), (depth, open) => {
+        const close = open === '[' ? ']' : '}';
+        const body = Buffer.from(`[{"call_id":"1^2","x":${open.repeat(depth)}${open === '[' ? '' : '0'}${close.repeat(depth)}}]`);
+
+        const messages = pushedReceiptMessages('VoiceReport', body, at);
+
+        expect(messages).toHaveLength(1);
+        expect(messages[0]!.receipts).toEqual([]);
+        expect(messages[0]!.invalid!.reason).toMatch(/nests arrays and objects more than 32 deep/);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('never throws, whatever the bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
