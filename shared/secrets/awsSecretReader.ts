@@ -155,6 +155,9 @@ async function send(
           method: 'POST',
           headers,
           body,
+          // AWS never redirects these calls: a redirect would carry the signed request, session
+          // token included, to another host. It is an error answer (HTTP_3xx) instead.
+          redirect: 'manual',
           signal: AbortSignal.timeout(attemptTimeoutMs),
         });
         const text = await response.text();

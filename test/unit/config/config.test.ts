@@ -397,7 +397,8 @@ describe('parseCredentialsDocument (the SSM / Secrets Manager value)', () => {
 });
 
 describe('local-only endpoints in a deployed function', () => {
-  const DEPLOYED = { ...MINIMAL_ENV, AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-prod-placeCall' };
+  // As serverless.yml deploys every function: the key pair's reference set.
+  const DEPLOYED = { ...MINIMAL_ENV, AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-prod-placeCall', ALIYUN_CREDENTIALS_PARAM: 'ssm:/aliyun-voice/prod/alibaba-credentials' };
 
   it.each(['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'])('refuse %s in Lambda (deployed from a shell that had it set)', (name) => {
     const error = configErrorOf(() => parseConfig({ ...DEPLOYED, [name]: 'http://127.0.0.1:8000' }));
@@ -413,6 +414,35 @@ describe('local-only endpoints in a deployed function', () => {
 
   it('accept a deployed function with neither set (serverless.yml leaves them empty)', () => {
     expect(parseConfig({ ...DEPLOYED, DYNAMODB_ENDPOINT: '', EVENTBRIDGE_ENDPOINT: '' }).dynamodbEndpoint).toBeUndefined();
+  });
+
+  it.each(['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'])('refuse an http:// %s in Lambda: Alibaba is reached over HTTPS only (docs/security.md#local-only-settings)', (name) => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, [name]: 'http://127.0.0.1:8090' }));
+
+    expect(error.variable).toBe(name);
+    expect(error.message).toBe(`${name}: must be an https URL in a deployed function (http is for the local sandbox), got "http://127.0.0.1:8090"`);
+  });
+
+  it.each([
+    ['"env"', { ALIYUN_CREDENTIALS_PARAM: 'env' }],
+    ['unset', { ALIYUN_CREDENTIALS_PARAM: '' }],
+  ])('refuse the key pair from the environment (ALIYUN_CREDENTIALS_PARAM %s) in Lambda: it falls back to the sandbox key pair bundled in the zip', (_name, setting) => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, ...setting }));
+
+    expect(error.variable).toBe('ALIYUN_CREDENTIALS_PARAM');
+    expect(error.message).toBe('ALIYUN_CREDENTIALS_PARAM: must be "ssm:<parameter name>" or "secretsmanager:<secret id>" in a deployed function; "env" is for local runs (without ALIYUN_ACCESS_KEY_* it is the sandbox key pair)');
+  });
+
+  it('refuse the push token from the environment (RECEIPT_PUSH_TOKEN_PARAM=env) in Lambda: a secret would sit in the function\'s configuration', () => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, RECEIPT_PUSH_TOKEN_PARAM: 'env' }));
+
+    expect(error.variable).toBe('RECEIPT_PUSH_TOKEN_PARAM');
+  });
+
+  it('accept http:// endpoints and the environment\'s secrets under serverless-offline (IS_OFFLINE) and outside Lambda', () => {
+    const local = { ALIYUN_VOICE_ENDPOINT: 'http://127.0.0.1:8090', ALIYUN_CREDENTIALS_PARAM: 'env', RECEIPT_PUSH_TOKEN_PARAM: 'env' };
+    expect(parseConfig({ ...DEPLOYED, ...local, IS_OFFLINE: 'true' }).voiceEndpoint).toBe('http://127.0.0.1:8090');
+    expect(parseConfig({ ...MINIMAL_ENV, ...local }).credentialsSource).toEqual({ kind: 'env' });
   });
 });
 
