@@ -7,7 +7,7 @@ import { parseOrThrow } from '#shared/validation';
 
 const deps = callsDependencies();
 
-/** GET /calls/{callId}[?live=true] — the call, its receipts and optionally Alibaba's live detail. */
+/** GET /calls/{callId}[?live=true][&receiptsAfter=...] — the call, a page of its receipts and optionally Alibaba's live detail. */
 export const handler = httpHandler(async ({ event, logger, deadline }) => {
   const callId = pathParameter(event, 'callId', callIdSchema);
   const query = parseOrThrow(getCallQuerySchema, event.queryStringParameters ?? {}, 'query');
@@ -17,6 +17,7 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
       live: query.live === 'true',
       prodId: query.prodId,
       queryDate: query.queryDate === undefined ? undefined : Number(query.queryDate),
+      receiptsAfter: query.receiptsAfter,
     },
     { ...deps, logger },
     { deadline },

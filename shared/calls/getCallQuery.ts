@@ -10,4 +10,10 @@ export const getCallQuerySchema = z.strictObject({
   queryDate: z.optional(
     patterned(/^\d{13}$/, 13, 'must be epoch milliseconds (13 digits)').check(z.describe('Epoch ms starting the day to search, for calls placed elsewhere.')),
   ),
+  // A receipt's sort key is at most 1,024 bytes (DynamoDB's limit): 1,366 characters of Base64url.
+  receiptsAfter: z.optional(
+    patterned(/^[A-Za-z0-9_-]{2,1366}$/, 1366, 'must be the nextReceiptsAfter of a previous answer').check(
+      z.describe('The next page of receipts: the nextReceiptsAfter of the previous answer.'),
+    ),
+  ),
 });

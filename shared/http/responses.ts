@@ -69,7 +69,8 @@ export const callViewSchema = z.object({
   status: z.nullable(z.enum(CALL_STATUSES)).check(z.describe('Normalised status; only ever moves forward, driven by receipts. null until a receipt implies one.')),
   createdAt: z.nullable(isoTime('When the call was placed (or its first receipt enqueued).')),
   updatedAt: z.nullable(isoTime('Last status change.')),
-  receipts: z.array(receiptSchema).check(z.describe('Every stored receipt, oldest first.')),
+  receipts: z.array(receiptSchema).check(z.describe('A page of at most 100 stored receipts, oldest first within the page; nextReceiptsAfter names the next.')),
+  nextReceiptsAfter: z.optional(z.string().check(z.describe('When the call may have more receipts: pass it as receiptsAfter to read the next page.'))),
   detail: z.optional(z.nullable(callDetailSchema).check(z.describe('With live=true: Alibaba\'s call detail, or null when Alibaba has none.'))),
 });
 

@@ -84,6 +84,11 @@ export const EXAMPLE_CALL_ID = '116012354148^102813781234';
  */
 export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', queryDate: '1764000000000' } as const;
 
+/** GET /calls/{callId} example: the next page of a call's receipts (a nextReceiptsAfter). */
+export const GET_CALL_NEXT_PAGE_QUERY = {
+  receiptsAfter: Buffer.from(`RECEIPT#VoiceCallReport#${EXAMPLE_CALL_ID}#300000#2026-11-24T23:41:09+08:00#1`).toString('base64url'),
+} as const;
+
 const PROBLEM_RESPONSES = {
   BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
   NotFound: ['404', 'Unknown call (NOT_FOUND).'],
@@ -123,12 +128,20 @@ function parameter(name: string, location: 'path' | 'query' | 'header', schema: 
   return { name, in: location, required, ...(description ? { description } : {}), schema: rest, ...extra };
 }
 
-/** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema. */
+/** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema, each with the examples that use it. */
 function queryParameters(): Json[] {
   const query = jsonSchema(getCallQuerySchema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  const examples: Record<string, { summary: string; value: Record<string, string> }> = {
+    placedElsewhere: { summary: 'Live query for a call placed elsewhere', value: GET_CALL_EXAMPLE_QUERY },
+    nextPage: { summary: 'The next page of the call\'s receipts', value: GET_CALL_NEXT_PAGE_QUERY },
+  };
   return Object.entries(query.properties).map(([name, schema]) =>
     parameter(name, 'query', schema, query.required?.includes(name) ?? false, {
-      examples: { placedElsewhere: { summary: 'Live query for a call placed elsewhere', value: GET_CALL_EXAMPLE_QUERY[name as keyof typeof GET_CALL_EXAMPLE_QUERY] } },
+      examples: Object.fromEntries(
+        Object.entries(examples)
+          .filter(([, example]) => example.value[name] !== undefined)
+          .map(([key, example]) => [key, { summary: example.summary, value: example.value[name] }]),
+      ),
     }),
   );
 }

@@ -148,10 +148,11 @@ export async function acceptReceiptPush(
 
 /**
  * Logs a refused push and returns the 401 to throw. A console URL that lost its token after a
- * rotation loses receipts once Alibaba gives up: loud. The token itself is never logged.
+ * rotation loses receipts once Alibaba gives up: loud. The token itself is never logged, and the
+ * field saying why is not named like a token (the logger redacts such fields whole).
  */
-function refusePush(push: ReceiptPush, logger: Logger, token: 'missing' | 'malformed' | 'wrong'): UnauthorizedError {
-  logger.warn('receipt push refused: wrong or missing token', { tokenGiven: token !== 'missing', messageType: push.messageType?.slice(0, 64) });
+function refusePush(push: ReceiptPush, logger: Logger, refusal: 'missing' | 'malformed' | 'wrong'): UnauthorizedError {
+  logger.warn('receipt push refused: wrong or missing token', { refusal, messageType: push.messageType?.slice(0, 64) });
   return new UnauthorizedError(`A valid "${PUSH_TOKEN_PARAMETER}" query parameter is required`, PUSH_CHALLENGE);
 }
 

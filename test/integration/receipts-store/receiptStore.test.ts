@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { receiptMessageFrom, type ReceiptMessage } from '#shared/receipts/receiptMessage';
 import { DynamoCallStore } from '#shared/store/dynamoCallStore';
 import { unmarshallItem } from '#shared/store/items';
@@ -505,5 +505,58 @@ describe('GET /calls/{callId} (getCall handler)', () => {
     const callId = newCallId();
     const response = await handler(httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId } }), lambdaContext());
     expect(response.statusCode).toBe(404);
+  });
+
+  it('reads a call with 250 receipts in pages of at most 100, each GET naming the next (nextReceiptsAfter): every receipt once (docs/http-api.md#get-callscallid)', async () => {
+    const callId = newCallId();
+    // 250 key presses: one VoiceCallReport each (docs/alibaba/receipts.md#receipt-fields).
+    const presses = Array.from({ length: 250 }, (_, index) => callReport(callId, '300000', '2024-01-15 16:30:09', { dtmf: String(index) }));
+    await store.storeBatch([message('VoiceCallReport', presses)]);
+
+    const pages: Record<string, any>[] = [];
+    let after: string | undefined;
+    do {
+      const response = await getCallHandler(
+        httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId }, ...(after === undefined ? {} : { query: { receiptsAfter: after } }) }),
+        lambdaContext(),
+      );
+      expect(response.statusCode, String(response.body)).toBe(200);
+      const page = JSON.parse(response.body as string) as Record<string, any>;
+      pages.push(page);
+      after = page.nextReceiptsAfter;
+    } while (after !== undefined && pages.length < 10);
+
+    expect(pages.map((page) => page.receipts.length)).toEqual([100, 100, 50]);
+    expect(new Set(pages.flatMap((page) => page.receipts.map((receipt: { dtmf: string }) => receipt.dtmf))).size).toBe(250);
+    for (const page of pages) expect(page).toMatchObject({ callId, type: null, status: 'in-progress' });
+  });
+
+  it('reads at most one page of receipts from DynamoDB per GET, the call item aside', async () => {
+    const callId = newCallId();
+    await store.storeBatch([message('VoiceCallReport', Array.from({ length: 120 }, (_, index) => callReport(callId, '300000', '2024-01-15 16:30:09', { dtmf: String(index) })))]);
+    const send = vi.spyOn(client, 'send');
+
+    const first = await calls.getCall(callId);
+    const firstQueries = send.mock.calls.length;
+    const second = await calls.getCall(callId, { receiptsAfter: first!.nextReceiptsAfter });
+    const queries = send.mock.calls.map(([command]) => (command as QueryCommand).input);
+    send.mockRestore();
+
+    expect(first!.receipts).toHaveLength(100);
+    expect(second!.receipts).toHaveLength(20);
+    expect(second!.nextReceiptsAfter).toBeUndefined();
+    expect(firstQueries).toBe(1);
+    expect(queries).toHaveLength(3);
+    for (const query of queries) expect(query.Limit).toBeLessThanOrEqual(102);
+  });
+
+  it.each(['not base64!', 'x'.repeat(2_000)])('refuses receiptsAfter %j with 400 naming query.receiptsAfter', async (receiptsAfter) => {
+    const callId = newCallId();
+    await store.storeBatch([message('VoiceReport', voiceReport(callId))]);
+
+    const response = await getCallHandler(httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId }, query: { receiptsAfter } }), lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body as string).errors).toEqual([{ path: 'query.receiptsAfter', message: expect.any(String) }]);
   });
 });

@@ -85,6 +85,24 @@ describe('anonymous pushes and the push token\'s reads (docs/security.md#the-rec
     expect(pushToken).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['no token', undefined, 'missing'],
+    ['a malformed token', 'short', 'malformed'],
+    ['a wrong token', 'a-well-formed-but-wrong-token', 'wrong'],
+  ])('logs why a push with %s was refused, readable (a field named like a token would be redacted), never the token', async (_label, token, refusal) => {
+    const lines: string[] = [];
+    const logger = createLogger({}, { write: (line) => lines.push(line) });
+
+    await acceptReceiptPush(
+      { messageType: 'VoiceReport', token, body: () => expect.fail('a refused push must not read the body'), requestId: 'r' },
+      { messageTypes: new Set(['VoiceReport']), store, pushToken: async () => TOKEN, logger },
+      { deadline: Date.now() + 1_000 },
+    ).catch(() => undefined);
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ message: 'receipt push refused: wrong or missing token', refusal, messageType: 'VoiceReport' })]);
+    if (token !== undefined) expect(lines.join('')).not.toContain(token);
+  });
+
   it('on a stage that stores no push token, 100 anonymous pushes with well-formed tokens cost one read', async () => {
     const read = vi.fn(async (): Promise<string> => {
       throw new SecretReadError('SSM parameter /aliyun-voice/dev/receipt-push-token', 'ParameterNotFound', 'ParameterNotFound (HTTP 400)');

@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCE } from '../../../shared/events/callEvents.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../../shared/localDefaults.ts';
 import { readZip } from './zip.ts';
 
@@ -531,7 +532,9 @@ describe('serverless package --stage test (offline)', () => {
           for (const target of asList(entry.Resource)) expect(render(target), JSON.stringify(entry)).not.toMatch(/^\*$|:\*$|\/\*$/);
           expect(entry).not.toHaveProperty('NotAction');
           expect(entry).not.toHaveProperty('NotResource');
-          expect(entry).not.toHaveProperty('Condition');
+          // The one condition: the publisher's PutEvents narrowed to its own source (below).
+          if (asList(entry.Action as string | string[]).includes('events:PutEvents')) expect(entry.Condition).toEqual({ StringEquals: { 'events:source': EVENT_SOURCE } });
+          else expect(entry).not.toHaveProperty('Condition');
         }
       }
     });
@@ -567,6 +570,14 @@ describe('serverless package --stage test (offline)', () => {
       expect(roleOf(alt, 'processCallChanges').statements.map(statementKey)).toContain(
         statement(['events:PutEvents'], `${ARN_PREFIX}:events:${REGION_ACCOUNT}:event-bus/${ALT_PARAMS.eventBusName}`),
       );
+    });
+
+    it('lets processCallChanges put events with the source it publishes only (events:source), on either bus (docs/security.md#events)', () => {
+      for (const packaged of [main, alt]) {
+        const putEvents = roleOf(packaged, 'processCallChanges').statements.filter((entry) => asList(entry.Action as string | string[]).includes('events:PutEvents'));
+        expect(putEvents).toHaveLength(1);
+        expect(putEvents[0].Condition).toEqual({ StringEquals: { 'events:source': EVENT_SOURCE } });
+      }
     });
 
     it('lets only pushReceipts read the push token, and pushReceipts nothing else secret', () => {
@@ -707,9 +718,10 @@ describe('serverless package --stage test (offline)', () => {
       return rules[0]![1];
     }
 
-    it('matches detail-type "Place Call" from the placeCallEventSource param (default aliyun-voice.requests) on the default bus', () => {
+    it('matches detail-type "Place Call" from the placeCallEventSource param (default aliyun-voice.requests), put by this account, on the default bus (docs/security.md#events)', () => {
       const rule = placeCallRule(main);
-      expect(rule.EventPattern).toEqual({ 'source': ['aliyun-voice.requests'], 'detail-type': ['Place Call'] });
+      // Any principal allowed to PutEvents on the default bus could otherwise place calls, another account's included.
+      expect(rule.EventPattern).toEqual({ 'source': ['aliyun-voice.requests'], 'detail-type': ['Place Call'], 'account': [{ Ref: 'AWS::AccountId' }] });
       expect(rule.EventBusName).toBeUndefined();
       expect(rule.State).toBe('ENABLED');
       expect(rule.Targets).toHaveLength(1);
@@ -750,7 +762,7 @@ describe('serverless package --stage test (offline)', () => {
 
     it('creates and uses a custom bus when eventBusName names one, with the source param', () => {
       const rule = placeCallRule(alt);
-      expect(rule.EventPattern).toEqual({ 'source': [ALT_PARAMS.placeCallEventSource], 'detail-type': ['Place Call'] });
+      expect(rule.EventPattern).toEqual({ 'source': [ALT_PARAMS.placeCallEventSource], 'detail-type': ['Place Call'], 'account': [{ Ref: 'AWS::AccountId' }] });
       expect(rule.EventBusName).toBe(ALT_PARAMS.eventBusName);
       expect(resourcesOfType(alt, 'AWS::Events::EventBus').map(([, bus]) => bus)).toEqual([{ Name: ALT_PARAMS.eventBusName }]);
     });
