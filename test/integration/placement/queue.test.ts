@@ -81,37 +81,19 @@ describe('a batch of 10: 7 valid, 2 bad, 1 throttled', () => {
 });
 
 describe('input limits (docs/security.md#input-limits)', () => {
-  it('a body over 16 KiB is REJECTED for its size, unparsed, and nothing is sent', async () => {
-    const message = { body: JSON.stringify({ ...tts(), padding: 'x'.repeat(16 * 1024) }), messageId: randomUUID() };
+  it.each([
+    ['over 16 KiB', JSON.stringify({ type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_1', padding: 'x'.repeat(16 * 1024) }), 'must be at most 16384 bytes'],
+    ['nested 20,000 deep (and so over 16 KiB)', `{"type":"tts","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'must be at most 16384 bytes'],
+    ['nested 40 deep', `{"type":"tts","x":${'['.repeat(40)}${']'.repeat(40)}}`, 'must not nest arrays and objects more than 32 deep'],
+  ])('a body %s is REJECTED naming the body, unparsed, and nothing is sent', async (_name, body, reason) => {
+    const message = { body, messageId: randomUUID() };
 
     const response = await harness.placeCallsFromQueue(sqsEvent([message]));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(harness.sandbox.control.requests()).toHaveLength(0);
     const [item] = await readRejected('sqs', [message.messageId]);
-    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must be at most 16384 bytes' }], body: message.body });
-  });
-
-  it('a body nested 20,000 deep is REJECTED naming the body, and nothing is sent', async () => {
-    const message = { body: `{"type":"tts","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, messageId: randomUUID() };
-
-    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
-
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(harness.sandbox.control.requests()).toHaveLength(0);
-    const [item] = await readRejected('sqs', [message.messageId]);
-    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must be at most 16384 bytes' }] });
-  });
-
-  it('a body nested 40 deep is REJECTED naming the body, and nothing is sent', async () => {
-    const message = { body: `{"type":"tts","x":${'['.repeat(40)}${']'.repeat(40)}}`, messageId: randomUUID() };
-
-    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
-
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(harness.sandbox.control.requests()).toHaveLength(0);
-    const [item] = await readRejected('sqs', [message.messageId]);
-    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: 'must not nest arrays and objects more than 32 deep' }] });
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: reason }], body });
   });
 });
 
