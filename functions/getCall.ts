@@ -13,7 +13,7 @@ await warmUpCalls(async (warm) => {
   await getCall(parseOrThrow(callIdSchema, WARM_CALL_ID), { live: query.live === 'true' }, warm, { deadline: Date.now() + WARM_UP_DEADLINE_MS });
 });
 
-/** GET /calls/{callId}[?live=true] — the call, its receipts and optionally Alibaba's live detail. */
+/** GET /calls/{callId}[?live=true][&receiptsAfter=...] — the call, a page of its receipts and optionally Alibaba's live detail. */
 export const handler = httpHandler(async ({ event, logger, deadline }) => {
   const callId = pathParameter(event, 'callId', callIdSchema);
   const query = parseOrThrow(getCallQuerySchema, event.queryStringParameters ?? {}, 'query');
@@ -23,6 +23,7 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
       live: query.live === 'true',
       prodId: query.prodId,
       queryDate: query.queryDate === undefined ? undefined : Number(query.queryDate),
+      receiptsAfter: query.receiptsAfter,
     },
     { ...deps, logger },
     { deadline },

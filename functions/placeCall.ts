@@ -1,5 +1,5 @@
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
-import { header, httpHandler, jsonBody } from '#shared/http/apiGateway';
+import { header, httpHandler, jsonBody, requestCaller } from '#shared/http/apiGateway';
 import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
 import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
 
@@ -12,15 +12,15 @@ await warmUpPlacement(async (warm) => {
 
 /**
  * POST /calls — place a call of any of the five types (README.md). With an Idempotency-Key, a retry
- * gets the first answer back (the same 202, or the same 504 when the outcome is unknown) and places
- * nothing; the request is validated before the key is looked at.
+ * by the same caller gets the first answer back (the same 202, or the same 504 when the outcome is
+ * unknown) and places nothing; the request is validated before the key is looked at.
  */
 export const handler = httpHandler(async ({ event, logger, deadline }) => {
   const { request, idempotencyKey } = parsePlacementRequest(jsonBody(event), {
     value: header(event, 'idempotency-key'),
     path: 'header.idempotency-key',
   });
-  const key = idempotencyKey === undefined ? undefined : idempotencyKeys.client(idempotencyKey);
+  const key = idempotencyKey === undefined ? undefined : idempotencyKeys.client(idempotencyKey, requestCaller(event));
   const startedAt = Date.now();
   const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline });
   if (result.outcome === 'unknown') {

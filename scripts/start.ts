@@ -222,6 +222,9 @@ function startOffline(env: NodeJS.ProcessEnv): ChildProcess {
       'start',
       '--stage',
       STAGE,
+      // The receipt push route exists only where enabled (serverless.yml, param receiptPush):
+      // locally it is, for the sandbox's pushes and the README's curl.
+      '--param=receiptPush=true',
       '--localEnvironment',
       // Locally there is no IAM to check; and serverless-offline 13 mistakes an httpApi aws_iam
       // authorizer for JWT and refuses to start. Deployed routes keep AWS_IAM.

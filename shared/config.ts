@@ -127,13 +127,14 @@ export function assertReceiptQueuesConfigured(config: Config): void {
 
 /** Parses a configuration from an environment. Pure: tests pass their own `env`. */
 export function parseConfig(env: Env): Config {
-  assertNoLocalOverridesWhenDeployed(env);
+  const deployed = isDeployed(env);
+  if (deployed) assertNoLocalOverrides(env);
   return {
-    voiceEndpoint: endpoint(env, 'ALIYUN_VOICE_ENDPOINT', DEFAULT_VOICE_ENDPOINT),
-    dybaseEndpoint: endpoint(env, 'ALIYUN_DYBASE_ENDPOINT', DEFAULT_DYBASE_ENDPOINT),
-    mnsEndpoint: endpoint(env, 'ALIYUN_MNS_ENDPOINT', DEFAULT_MNS_ENDPOINT),
+    voiceEndpoint: alibabaEndpoint(env, 'ALIYUN_VOICE_ENDPOINT', DEFAULT_VOICE_ENDPOINT, deployed),
+    dybaseEndpoint: alibabaEndpoint(env, 'ALIYUN_DYBASE_ENDPOINT', DEFAULT_DYBASE_ENDPOINT, deployed),
+    mnsEndpoint: alibabaEndpoint(env, 'ALIYUN_MNS_ENDPOINT', DEFAULT_MNS_ENDPOINT, deployed),
     signatureVersion: signatureVersion(env),
-    credentialsSource: credentialsSource(env),
+    credentialsSource: credentialsSource(env, deployed),
     receiptQueues: receiptQueues(env),
     receiptQueuesConfigured: optional(env, 'RECEIPT_QUEUES') !== undefined,
     callsTable: required(env, 'CALLS_TABLE'),
@@ -143,7 +144,7 @@ export function parseConfig(env: Env): Config {
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, MAX_IDEMPOTENCY_TTL_SECONDS),
     eventBusName: eventBusName(env),
     eventBridgeEndpoint: optional(env, 'EVENTBRIDGE_ENDPOINT') && endpoint(env, 'EVENTBRIDGE_ENDPOINT', ''),
-    receiptPushTokenSource: secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM'),
+    receiptPushTokenSource: receiptPushTokenSource(env, deployed),
     flowControlWindows: flowControlWindows(env),
     callRequestsQueueUrl: queueUrl(env, 'CALL_REQUESTS_QUEUE_URL'),
     sqsEndpoint: optional(env, 'SQS_ENDPOINT') && endpoint(env, 'SQS_ENDPOINT', ''),
@@ -164,14 +165,20 @@ export function getConfig(): Config {
 const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'SQS_ENDPOINT', 'SCHEDULER_ENDPOINT'] as const;
 
 /**
- * serverless.yml takes these from the deploying shell so that npm start can point the functions at
- * DynamoDB Local and the local bus; deployed by mistake from such a shell, a function would write
- * to an endpoint that does not exist there. In Lambda (and not under serverless-offline, which sets
- * IS_OFFLINE) that fails the cold start, naming the variable.
+ * Whether this is a deployed function: in Lambda, and not under serverless-offline (which sets
+ * IS_OFFLINE). Settings that only make sense locally (docs/security.md#local-only-settings) are
+ * refused there at the cold start, naming the variable: serverless.yml takes some of them from the
+ * deploying shell, so a deploy from a shell set up for npm start would carry them.
  */
-function assertNoLocalOverridesWhenDeployed(env: Env): void {
-  const inLambda = optional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && env.IS_OFFLINE !== 'true';
-  if (!inLambda) return;
+function isDeployed(env: Env): boolean {
+  return optional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && env.IS_OFFLINE !== 'true';
+}
+
+/**
+ * npm start points the functions at DynamoDB Local and the local bus; deployed, a function would
+ * write to an endpoint that does not exist there.
+ */
+function assertNoLocalOverrides(env: Env): void {
   for (const name of LOCAL_ONLY_VARIABLES) {
     if (optional(env, name) !== undefined) {
       throw new ConfigError(name, 'is for local runs only; unset it in the shell that runs `serverless deploy` and deploy again');
@@ -210,6 +217,15 @@ function endpoint(env: Env, name: string, fallback: string): string {
   return url.origin;
 }
 
+/** An Alibaba endpoint: deployed, HTTPS only (http:// serves the local sandbox, and would send signed requests in clear). */
+function alibabaEndpoint(env: Env, name: string, fallback: string, deployed: boolean): string {
+  const origin = endpoint(env, name, fallback);
+  if (deployed && !origin.startsWith('https:')) {
+    throw new ConfigError(name, `must be an https URL in a deployed function (http is for the local sandbox), got "${origin}"`);
+  }
+  return origin;
+}
+
 function signatureVersion(env: Env): 'v1' | 'v3' {
   const value = (optional(env, 'ALIYUN_SIGNATURE_VERSION') ?? 'v1').toLowerCase();
   if (value !== 'v1' && value !== 'v3') {
@@ -220,11 +236,31 @@ function signatureVersion(env: Env): 'v1' | 'v3' {
 
 /**
  * `env` (or unset): ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET from the environment, the sandbox
- * pair when those are unset. `ssm:<parameter name>` or `secretsmanager:<secret id or ARN>`: a JSON
- * value `{"accessKeyId","accessKeySecret"}` read at run time, never placed in the template.
+ * pair when those are unset; local runs only. `ssm:<parameter name>` or `secretsmanager:<secret id
+ * or ARN>`: a JSON value `{"accessKeyId","accessKeySecret"}` read at run time, never placed in the
+ * template.
  */
-function credentialsSource(env: Env): SecretSource {
-  return secretSource(env, 'ALIYUN_CREDENTIALS_PARAM');
+function credentialsSource(env: Env, deployed: boolean): SecretSource {
+  const source = secretSource(env, 'ALIYUN_CREDENTIALS_PARAM');
+  if (deployed && source.kind === 'env') {
+    throw new ConfigError(
+      'ALIYUN_CREDENTIALS_PARAM',
+      'must be "ssm:<parameter name>" or "secretsmanager:<secret id>" in a deployed function; "env" is for local runs (without ALIYUN_ACCESS_KEY_* it is the sandbox key pair)',
+    );
+  }
+  return source;
+}
+
+/**
+ * Where pushReceipts reads its token. Only pushReceipts is given RECEIPT_PUSH_TOKEN_PARAM (the other
+ * functions leave it unset, read as `env` and never used); deployed, `env` given explicitly would
+ * put the token in the function's configuration, and is refused.
+ */
+function receiptPushTokenSource(env: Env, deployed: boolean): SecretSource {
+  if (deployed && optional(env, 'RECEIPT_PUSH_TOKEN_PARAM') === 'env') {
+    throw new ConfigError('RECEIPT_PUSH_TOKEN_PARAM', 'must be "ssm:<parameter name>" or "secretsmanager:<secret id>" in a deployed function; "env" is for local runs');
+  }
+  return secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM');
 }
 
 /**

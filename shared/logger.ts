@@ -4,8 +4,9 @@
  *
  * Privacy is enforced by the formatter, the one place every entry passes through whatever its
  * origin (entry fields, child-logger fields, the invocation's correlation ids, Error objects):
- * phone numbers are masked to their last 4 digits and secrets, tokens and signatures are never
- * written, at any depth, in field values and in free text alike.
+ * phone numbers are masked to their last 4 digits and secrets, tokens, signatures and template
+ * values in strings to sign are never written, at any depth, in field values and in free text alike. What a handler
+ * throws is logged by the Lambda runtime instead: `sanitisedError` makes it safe to throw.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LogFormatter, LogItem, LogLevelThreshold, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
@@ -57,8 +58,17 @@ export function maskPhone(value: string): string {
 /** Request and message ids (UUIDs): their last group can be all digits, and is an id, not a number. */
 const UUID_OR_PHONE = new RegExp(`([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|${PHONE_IN_TEXT.source}`, 'gi');
 
+/**
+ * A template parameter's value in percent-encoded text, as in a string to sign
+ * (`TtsParam%3D%257B%2522code%2522...%257D%26`, `MenuKeyMap.1.TtsParams%253D...`): the variables it
+ * holds (verification codes, names) are redacted up to the next parameter.
+ */
+const TEMPLATE_PARAM_IN_TEXT = /((?:Tts|VoiceCode)Params?)(%(?:25)*3D)(?:(?!%(?:25)*26)[^&\s"])+/gi;
+
+/** Free text as it may be written: phone numbers masked, template values in encoded text redacted. */
 function scrubText(text: string): string {
   return text
+    .replace(TEMPLATE_PARAM_IN_TEXT, (_match, name: string, equals: string) => `${name}${equals}[redacted]`)
     .replace(UUID_OR_PHONE, (match, uuid: string | undefined) => (uuid === undefined ? maskPhone(match) : match))
     .replace(PHONE_AFTER_ENCODED_EQUALS, (_match, equals: string, digits: string) => equals + maskPhone(digits));
 }
@@ -245,6 +255,25 @@ export function createLogger(
 function resolveLevel(level: LogLevel | undefined): LogLevel {
   const wanted = (level ?? process.env.LOG_LEVEL ?? 'info').toLowerCase();
   return (LEVELS as readonly string[]).includes(wanted) ? (wanted as LogLevel) : 'info';
+}
+
+/**
+ * An error as it may leave a handler. The Lambda runtime logs what a handler throws outside this
+ * logger (its name, message, stack and enumerable properties), and an on-failure destination keeps
+ * it: the error thrown is a copy of the same class and name, with the message and properties
+ * exactly as this logger would write them (an AlibabaError's kind and code, a ReceiptPollError's
+ * failures) and the original's stack frames (code locations, no data) — without its cause.
+ */
+export function sanitisedError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const { message: _message, stack: _stack, cause: _cause, ...fields } = sanitize(describeError(original), 1, new Set([original]));
+  const safe = Object.assign(Object.create(Object.getPrototypeOf(original) as object) as Error, fields);
+  const message = scrubText(original.message);
+  const frames = (original.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  // As an Error's own: not enumerable, so written once (message first, then the stack) wherever it is logged.
+  Object.defineProperty(safe, 'message', { value: message, writable: true, configurable: true });
+  Object.defineProperty(safe, 'stack', { value: [`${original.name}: ${message}`, ...frames].join('\n'), writable: true, configurable: true });
+  return safe;
 }
 
 /** The process-wide logger; handlers derive children with correlation ids. */

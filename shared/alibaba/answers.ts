@@ -80,7 +80,10 @@ export function judge(action: string, outcome: AttemptOutcome, safety: RequestSa
   }
 
   const kind = classifyAlibabaFailure(code, status);
-  const message = stringField(envelope, 'Message') ?? `${action} failed with ${code} (HTTP ${status})`;
+  // Alibaba's own words, but never the request it may quote (SignatureDoesNotMatch): that goes into
+  // logs, stored refusals and errors, and holds the call's numbers and template values.
+  const alibabaMessage = stringField(envelope, 'Message');
+  const message = alibabaMessage === undefined ? `${action} failed with ${code} (HTTP ${status})` : withoutEchoedStringToSign(alibabaMessage);
   return {
     ok: false,
     // A call-placing request that Alibaba answered has reached it: only codes proving the action
@@ -163,6 +166,22 @@ function parseEnvelope(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Where Alibaba's message starts quoting the string it signed ("server string to sign is:"). */
+const ECHOED_STRING_TO_SIGN = /string ?to ?sign/i;
+
+/**
+ * Alibaba's message without the string to sign it quotes in a SignatureDoesNotMatch answer: that
+ * string holds every parameter of the request, phone numbers and template values (verification
+ * codes) among them. Alibaba's explanation before it is kept.
+ *
+ * @example withoutEchoedStringToSign('Specified signature is not matched. server string to sign is:POST&%2F&...')
+ *   // 'Specified signature is not matched. server string to sign [not shown: it quotes the request]'
+ */
+export function withoutEchoedStringToSign(text: string): string {
+  const match = ECHOED_STRING_TO_SIGN.exec(text);
+  return match ? `${text.slice(0, match.index + match[0].length)} [not shown: it quotes the request]` : text;
 }
 
 function stringField(object: Record<string, unknown> | undefined, name: string): string | undefined {

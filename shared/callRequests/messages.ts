@@ -23,6 +23,7 @@ import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import { AlibabaError, FlowControlError, IdempotencyConflictError, IdempotencyInProgressError, TRANSPORT_CODES, ValidationError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertWellFormedText, parseOrThrow } from '../validation.ts';
+import type { Caller } from '../calls/callers.ts';
 import { idempotencyKeySchema } from '../calls/schemas.ts';
 import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from '../calls/placement.ts';
 import type { PlaceCallRequest } from '../calls/schemas.ts';
@@ -72,6 +73,8 @@ export interface PlacementMessage {
   messageId: string;
   /** ISO-8601 UTC: when the queue or the bus received it (kept by redeliveries). */
   receivedAt: string;
+  /** Who sent it, as far as the queue or the bus tells: the owner of its `idempotencyKey`. */
+  caller: Caller;
   /** The request as received, kept with a rejection. */
   rawBody: string;
   /** The POST /calls body plus optional `idempotencyKey`; throws ValidationError when unreadable. */
@@ -101,13 +104,23 @@ export interface WaitingPlacement {
   source: RequestSource;
   messageId: string;
   receivedAt: string;
+  /** Who sent it first: its idempotencyKey stays that caller's when it is delivered again. */
+  caller: Caller;
   /** Epoch ms: when its window opens. */
   retryAt: number;
 }
 
+/** The first message a waiting one stands for (WaitingPlacement without its body, key and time). */
+export type WaitingOrigin = Pick<WaitingPlacement, 'source' | 'messageId' | 'receivedAt' | 'caller'>;
+
 /** Port of the queue that keeps waiting requests until their window opens (shared/triggers/waitingQueue.ts). */
 export interface WaitingQueue {
   sendBack(waiting: WaitingPlacement, options: { deadline: number }): Promise<void>;
+  /**
+   * The origin a delivered message's waiting attribute names, if this bundle sent it back (its seal
+   * holds); undefined for any other message, whatever a producer wrote in that attribute.
+   */
+  originOf(attributeValue: string | undefined): Promise<WaitingOrigin | undefined>;
 }
 
 export interface PlacementMessageDependencies extends PlacementDependencies {
@@ -192,7 +205,7 @@ export function readPlacementMessage(message: PlacementMessage): ReadMessage {
     assertWellFormedText(content);
     if (carriesSchedulingFields(content)) return readCallRequestContent(message, content);
     const { request, idempotencyKey } = parseCallRequestContent(content);
-    const key = idempotencyKey !== undefined ? idempotencyKeys.client(idempotencyKey) : implicitKey(message);
+    const key = idempotencyKey !== undefined ? idempotencyKeys.client(idempotencyKey, message.caller) : implicitKey(message);
     return { ok: true, kind: 'call', message, request, key, idempotencyKey };
   } catch (error) {
     return { ok: false, message, error };
@@ -305,7 +318,7 @@ async function settleFailure(
  */
 function readCallRequestContent(message: PlacementMessage, content: Record<string, unknown>): ReadMessage {
   const { idempotencyKey, ...fields } = content;
-  const key = idempotencyKey !== undefined ? idempotencyKeys.client(parseOrThrow(idempotencyKeySchema, idempotencyKey, 'idempotencyKey')) : implicitKey(message);
+  const key = idempotencyKey !== undefined ? idempotencyKeys.client(parseOrThrow(idempotencyKeySchema, idempotencyKey, 'idempotencyKey'), message.caller) : implicitKey(message);
   const call: Record<string, unknown> = {};
   const body: Record<string, unknown> = { call };
   for (const [name, value] of Object.entries(fields)) {

@@ -36,15 +36,27 @@ export interface StoredCall extends Omit<CallRecord, 'type' | 'outId' | 'request
   outId: string | null;
   requestId: string | null;
   status: CallStatus | null;
+  /** One page of the call's receipts (at most RECEIPTS_PER_PAGE). */
   receipts: ReceiptRecord[];
+  /** Where the next page of receipts starts (`receiptsAfter`), when there may be one. */
+  nextReceiptsAfter?: string;
 }
+
+/**
+ * Receipts read per request: one DynamoDB page, so a call with thousands of receipts (every key
+ * press is one) costs no more to read than a call with a hundred.
+ */
+export const RECEIPTS_PER_PAGE = 100;
 
 /** Port for call persistence; `DynamoCallStore` is the adapter used everywhere but unit tests. */
 export interface CallStore {
   /** Records a newly placed call; expires with the configured retention. */
   putPlacedCall(call: CallRecord): Promise<void>;
-  /** The call and its receipts, or undefined when this bundle has no record of it. */
-  getCall(callId: string): Promise<StoredCall | undefined>;
+  /**
+   * The call and a page of its receipts (the first, or the one after `receiptsAfter`, a previous
+   * page's `nextReceiptsAfter`), or undefined when this bundle has no record of it.
+   */
+  getCall(callId: string, options?: { receiptsAfter?: string }): Promise<StoredCall | undefined>;
   /** Moves the call to `status` unless it already is as far or further; returns whether it moved. */
   advanceStatus(callId: string, status: CallStatus, at: string): Promise<boolean>;
 }

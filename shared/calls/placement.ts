@@ -14,12 +14,14 @@
  *   success: retrying it could place a second call, so every retry is answered the same way.
  *
  * Keys of every path share one namespace (the record id is `placeCall#<hash of the key>`, whatever
- * the function), so the same key sent over HTTP, SQS and EventBridge places one call.
+ * the function), and a client's key is its caller's (callers.ts): the same key from the same
+ * caller, over HTTP or SQS, places one call; from two callers, two.
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
+import type { Caller } from './callers.ts';
 import { placeAndRecordCall, type CallRequestTag, type CallsDependencies, type PlacedCall } from './service.ts';
 import { idempotencyKeySchema, placeCallRequestSchema, type PlaceCallRequest } from './schemas.ts';
 
@@ -40,11 +42,11 @@ export const IN_PROGRESS_GRACE_MS = 1_000;
 
 /**
  * Idempotency keys, by origin. The prefixes keep a client's key from ever matching a message or
- * event id: only the same client key, over any path, means the same call.
+ * event id: only the same client key of the same caller, over any path, means the same call.
  */
 export const idempotencyKeys = {
-  /** The Idempotency-Key header, or the `idempotencyKey` field of a message or event. */
-  client: (key: string): string => `key:${key}`,
+  /** The Idempotency-Key header, or the `idempotencyKey` field of a message or event, of `caller`. */
+  client: (key: string, caller: Caller): string => `key:${caller}#${key}`,
   /** An SQS message without `idempotencyKey`: its redeliveries keep the messageId. */
   sqsMessage: (messageId: string): string => `sqs:${messageId}`,
   /** An EventBridge event without `idempotencyKey`: its retries keep the event id. */
@@ -144,7 +146,7 @@ export function parsePlacementRequest(
  * failure of the idempotency table before anything was sent.
  *
  * @example
- * const result = await placeCallOnce(request, idempotencyKeys.client('order-17'), deps, { deadline });
+ * const result = await placeCallOnce(request, idempotencyKeys.client('order-17', callers.aws(userId)), deps, { deadline });
  * if (result.outcome === 'placed') result.call.callId;
  */
 export async function placeCallOnce(

@@ -4,52 +4,161 @@ import * as z from 'zod/mini';
  * POST /calls bodies (docs/http-api.md): one object per call type, camelCase forms of Alibaba's
  * parameter names, every parameter and limit of docs/alibaba/actions.md. Unknown fields are rejected (strict objects).
  * These schemas are the single source of truth for validation and for the OpenAPI document.
+ *
+ * Every string has a length limit, checked first: a value over it is refused by that check alone
+ * (`abort`), so no pattern ever runs on more than a short, bounded text, and the patterns that do
+ * run are linear (docs/security.md#input-limits).
  */
 
+/** The largest POST /calls body, and the largest SQS message body or EventBridge detail of a call request. */
+export const MAX_REQUEST_BODY_BYTES = 16 * 1024;
+
+/**
+ * A string matching `pattern`, refused with `message` when longer than `maxLength` before the
+ * pattern runs on it.
+ */
+export const patterned = (pattern: RegExp, maxLength: number, message: string) =>
+  z.string().check(z.maxLength(maxLength, { message, abort: true }), z.regex(pattern, message));
+
 // docs/alibaba/actions.md#singlecallbytts: one number per request; mainland mobile, landline with area code, or country code + number.
-const phoneNumber = (description: string) =>
-  z.string().check(z.regex(/^\d{5,20}$/, 'must be 5 to 20 digits'), z.describe(description));
+const phoneNumber = (description: string) => patterned(/^\d{5,20}$/, 20, 'must be 5 to 20 digits').check(z.describe(description));
 
 // docs/alibaba/actions.md: OutId is 1-15 bytes; kept to printable ASCII so bytes equal characters.
-const outId = z
-  .string()
-  .check(
-    z.regex(/^[\x21-\x7E]{1,15}$/, 'must be 1 to 15 printable ASCII characters (Alibaba allows 1-15 bytes)'),
-    z.describe('Your correlation id, echoed in receipts as out_id. Generated when omitted.'),
-  );
+const outId = patterned(/^[\x21-\x7E]{1,15}$/, 15, 'must be 1 to 15 printable ASCII characters (Alibaba allows 1-15 bytes)').check(
+  z.describe('Your correlation id, echoed in receipts as out_id. Generated when omitted.'),
+);
 
 const code = (description: string, max = 128) =>
-  z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`), z.describe(description));
+  z.string().check(z.maxLength(max, { message: `must be at most ${max} characters`, abort: true }), z.minLength(1, 'must not be empty'), z.describe(description));
 
 const integerIn = (min: number, max: number, description: string) =>
   z.int().check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`), z.describe(description));
 
 /** docs/alibaba/actions.md#singlecallbytts: "Whole variable text < 250 characters" — measured on the JSON text Alibaba receives. */
 export const TEMPLATE_PARAMS_MAX_CHARS = 249;
-/** Schemes, `www.` and bare domains under common TLDs all count as URLs to Alibaba's content check. */
-const URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io|cc|top|xyz|info|me|vip)\b)/i;
+const TEMPLATE_PARAMS_TOO_LONG = `must serialise to at most ${TEMPLATE_PARAMS_MAX_CHARS} characters of JSON (Alibaba allows under 250)`;
+
+/** Top-level domains Alibaba's content check treats as URLs without a scheme (isv.PARAM_NOT_SUPPORT_URL). */
+const URL_TLDS = ['com', 'cn', 'net', 'org', 'io', 'cc', 'top', 'xyz', 'info', 'me', 'vip'] as const;
+
+/**
+ * Whether `text` holds what Alibaba's content check counts as a URL, in one pass (linear time
+ * whatever the text): a scheme (`[a-z][a-z0-9+.-]*://`), `www.`, or a bare domain under one of
+ * URL_TLDS (`\b[a-z0-9-]+\.<tld>\b`), letters in either case. It finds exactly what the pattern
+ * `/(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|...|vip)\b)/i` finds; that pattern backtracks
+ * quadratically on long runs of letters, since it tries every position of a run as a start.
+ *
+ * @example containsUrl('see example.com') // true
+ * @example containsUrl('code 1234') // false
+ */
+export function containsUrl(text: string): boolean {
+  // The run of scheme characters ([a-z0-9+.-]) ending here, and whether it holds a letter.
+  let schemeRunHasLetter = false;
+  // The run of domain-label characters ([a-z0-9-]) ending here: where it started, and whether a
+  // word boundary (\b) falls at one of its positions, so that the label may start there.
+  let labelStart = -1;
+  let labelHasBoundary = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charCodeAt(index);
+    if (char === 0x3a /* : */ && schemeRunHasLetter && text.startsWith('//', index + 1)) return true;
+    if ((char === 0x77 || char === 0x57) && /* w */ startsWithIgnoringCase(text, index, 'www.')) return true;
+    if (char === 0x2e /* . */ && labelHasBoundary && labelStart >= 0 && endsWithTld(text, index + 1)) return true;
+
+    schemeRunHasLetter = isSchemeChar(char) && (schemeRunHasLetter || isAsciiLetter(char));
+    if (isLabelChar(char)) {
+      if (labelStart < 0) labelStart = index;
+      // \b at `index`: one side a word character ([A-Za-z0-9_]), the other not (or the text's edge).
+      const before = index > 0 && isWordChar(text.charCodeAt(index - 1));
+      if (before !== isWordChar(char)) labelHasBoundary = true;
+    } else {
+      labelStart = -1;
+      labelHasBoundary = false;
+    }
+  }
+  return false;
+}
+
+/** A TLD of URL_TLDS at `start`, followed by a word boundary (a non-word character or the end). */
+function endsWithTld(text: string, start: number): boolean {
+  return URL_TLDS.some((tld) => startsWithIgnoringCase(text, start, tld) && !isWordChar(text.charCodeAt(start + tld.length)));
+}
+
+/** `lowerCase` (ASCII) at `start` of `text`, its letters in either case. */
+function startsWithIgnoringCase(text: string, start: number, lowerCase: string): boolean {
+  if (start + lowerCase.length > text.length) return false;
+  for (let offset = 0; offset < lowerCase.length; offset += 1) {
+    const char = text.charCodeAt(start + offset);
+    const wanted = lowerCase.charCodeAt(offset);
+    if (char !== wanted && !(isAsciiLetter(char) && (char | 0x20) === wanted)) return false;
+  }
+  return true;
+}
+
+function isAsciiLetter(char: number): boolean {
+  return (char >= 0x41 && char <= 0x5a) || (char >= 0x61 && char <= 0x7a);
+}
+
+function isDigit(char: number): boolean {
+  return char >= 0x30 && char <= 0x39;
+}
+
+function isSchemeChar(char: number): boolean {
+  return isAsciiLetter(char) || isDigit(char) || char === 0x2b /* + */ || char === 0x2e /* . */ || char === 0x2d /* - */;
+}
+
+function isLabelChar(char: number): boolean {
+  return isAsciiLetter(char) || isDigit(char) || char === 0x2d /* - */;
+}
+
+/** `\w` without the `u` flag: ASCII letters, digits and `_`. NaN (past the end) is not one. */
+function isWordChar(char: number): boolean {
+  return isAsciiLetter(char) || isDigit(char) || char === 0x5f /* _ */;
+}
+
+/** A rule on a template's values beyond the common ones (SmartCall's forbidden characters). */
+interface ValueRule {
+  pattern: RegExp;
+  message: string;
+  description: string;
+}
+
+/**
+ * The longest a template variable's string value can be: the object's JSON text, at most
+ * TEMPLATE_PARAMS_MAX_CHARS, spends at least 8 characters on the braces, a one-character key and
+ * the quotes (`{"k":"..."}`). The object's length check enforces it; it is stated on the value so
+ * that the OpenAPI document gives every string its limit.
+ */
+const TEMPLATE_VALUE_MAX_CHARS = TEMPLATE_PARAMS_MAX_CHARS - '{"k":""}'.length;
 
 /**
  * Template variables given as a JSON object and serialised by the bundle (README.md): string, number
  * or boolean values; no URLs (isv.PARAM_NOT_SUPPORT_URL, docs/alibaba/errors.md#voice-business-codes); JSON text under 250 characters.
+ *
+ * The object's checks run in order and the first that fails ends them: the JSON length first, so
+ * the URL scan and `forbidden` only ever see values of at most TEMPLATE_VALUE_MAX_CHARS.
  */
-const templateParams = (description: string, forbidden?: { pattern: RegExp; message: string; description: string }) =>
-  z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.union([z.string(), z.number(), z.boolean()])).check(
-    z.refine((params) => JSON.stringify(params).length <= TEMPLATE_PARAMS_MAX_CHARS, {
-      message: `must serialise to at most ${TEMPLATE_PARAMS_MAX_CHARS} characters of JSON (Alibaba allows under 250)`,
-    }),
-    z.refine((params) => !Object.values(params).some((value) => URL_PATTERN.test(String(value))), {
-      message: 'must not contain URLs (Alibaba rejects them: isv.PARAM_NOT_SUPPORT_URL)',
-    }),
-    z.refine((params) => !forbidden || !Object.values(params).some((value) => forbidden.pattern.test(String(value))), {
-      message: forbidden?.message ?? '',
-    }),
-    // The refinements above have no JSON Schema form: the description carries them into the OpenAPI document.
-    z.describe(
-      `${description} Values are strings, numbers or booleans without URLs; the object's JSON text is at most ${TEMPLATE_PARAMS_MAX_CHARS} characters.` +
-        (forbidden ? ` ${forbidden.description}` : ''),
-    ),
-  );
+const templateParams = (description: string, forbidden?: ValueRule) =>
+  z
+    .record(
+      z.string().check(z.minLength(1), z.maxLength(64)),
+      z.union([z.string().check(z.meta({ maxLength: TEMPLATE_VALUE_MAX_CHARS })), z.number(), z.boolean()]),
+    )
+    .check(
+      z.refine((params) => JSON.stringify(params).length <= TEMPLATE_PARAMS_MAX_CHARS, { abort: true, message: TEMPLATE_PARAMS_TOO_LONG }),
+      z.refine((params) => !Object.values(params).some((value) => containsUrl(String(value))), {
+        abort: true,
+        message: 'must not contain URLs (Alibaba rejects them: isv.PARAM_NOT_SUPPORT_URL)',
+      }),
+      z.refine((params) => !forbidden || !Object.values(params).some((value) => forbidden.pattern.test(String(value))), {
+        abort: true,
+        message: forbidden?.message ?? '',
+      }),
+      // The refinements above have no JSON Schema form: the description carries them into the OpenAPI document.
+      z.describe(
+        `${description} Values are strings, numbers or booleans without URLs; the object's JSON text is at most ${TEMPLATE_PARAMS_MAX_CHARS} characters.` +
+          (forbidden ? ` ${forbidden.description}` : ''),
+      ),
+    );
 
 const playTimes = integerIn(1, 3, 'How many times the message is played, 1-3 (Alibaba plays SingleCallByTts 3 times by default).');
 const volume = integerIn(0, 100, 'Playback volume 0-100 (default 100).');
@@ -60,7 +169,7 @@ export const ttsCallSchema = z.strictObject({
   type: z.literal('tts'),
   calledNumber: phoneNumber('Number to call.'),
   calledShowNumber: z.optional(phoneNumber('Caller ID shown; required by dedicated-mode templates, omitted for the public pool.')),
-  ttsCode: z.string().check(z.regex(/^TTS_\d{1,20}$/, 'must be an approved TTS template id like TTS_123456789'), z.describe('Approved TTS template id.')),
+  ttsCode: patterned(/^TTS_\d{1,20}$/, 24, 'must be an approved TTS template id like TTS_123456789').check(z.describe('Approved TTS template id.')),
   ttsParam: z.optional(templateParams('Template variables, for example {"code":"1234"}. Verification-code templates accept letters and digits only.')),
   playTimes: z.optional(playTimes),
   volume: z.optional(volume),
@@ -83,7 +192,7 @@ export const voiceCallSchema = z.strictObject({
 /** docs/alibaba/actions.md#ivrcall: a key is one keypad key; Alibaba leaves the entry limit open, the keypad bounds it at 12. */
 const MENU_KEYS_MAX = 12;
 const menuKeySchema = z.strictObject({
-  key: z.string().check(z.regex(/^[0-9*#]$/, 'must be one keypad key: 0-9, * or #'), z.describe('The key the callee presses.')),
+  key: patterned(/^[0-9*#]$/, 1, 'must be one keypad key: 0-9, * or #').check(z.describe('The key the callee presses.')),
   code: code('Voice file id or TTS template id played when the key is pressed.'),
   ttsParams: z.optional(templateParams('Variables of that TTS template.')),
 });
@@ -142,7 +251,7 @@ export const clickToDialCallSchema = z.strictObject({
 });
 
 /** docs/alibaba/actions.md#smartcall: characters SmartCall content does not support. */
-const SMART_CALL_FORBIDDEN = {
+const SMART_CALL_FORBIDDEN: ValueRule = {
   pattern: /[@=:"${}^*￥]/,
   message: 'values must not contain any of @ = : " $ { } ^ * ￥ (not supported by SmartCall)',
   description: 'Values must not contain any of @ = : " $ { } ^ * ￥.',
@@ -196,8 +305,7 @@ export const CALL_TYPES: readonly CallType[] = ['tts', 'voice', 'ivr', 'clickToD
  * CallIds look like `116012354148^102813781234` (docs/alibaba/actions.md#singlecallbytts), but calls placed elsewhere may differ:
  * accept a conservative alphabet so path parameters can never smuggle anything else.
  */
-export const callIdSchema = z.string().check(
-  z.regex(/^[A-Za-z0-9^._-]{1,64}$/, 'must be 1 to 64 characters of letters, digits and ^ . _ -'),
+export const callIdSchema = patterned(/^[A-Za-z0-9^._-]{1,64}$/, 64, 'must be 1 to 64 characters of letters, digits and ^ . _ -').check(
   z.describe('Alibaba CallId, for example 116012354148^102813781234 (^ may be percent-encoded as %5E).'),
 );
 
@@ -205,7 +313,6 @@ export const callIdSchema = z.string().check(
  * The optional `Idempotency-Key` request header of POST /calls (README.md: 1-64 printable ASCII).
  * A retry with the same key and body replays the first response (shared/calls/placement.ts).
  */
-export const idempotencyKeySchema = z.string().check(
-  z.regex(/^[\x20-\x7E]{1,64}$/, 'must be 1 to 64 printable ASCII characters'),
+export const idempotencyKeySchema = patterned(/^[\x20-\x7E]{1,64}$/, 64, 'must be 1 to 64 printable ASCII characters').check(
   z.describe('1 to 64 printable ASCII characters chosen by the client, unique per intended call.'),
 );

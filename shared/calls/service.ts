@@ -199,6 +199,8 @@ export interface GetCallQuery {
   live: boolean;
   prodId?: string;
   queryDate?: number;
+  /** The page of receipts after this cursor (a previous answer's nextReceiptsAfter). */
+  receiptsAfter?: string;
 }
 
 export type CallView = (StoredCall | UnrecordedCall) & { detail?: CallDetail | null };
@@ -219,7 +221,7 @@ interface UnrecordedCall {
  * ProdId and QueryDate come from the stored call unless given (calls placed elsewhere).
  */
 export async function getCall(callId: string, query: GetCallQuery, deps: CallsDependencies, options: CallOptions = {}): Promise<CallView> {
-  const stored = await deps.store.getCall(callId);
+  const stored = await deps.store.getCall(callId, query.receiptsAfter === undefined ? {} : { receiptsAfter: query.receiptsAfter });
   if (!query.live) {
     if (!stored) throw new NotFoundError(`Call ${callId}`);
     return stored;

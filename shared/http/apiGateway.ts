@@ -1,13 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { callers, type Caller } from '../calls/callers.ts';
 import { ValidationError } from '../errors.ts';
 import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
 import { publishMetrics } from '../metrics.ts';
-import { assertWellFormedText, parseOrThrow } from '../validation.ts';
+import { parseJsonText, parseOrThrow } from '../validation.ts';
 import type * as z from 'zod/mini';
+import { MAX_REQUEST_BODY_BYTES } from '../calls/schemas.ts';
 import { toProblem } from './problem.ts';
 
-/** Largest accepted JSON body. Real call requests are a few hundred bytes; this bounds parsing work. */
-export const MAX_BODY_BYTES = 16 * 1024;
+/** Longest Content-Type accepted: `application/json; charset=utf-8` and the like are a few dozen characters. */
+const MAX_CONTENT_TYPE_CHARS = 256;
 /** Time kept back from the Lambda's remaining time to write the response. */
 const RESPONSE_MARGIN_MS = 500;
 
@@ -128,33 +130,22 @@ async function respond(
 }
 
 /**
- * The JSON body of a request: `application/json` only, at most MAX_BODY_BYTES, well-formed JSON.
- * API Gateway may hand the body Base64-encoded.
+ * The JSON body of a request: `application/json` only, at most `maxBytes` (MAX_REQUEST_BODY_BYTES
+ * unless given) and nested at most MAX_JSON_DEPTH deep, well-formed JSON. API Gateway may hand the
+ * body Base64-encoded.
  */
-export function jsonBody(event: APIGatewayProxyEventV2): unknown {
+export function jsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_REQUEST_BODY_BYTES): unknown {
   const contentType = header(event, 'content-type');
-  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+  // The length first: the pattern only ever runs on a short header.
+  if (!contentType || contentType.length > MAX_CONTENT_TYPE_CHARS || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new ValidationError([{ path: 'header.content-type', message: 'must be application/json' }], {
       status: 415,
       detail: 'The body must be JSON sent with Content-Type: application/json',
     });
   }
   const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) {
-    throw new ValidationError([{ path: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` }], { status: 413 });
-  }
-  if (bytes.length === 0) throw new ValidationError([{ path: 'body', message: 'is required' }]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
-  }
-  assertWellFormedText(parsed);
-  return parsed;
+  return parseJsonText(event.isBase64Encoded ? Buffer.from(raw, 'base64') : raw, { maxBytes, path: 'body' });
 }
-
 
 /**
  * A path parameter, percent-decoded once (API Gateway passes `%5E` through as sent; CallIds contain
@@ -171,6 +162,26 @@ export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEve
     }
   }
   return parseOrThrow(schema, value, `path.${name}`);
+}
+
+/**
+ * Who sent the request, as its authorizer established it (docs/security.md#idempotency-keys-per-caller):
+ * the IAM identity that signed it, or the JWT's subject at its issuer; unknown without an
+ * authorizer (npm start runs the routes without one).
+ */
+export function requestCaller(event: APIGatewayProxyEventV2): Caller {
+  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  const userId = authorizer?.iam?.userId;
+  if (typeof userId === 'string' && userId !== '') return callers.aws(userId);
+  const claims = authorizer?.jwt?.claims;
+  if (typeof claims?.iss === 'string' && typeof claims.sub === 'string') return callers.jwt(claims.iss, claims.sub);
+  return callers.unknown;
+}
+
+/** The two authorizer contexts of payload 2.0 (aws-lambda types them on separate event types). */
+interface AuthorizerContext {
+  iam?: { userId?: unknown };
+  jwt?: { claims?: Record<string, unknown> };
 }
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

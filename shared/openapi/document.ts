@@ -141,6 +141,11 @@ const EXAMPLE_VIEW = {
   updatedAt: '2026-12-06T10:00:00.000Z',
 };
 
+/** GET /calls/{callId} example: the next page of a call's receipts (a nextReceiptsAfter). */
+export const GET_CALL_NEXT_PAGE_QUERY = {
+  receiptsAfter: Buffer.from(`RECEIPT#VoiceCallReport#${EXAMPLE_CALL_ID}#300000#2026-11-24T23:41:09+08:00#1`).toString('base64url'),
+} as const;
+
 const PROBLEM_RESPONSES = {
   BadRequest: ['400', 'Invalid request: malformed JSON, unknown or missing fields, out-of-range values, bad path or query parameters (VALIDATION_FAILED).'],
   NotFound: ['404', 'Unknown call (NOT_FOUND).'],
@@ -193,12 +198,20 @@ function withCallRef(schema: JsonSchema, description: string): JsonSchema {
   return { ...schema, properties: { ...properties, call: { ...ref('PlaceCallRequest'), description } } };
 }
 
-/** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema. */
+/** The query parameters of GET /calls/{callId}, one per property of getCallQuerySchema, each with the examples that use it. */
 function queryParameters(): Json[] {
   const query = jsonSchema(getCallQuerySchema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  const examples: Record<string, { summary: string; value: Record<string, string> }> = {
+    placedElsewhere: { summary: 'Live query for a call placed elsewhere', value: GET_CALL_EXAMPLE_QUERY },
+    nextPage: { summary: 'The next page of the call\'s receipts', value: GET_CALL_NEXT_PAGE_QUERY },
+  };
   return Object.entries(query.properties).map(([name, schema]) =>
     parameter(name, 'query', schema, query.required?.includes(name) ?? false, {
-      examples: { placedElsewhere: { summary: 'Live query for a call placed elsewhere', value: GET_CALL_EXAMPLE_QUERY[name as keyof typeof GET_CALL_EXAMPLE_QUERY] } },
+      examples: Object.fromEntries(
+        Object.entries(examples)
+          .filter(([, example]) => example.value[name] !== undefined)
+          .map(([key, example]) => [key, { summary: example.summary, value: example.value[name] }]),
+      ),
     }),
   );
 }
@@ -504,7 +517,8 @@ export function buildOpenApiDocument(): Json {
             'the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. ' +
             'The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. ' +
             'A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. ' +
-            'Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.',
+            'Keys belong to their caller (the IAM identity that signed the request, or the JWT subject at its issuer): the same key from another caller places its own call. ' +
+            'Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages sent by the same IAM identity.',
           example: 'order-001-attempt',
         }),
       },

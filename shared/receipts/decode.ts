@@ -8,6 +8,8 @@ export type DecodeResult =
   | { ok: true; receipts: Record<string, unknown>[]; encoding: 'base64' | 'json' }
   | { ok: false; reason: string };
 
+import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '../validation.ts';
+
 /** MNS bodies are at most 64 KB; anything far larger is not a receipt and is not parsed. */
 export const MAX_BODY_CHARS = 1024 * 1024;
 /** Base64 (standard or URL-safe alphabet), padded or not, whitespace ignored. */
@@ -64,6 +66,9 @@ function fromBase64Utf8(base64: string): string | undefined {
 }
 
 function parseReceipts(text: string): { ok: true; receipts: Record<string, unknown>[] } | { ok: false; reason: string } {
+  // Measured before parsing: nothing downstream (normalising, the store's checks, JSON.stringify)
+  // may ever be handed a receipt nested deep enough to overflow the stack.
+  if (jsonTextNestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, reason: `nests arrays and objects more than ${MAX_JSON_DEPTH} deep` };
   let value: unknown;
   try {
     value = JSON.parse(text);

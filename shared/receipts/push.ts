@@ -48,6 +48,7 @@ export const PUSH_TOKEN_PARAMETER = 'token';
  * API Gateway decodes; 16 characters at least, so it cannot be guessed (`openssl rand -hex 32`).
  */
 const PUSH_TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,512}$/;
+const PUSH_TOKEN_MAX_CHARS = 512;
 /** The WWW-Authenticate challenge of a refused push (RFC 9110 §11.6.1 requires one with a 401). */
 const PUSH_CHALLENGE = `Token realm="aliyun-voice receipts", param="${PUSH_TOKEN_PARAMETER}"`;
 /** Unusable entries named in one log entry; the rest are counted. */
@@ -105,12 +106,11 @@ export async function acceptReceiptPush(
   deps: ReceiptPushDependencies,
   options: { deadline: number },
 ): Promise<ReceiptPushOutcome> {
+  // A token no push token could equal is refused before the push token is read: anonymous
+  // requests must not cost a secret read each (SSM's account-wide quota is shared by every function).
+  if (!isWellFormedPushToken(push.token)) throw refusePush(push, deps.logger, push.token === undefined ? 'missing' : 'malformed');
   const expected = await deps.pushToken({ deadline: options.deadline });
-  if (!pushTokenMatches(push.token, expected)) {
-    // A console URL that lost its token after a rotation loses receipts once Alibaba gives up: loud.
-    deps.logger.warn('receipt push refused: wrong or missing token', { tokenGiven: push.token !== undefined, messageType: push.messageType?.slice(0, 64) });
-    throw new UnauthorizedError(`A valid "${PUSH_TOKEN_PARAMETER}" query parameter is required`, PUSH_CHALLENGE);
-  }
+  if (!pushTokenMatches(push.token, expected)) throw refusePush(push, deps.logger, 'wrong');
   const messageType = push.messageType ?? '';
   if (!deps.messageTypes.has(messageType)) {
     throw new ValidationError([{ path: 'path.messageType', message: `must be one of: ${[...deps.messageTypes].join(', ')}` }]);
@@ -144,6 +144,21 @@ export async function acceptReceiptPush(
   }
   deps.logger.info('receipt push stored', { messageType, ...outcome });
   return outcome;
+}
+
+/**
+ * Logs a refused push and returns the 401 to throw. A console URL that lost its token after a
+ * rotation loses receipts once Alibaba gives up: loud. The token itself is never logged, and the
+ * field saying why is not named like a token (the logger redacts such fields whole).
+ */
+function refusePush(push: ReceiptPush, logger: Logger, refusal: 'missing' | 'malformed' | 'wrong'): UnauthorizedError {
+  logger.warn('receipt push refused: wrong or missing token', { refusal, messageType: push.messageType?.slice(0, 64) });
+  return new UnauthorizedError(`A valid "${PUSH_TOKEN_PARAMETER}" query parameter is required`, PUSH_CHALLENGE);
+}
+
+/** Whether `given` has a push token's form (PUSH_TOKEN_PATTERN), its length checked before the pattern runs. */
+function isWellFormedPushToken(given: string | undefined): given is string {
+  return given !== undefined && given.length <= PUSH_TOKEN_MAX_CHARS && PUSH_TOKEN_PATTERN.test(given);
 }
 
 /**

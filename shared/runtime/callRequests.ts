@@ -2,7 +2,7 @@ import type { CallRequestDependencies, CallRequestPlacementDependencies } from '
 import { getConfig, requireCallRequestSchedules, type Config } from '../config.ts';
 import { logger } from '../logger.ts';
 import { EventBridgeAttemptScheduler } from '../scheduling/eventBridgeScheduler.ts';
-import { createCredentialsProvider } from '../secrets/alibabaCredentials.ts';
+import { alibabaCredentials } from './calls.ts';
 import { KEY_PURPOSES, keyedHasher } from '../secrets/derivedKeys.ts';
 import { DynamoCallRequestStore } from '../store/callRequestStore.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
@@ -46,7 +46,7 @@ function build(config: Config): CallRequestDependencies {
 }
 
 function buildPlacing(config: Config): CallRequestPlacementDependencies {
-  const hash = keyedHasher(createCredentialsProvider(config.credentialsSource), KEY_PURPOSES.callRequestId);
+  const hash = keyedHasher(alibabaCredentials(config), KEY_PURPOSES.callRequestId);
   return {
     ...callRequestDependencies(config),
     placement: placementDependencies(config),

@@ -28,6 +28,16 @@ export function callsDependencies(config: Config = getConfig()): CallsDependenci
 }
 
 let cachedDependencies: CallsDependencies | undefined;
+
+/**
+ * The container's one provider of the Alibaba key pair (and its cache): the calls' client signs with
+ * it, and the keys derived from its secret (shared/secrets/derivedKeys.ts) come from it, so a
+ * container reads the secret once whatever uses it.
+ */
+export function alibabaCredentials(config: Config = getConfig()): CredentialsProvider {
+  callsDependencies(config);
+  return credentials!;
+}
 /** The real Alibaba credentials, read ahead at init by warmUpCalls. */
 let credentials: CredentialsProvider | undefined;
 

@@ -1,13 +1,14 @@
 import type { PlacementDependencies } from '../calls/placement.ts';
 import { ConfigError } from '../errors.ts';
 import { getConfig, type Config } from '../config.ts';
-import { callsDependencies, warmCallsDependencies, warmUpWithCredentials } from './calls.ts';
+import { alibabaCredentials, callsDependencies, warmCallsDependencies, warmUpWithCredentials } from './calls.ts';
 import type { WarmUpTarget } from './warmUp.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
 import type { RejectedRequestStore, WaitingQueue } from '../callRequests/messages.ts';
 import { DynamoRejectedRequestStore } from '../store/rejectedRequests.ts';
 import { SqsWaitingQueue } from '../triggers/waitingQueue.ts';
+import { KEY_PURPOSES, keyedHasher } from '../secrets/derivedKeys.ts';
 
 /** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */
 export interface PlacementRuntime extends PlacementDependencies {
@@ -40,7 +41,13 @@ function buildPlacementDependencies(config: Config): PlacementRuntime {
     idempotencyStore: createIdempotencyStore(client, config.idempotencyTable),
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     rejections: new DynamoRejectedRequestStore(client, config.callsTable, config.receiptTtlDays),
-    ...(config.callRequestsQueueUrl ? { waitingQueue: new SqsWaitingQueue(config.callRequestsQueueUrl, { endpoint: config.sqsEndpoint }) } : {}),
+    ...(config.callRequestsQueueUrl
+      ? {
+          waitingQueue: new SqsWaitingQueue(config.callRequestsQueueUrl, keyedHasher(alibabaCredentials(config), KEY_PURPOSES.waitingOrigin), {
+            endpoint: config.sqsEndpoint,
+          }),
+        }
+      : {}),
   };
 }
 

@@ -39,9 +39,11 @@ export function describeSecretSource(source: RemoteSecretSource): string {
  * - concurrent callers share one in-flight read;
  * - a caller waits for a read at most until its `deadline`;
  * - when a read fails (or the deadline comes first) and a previous value is at most SECRET_STALE_MS
- *   past its cache lifetime, that value is served and a warning names the source; a failure is
- *   never cached, but the next read waits SECRET_RETRY_AFTER_FAILURE_MS so an outage does not
- *   slow every request. Without such a value the caller gets the error.
+ *   past its cache lifetime, that value is served and a warning names the source. Without such a
+ *   value the caller gets the error;
+ * - after a failed read, nothing is read for SECRET_RETRY_AFTER_FAILURE_MS: callers meanwhile get
+ *   the previous value, or else the same error, so an outage does not slow every request and
+ *   requests for a secret that does not exist cannot exhaust the store's quota.
  */
 export function createSecretProvider(
   source: RemoteSecretSource,
@@ -54,6 +56,8 @@ export function createSecretProvider(
   let current: { value: string; readAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
   let retryAt = Number.NEGATIVE_INFINITY;
+  /** The last read's error, until a read succeeds. */
+  let lastFailure: { error: unknown } | undefined;
 
   /** The previous value while it may still stand in for a failed read. */
   const stale = (): string | undefined =>
@@ -75,10 +79,12 @@ export function createSecretProvider(
       .then(
         (value) => {
           current = { value, readAt: now() };
+          lastFailure = undefined;
           return value;
         },
         (error: unknown) => {
           retryAt = now() + SECRET_RETRY_AFTER_FAILURE_MS;
+          lastFailure = { error };
           const previous = stale();
           if (previous === undefined) throw error;
           warnStale('reading a secret failed; serving the previous value', error);
@@ -94,8 +100,14 @@ export function createSecretProvider(
 
   return (options = {}) => {
     if (current && now() < current.readAt + SECRET_CACHE_MS) return Promise.resolve(current.value);
-    const previous = stale();
-    if (previous !== undefined && !inFlight && now() < retryAt) return Promise.resolve(previous);
+    if (!inFlight && now() < retryAt) {
+      // Shortly after a failed read, nothing is read again: the previous value while it may stand
+      // in, else the same error. A missing secret (a stage that stores no push token) must not
+      // cost a read per request.
+      const previous = stale();
+      if (previous !== undefined) return Promise.resolve(previous);
+      if (lastFailure) return Promise.reject(lastFailure.error);
+    }
     const pending = inFlight ?? refresh();
     return options.deadline === undefined ? pending : withDeadline(pending, options.deadline, now, () => {
       const fallback = stale();

@@ -12,6 +12,7 @@ import type { CredentialsProvider } from './alibabaCredentials.ts';
 export const KEY_PURPOSES = {
   flowControlNumber: 'aliyun-voice/flow-control/number/v1',
   callRequestId: 'aliyun-voice/call-request/id/v1',
+  waitingOrigin: 'aliyun-voice/waiting-origin/seal/v1',
 } as const;
 
 /**

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { CallRecord, CallStore, ReceiptRecord, StoredCall } from '../calls/callStore.ts';
+import { RECEIPTS_PER_PAGE, type CallRecord, type CallStore, type ReceiptRecord, type StoredCall } from '../calls/callStore.ts';
 import { deriveCallStatus, movesForward, STATUS_RANK, type CallStatus, type DerivedStatus } from '../calls/status.ts';
 import { nonEmptyText } from '../text.ts';
 import { expiresAtSeconds, isConditionalCheckFailed, marshallItem, unmarshallItem } from './items.ts';
@@ -85,26 +85,25 @@ export class DynamoCallStore implements CallStore {
     );
   }
 
-  async getCall(callId: string): Promise<StoredCall | undefined> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: callPk(callId) } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-
+  /**
+   * The call item and one page of receipts, in key order: the partition's first query page (the
+   * call item sorts before its receipts), or, after `receiptsAfter`, that page and the call item on
+   * its own. At most RECEIPTS_PER_PAGE receipts, one more read to know whether a next page exists.
+   */
+  async getCall(callId: string, options: { receiptsAfter?: string } = {}): Promise<StoredCall | undefined> {
+    const after = options.receiptsAfter === undefined ? undefined : receiptSortKeyOf(options.receiptsAfter);
+    const [page, callItems] = await Promise.all([
+      this.queryPartition(callId, after === undefined ? { limit: RECEIPTS_PER_PAGE + 2 } : { limit: RECEIPTS_PER_PAGE + 1, after }),
+      after === undefined ? Promise.resolve([]) : this.queryPartition(callId, { only: CALL_SK, limit: 1 }).then(({ items }) => items),
+    ]);
+    const items = [...callItems, ...page.items];
     const callItem = items.find((item) => item.sk?.S === CALL_SK);
-    const receipts = items
-      .filter((item) => item.sk?.S?.startsWith(RECEIPT_SK_PREFIX))
+    const pageReceipts = items.filter((item) => item.sk?.S?.startsWith(RECEIPT_SK_PREFIX));
+    const kept = pageReceipts.slice(0, RECEIPTS_PER_PAGE);
+    // More than a page read, or DynamoDB stopped early (its 1 MB page): the next page starts after the last kept.
+    const more = pageReceipts.length > RECEIPTS_PER_PAGE || (page.lastKey !== undefined && kept.length > 0);
+    const nextReceiptsAfter = more ? receiptsCursorOf(kept.at(-1)!.sk!.S!) : undefined;
+    const receipts = kept
       .map((item) => {
         const { pk: _p, sk: _s, [TTL_ATTRIBUTE]: _t, ...receipt } = unmarshallItem(item);
         return receipt as ReceiptRecord;
@@ -114,12 +113,32 @@ export class DynamoCallStore implements CallStore {
     const { pk: _pk, sk: _sk, statusRank: _rank, [TTL_ATTRIBUTE]: _ttl, ...call } = callItem ? unmarshallItem(callItem) : {};
     // The receipts are the source of truth for the status; the call item's own status is folded in
     // (callStatus.ts), so a receipt counts as soon as it is stored, projected onto the call item or not.
+    // With more than a page of receipts, those of other pages count through the call item's projection.
     const derived = deriveCallStatus(callItem ? call : undefined, receipts);
+    const next = nextReceiptsAfter === undefined ? {} : { nextReceiptsAfter };
     if (callItem?.type) {
       const record = call as unknown as CallRecord;
-      return { ...record, status: derived?.status ?? record.status, updatedAt: derived?.updatedAt ?? record.updatedAt, receipts };
+      return { ...record, status: derived?.status ?? record.status, updatedAt: derived?.updatedAt ?? record.updatedAt, receipts, ...next };
     }
-    return callKnownFromReceipts(callId, call, receipts, derived);
+    return { ...callKnownFromReceipts(callId, call, receipts, derived), ...next };
+  }
+
+  /** One query page of the call's partition: from its start, after a sort key, or one sort key only. */
+  private async queryPartition(
+    callId: string,
+    range: { limit: number; after?: string; only?: string },
+  ): Promise<{ items: Record<string, AttributeValue>[]; lastKey: Record<string, AttributeValue> | undefined }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: range.only === undefined ? 'pk = :pk' : 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': { S: callPk(callId) }, ...(range.only === undefined ? {} : { ':sk': { S: range.only } }) },
+        ...(range.after === undefined ? {} : { ExclusiveStartKey: { pk: { S: callPk(callId) }, sk: { S: range.after } } }),
+        Limit: range.limit,
+        ConsistentRead: true,
+      }),
+    );
+    return { items: page.Items ?? [], lastKey: page.LastEvaluatedKey };
   }
 
   /** The call request (and attempt) a call was placed for, if any (docs/call-requests.md). */
@@ -159,6 +178,16 @@ export class DynamoCallStore implements CallStore {
       throw error;
     }
   }
+}
+
+/** The cursor of a page of receipts: the sort key of the last receipt before it, Base64url. */
+function receiptsCursorOf(sortKey: string): string {
+  return Buffer.from(sortKey, 'utf8').toString('base64url');
+}
+
+/** A cursor back to a sort key. Any text only positions the read within the call's own partition. */
+function receiptSortKeyOf(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
 /**

@@ -67,7 +67,7 @@ export function receiptRecord(message: ReceiptMessage, receipt: NormalisedReceip
 /** The invalid item of a message: its raw body (or its receipts as JSON), the reason, TTL. */
 export function invalidItem(message: ReceiptMessage, reason: string, stamp: StoreStamp): ItemRecord {
   const receivedAt = new Date(message.enqueueTime).toISOString();
-  const rawBody = message.invalid?.rawBody ?? JSON.stringify(message.receipts.map((receipt) => receipt.raw));
+  const rawBody = message.invalid?.rawBody ?? receiptsText(message);
   const truncated = rawBody.length > MAX_RAW_BODY_CHARS;
   return {
     key: invalidReceiptKey(message.messageType, receivedAt, message.messageId),
@@ -84,8 +84,22 @@ export function invalidItem(message: ReceiptMessage, reason: string, stamp: Stor
   };
 }
 
-/** Why DynamoDB would refuse this content (size, nesting, number range, empty map keys), or undefined. */
+/** A message's receipts as JSON text; a text saying why when JSON.stringify cannot write them (nested too deep for its recursion). */
+function receiptsText(message: ReceiptMessage): string {
+  try {
+    return JSON.stringify(message.receipts.map((receipt) => receipt.raw));
+  } catch (error) {
+    return `[not kept: the receipts could not be written as JSON (${error instanceof Error ? error.name : 'error'})]`;
+  }
+}
+
+/**
+ * Why DynamoDB would refuse this content (nesting, number range, empty map keys, size), or
+ * undefined. The nesting first: a walk that stops at MAX_DEPTH, before JSON.stringify recurses.
+ */
 export function unstorableReason(record: Record<string, unknown>): string | undefined {
+  const problem = unstorableValue(record, 0);
+  if (problem) return problem;
   let serialised: string;
   try {
     serialised = JSON.stringify(record);
@@ -93,7 +107,7 @@ export function unstorableReason(record: Record<string, unknown>): string | unde
     return 'not serialisable';
   }
   if (Buffer.byteLength(serialised) > MAX_ITEM_BYTES) return `larger than ${MAX_ITEM_BYTES} bytes`;
-  return unstorableValue(record, 0);
+  return undefined;
 }
 
 function unstorableValue(value: unknown, depth: number): string | undefined {

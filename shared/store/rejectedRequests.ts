@@ -16,6 +16,13 @@ import { expiresAtSeconds, marshallItem } from './items.ts';
 import { TTL_ATTRIBUTE, rejectedRequestKey } from './keys.ts';
 /** A stored body is cut to this many characters (like the receipts' invalid raw bodies). */
 export const MAX_REJECTED_BODY_CHARS = 200_000;
+/**
+ * Field issues kept with a refusal (the first ones), and the reason's length: a body of thousands
+ * of unknown fields names each, and the item must stay within DynamoDB's 400 KB, or the refusal
+ * could not be recorded and the message would end in the dead-letter queue instead.
+ */
+export const MAX_REJECTED_ERRORS = 100;
+export const MAX_REJECTED_REASON_CHARS = 2_000;
 /** ...and to this many UTF-8 bytes, so the item stays under DynamoDB's 400 KB whatever the script. */
 const MAX_REJECTED_BODY_BYTES = 300 * 1024;
 
@@ -29,7 +36,7 @@ export class DynamoRejectedRequestStore implements RejectedRequestStore {
 
   /** Writes (or, for a redelivery, rewrites) the request's item. */
   async record(rejection: RejectedRequest): Promise<void> {
-    const { source, messageId, receivedAt, reason, code, errors, body } = rejection;
+    const { source, messageId, receivedAt, reason, code, errors = [], body } = rejection;
     const stored = cutBody(body);
     const truncated = stored.length < body.length;
     // Retention counts from now, not from receivedAt: a request redelivered for days must not be
@@ -44,9 +51,10 @@ export class DynamoRejectedRequestStore implements RejectedRequestStore {
           messageId,
           receivedAt,
           storedAt,
-          reason,
+          reason: reason.length > MAX_REJECTED_REASON_CHARS ? `${reason.slice(0, MAX_REJECTED_REASON_CHARS - 1).toWellFormed()}…` : reason,
           code,
-          ...(errors && errors.length > 0 ? { errors: errors.map(({ path, message }) => ({ path, message })) } : {}),
+          ...(errors.length > 0 ? { errors: errors.slice(0, MAX_REJECTED_ERRORS).map(({ path, message }) => ({ path, message })) } : {}),
+          ...(errors.length > MAX_REJECTED_ERRORS ? { errorCount: errors.length } : {}),
           body: stored,
           ...(truncated ? { bodyTruncated: true, bodyLength: body.length } : {}),
           [TTL_ATTRIBUTE]: expiresAtSeconds(storedAt, this.retentionDays),

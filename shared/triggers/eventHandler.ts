@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger as rootLogger, withLogContext, type Logger } from '../logger.ts';
+import { logger as rootLogger, sanitisedError, withLogContext, type Logger } from '../logger.ts';
 import { publishMetrics } from '../metrics.ts';
 
 /** What every non-HTTP handler's logic receives from its trigger wrapper. */
@@ -19,6 +19,10 @@ const DEFAULT_REMAINING_MS = 30_000;
  * Wraps a trigger's logic (SQS, EventBridge, DynamoDB stream, schedule) into a Lambda handler: a
  * correlated child logger, the deadline, and the invocation's metrics published whatever happens.
  * The logic stays Lambda-free apart from the event shape it is given.
+ *
+ * An error the logic throws fails the invocation (Lambda retries it, or the stream redelivers). It
+ * is logged here, whole and masked, and what is thrown to Lambda (which logs it outside the masking
+ * logger, and keeps its message in on-failure destinations) is its sanitised copy.
  */
 export function eventHandler<TEvent, TResult>(
   functionName: string,
@@ -34,6 +38,9 @@ export function eventHandler<TEvent, TResult>(
     try {
       // The ids also reach entries written through loggers built at cold start (clients, stores).
       return await withLogContext(correlation, () => logic(event, { logger, deadline, invocationId }));
+    } catch (error) {
+      logger.error('invocation failed', { error });
+      throw sanitisedError(error);
     } finally {
       publishMetrics();
     }

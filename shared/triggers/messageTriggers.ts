@@ -14,10 +14,14 @@ import {
   type MessageVerdict,
   type PlacementMessage,
   type PlacementMessageDependencies,
+  type WaitingOrigin,
 } from '../callRequests/messages.ts';
-import { WAITING_ATTRIBUTE, waitingOriginOf } from './waitingQueue.ts';
+import { callers } from '../calls/callers.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../calls/schemas.ts';
+import { WAITING_ATTRIBUTE } from './waitingQueue.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
+import { assertJsonValueWithin, parseJsonText } from '../validation.ts';
 
 /** The EventBridge detail-type of a call request (the rule matches it; anything else is refused). */
 export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
@@ -42,7 +46,9 @@ export const QUEUE_CONCURRENCY = 2;
  * control is sent back to wait for its window and counts as handled.
  */
 export async function placeQueuedCalls(records: readonly SQSRecord[], deps: PlacementMessageDependencies): Promise<SQSBatchResponse> {
-  const reads = records.map((record) => readPlacementMessage(sqsMessage(record)));
+  // A message this bundle sent back to wait stands for the one it came in, if its seal holds.
+  const origins = await Promise.all(records.map((record) => deps.waitingQueue?.originOf(record.messageAttributes?.[WAITING_ATTRIBUTE]?.stringValue)));
+  const reads = records.map((record, index) => readPlacementMessage(sqsMessage(record, origins[index])));
   const outcomes: Outcome[] = new Array(records.length);
   await runLimited(reads, QUEUE_CONCURRENCY, async (read, index) => {
     outcomes[index] = await settleWaiting(await placeReadMessage(read, deps), read.message, records[index]!.body ?? '', deps);
@@ -69,7 +75,7 @@ async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage,
   }
   try {
     await deps.waitingQueue.sendBack(
-      { body, key: verdict.key, source: message.source, messageId: message.messageId, receivedAt: message.receivedAt, retryAt: verdict.retryAt },
+      { body, key: verdict.key, source: message.source, messageId: message.messageId, receivedAt: message.receivedAt, caller: message.caller, retryAt: verdict.retryAt },
       { deadline: deps.deadline },
     );
     logger.info('call request sent back to wait for its flow-control window', { code: verdict.code, retryAt: new Date(verdict.retryAt).toISOString() });
@@ -86,21 +92,7 @@ async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage,
  * on-failure destination apply.
  */
 export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
-  const hasId = typeof event.id === 'string' && event.id !== '';
-  const message: PlacementMessage = {
-    source: 'eventbridge',
-    // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
-    messageId: hasId ? event.id : `no-id-${randomUUID()}`,
-    receivedAt: isoTime(event.time),
-    rawBody: JSON.stringify(event),
-    read: () => {
-      const issues: FieldIssue[] = [];
-      if (!hasId) issues.push({ path: 'id', message: 'is required' });
-      if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
-      if (issues.length > 0) throw new ValidationError(issues);
-      return event.detail;
-    },
-  };
+  const message = eventMessage(event);
   const verdict = await handlePlacementMessage(message, deps);
   // Waiting for its window, the event continues as a message of the call-requests queue.
   const outcome = await settleWaiting(verdict, message, JSON.stringify(event.detail), deps);
@@ -108,29 +100,66 @@ export async function placeEventCall(event: EventBridgeEvent<string, unknown>, d
   return verdict;
 }
 
-function sqsMessage(record: SQSRecord): PlacementMessage {
+/** An EventBridge event as a placement message: its detail is the request. */
+export function eventMessage(event: EventBridgeEvent<string, unknown>): PlacementMessage {
+  const hasId = typeof event.id === 'string' && event.id !== '';
+  return {
+    source: 'eventbridge',
+    // An event always has an id; without one (a hand-made invoke) it is refused, under a fresh id.
+    messageId: hasId ? event.id : `no-id-${randomUUID()}`,
+    receivedAt: isoTime(event.time),
+    // EventBridge names the account that put the event, not the identity within it.
+    caller: typeof event.account === 'string' && event.account !== '' ? callers.account(event.account) : callers.unknown,
+    rawBody: eventText(event),
+    read: () => {
+      const issues: FieldIssue[] = [];
+      if (!hasId) issues.push({ path: 'id', message: 'is required' });
+      if (event['detail-type'] !== PLACE_CALL_DETAIL_TYPE) issues.push({ path: 'detail-type', message: `must be "${PLACE_CALL_DETAIL_TYPE}"` });
+      if (issues.length > 0) throw new ValidationError(issues);
+      // The same limits as a POST /calls body (EventBridge itself allows 256 KB).
+      assertJsonValueWithin(event.detail, { maxBytes: MAX_REQUEST_BODY_BYTES, path: 'detail' });
+      return event.detail;
+    },
+  };
+}
+
+/** An SQS record as a placement message: its body is the request's JSON text. */
+export function sqsMessage(record: SQSRecord, origin?: WaitingOrigin): PlacementMessage {
   const body = record.body ?? '';
   // SQS always sets a messageId; without one (a hand-made invoke) the message is refused, under a
   // fresh id, rather than share the key `sqs:undefined` with every other such message.
   const hasId = typeof record.messageId === 'string' && record.messageId !== '';
   // SentTimestamp (epoch ms) is when SQS accepted the message: the same on every redelivery.
   const sent = Number(record.attributes?.SentTimestamp);
-  // A message sent back to wait for its window stands for the message it came in (waitingQueue.ts).
-  const origin = waitingOriginOf(record.messageAttributes?.[WAITING_ATTRIBUTE]?.stringValue);
+  // SenderId is the sending identity's unique id, as IAM authorisation gives it over HTTP. A
+  // message sent back to wait for its window (`origin`, verified by its seal) stands for the message
+  // it came in: its id, time and caller, not this function's role that sent it back.
+  const sender = record.attributes?.SenderId;
   return {
     source: origin?.source ?? 'sqs',
     messageId: origin?.messageId ?? (hasId ? record.messageId : `no-id-${randomUUID()}`),
     receivedAt: origin?.receivedAt ?? (Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : new Date().toISOString()),
+    caller: origin?.caller ?? (typeof sender === 'string' && sender !== '' ? callers.aws(sender) : callers.unknown),
     rawBody: body,
     read: () => {
       if (!hasId) throw new ValidationError([{ path: 'messageId', message: 'is required' }]);
-      try {
-        return JSON.parse(body) as unknown;
-      } catch {
-        throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
-      }
+      // The same limits as a POST /calls body (SQS itself allows 1 MiB).
+      return parseJsonText(body, { maxBytes: MAX_REQUEST_BODY_BYTES, path: 'body' });
     },
   };
+}
+
+/**
+ * The event as kept with a refusal. JSON.stringify recurses, and Lambda's own parser does not: a
+ * detail nested thousands deep arrives intact but cannot be written back as text, so it is kept
+ * without its detail rather than failing the invocation.
+ */
+function eventText(event: EventBridgeEvent<string, unknown>): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return JSON.stringify({ ...event, detail: '[not kept: nested too deep to write as JSON]' });
+  }
 }
 
 function isoTime(value: unknown): string {

@@ -7,11 +7,16 @@
  * dead-letter queue only ever sees real failures.
  *
  * The original message's identity travels in a message attribute (WAITING_ATTRIBUTE): its source,
- * id and receive time. Its id is what a request without its own idempotencyKey is placed under (the
- * new message's id differs), and what a rejection is recorded under.
+ * id, receive time and caller. Its id is what a request without its own idempotencyKey is placed
+ * under (the new message's id differs), its caller whose idempotencyKey it is (the new message's
+ * sender is this bundle), and a rejection is recorded under both. The attribute is sealed with a key
+ * derived from the stage's secret (shared/secrets/derivedKeys.ts): any producer can write the
+ * attribute, none can make the bundle take another message's id or another caller's key.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { awsErrorOf, awsJsonCaller, AwsRegionMissingError, AwsTransportError, isRetryableAwsFailure, type AwsJsonCaller } from '../awsJson.ts';
-import type { RequestSource, WaitingPlacement, WaitingQueue } from '../callRequests/messages.ts';
+import type { WaitingOrigin, WaitingPlacement, WaitingQueue } from '../callRequests/messages.ts';
+import type { Caller } from '../calls/callers.ts';
 import { retryWithBackoff } from '../retry.ts';
 
 /** The message attribute that marks a waiting request (reserved: producers must not set it). */
@@ -21,19 +26,14 @@ export const MAX_DELAY_SECONDS = 900;
 const ATTEMPT_TIMEOUT_MS = 2_000;
 const SEND_ATTEMPTS = 3;
 
-/** What the waiting attribute says about the message it stands for. */
-export interface WaitingOrigin {
-  source: RequestSource;
-  messageId: string;
-  receivedAt: string;
-}
-
 /** Sends waiting requests back to the queue at `queueUrl` with SQS SendMessage (JSON 1.0, signed). */
 export class SqsWaitingQueue implements WaitingQueue {
   private readonly call: AwsJsonCaller;
 
   constructor(
     private readonly queueUrl: string,
+    /** The keyed hash that seals the waiting attribute (derivedKeys.ts KEY_PURPOSES.waitingOrigin). */
+    private readonly sealer: () => Promise<(text: string) => string>,
     options: { endpoint?: string; now?: () => number } = {},
   ) {
     this.call = awsJsonCaller({ service: 'sqs', jsonVersion: '1.0', endpointVariable: 'AWS_ENDPOINT_URL_SQS', ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
@@ -43,12 +43,13 @@ export class SqsWaitingQueue implements WaitingQueue {
   private readonly now: () => number;
 
   async sendBack(waiting: WaitingPlacement, options: { deadline: number }): Promise<void> {
-    const origin: WaitingOrigin = { source: waiting.source, messageId: waiting.messageId, receivedAt: waiting.receivedAt };
+    const origin: WaitingOrigin = { source: waiting.source, messageId: waiting.messageId, receivedAt: waiting.receivedAt, caller: waiting.caller };
+    const seal = (await this.sealer())(originText(origin));
     const input = {
       QueueUrl: this.queueUrl,
       MessageBody: waiting.body,
       DelaySeconds: delaySecondsUntil(waiting.retryAt, this.now()),
-      MessageAttributes: { [WAITING_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(origin) } },
+      MessageAttributes: { [WAITING_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify({ ...origin, seal }) } },
     };
     await retryWithBackoff<void, Error>(
       async () => {
@@ -71,6 +72,11 @@ export class SqsWaitingQueue implements WaitingQueue {
       },
     );
   }
+
+  async originOf(attributeValue: string | undefined): Promise<WaitingOrigin | undefined> {
+    if (attributeValue === undefined) return undefined;
+    return verifiedOrigin(attributeValue, await this.sealer());
+  }
 }
 
 /** Whole seconds from `now` until `retryAt`, within SQS's 0-900. */
@@ -78,24 +84,35 @@ export function delaySecondsUntil(retryAt: number, now: number): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((retryAt - now) / 1000)));
 }
 
-/** The origin a waiting message carries, or undefined for an ordinary message (or an unreadable attribute). */
-export function waitingOriginOf(attributeValue: string | undefined): WaitingOrigin | undefined {
-  if (attributeValue === undefined) return undefined;
+/**
+ * The origin a waiting attribute names when its seal holds (`hash` the sealing hash), else
+ * undefined: a message whose attribute was written by anyone but this bundle is an ordinary message.
+ */
+export function verifiedOrigin(attributeValue: string | undefined, hash: (text: string) => string): WaitingOrigin | undefined {
+  if (attributeValue === undefined || attributeValue.length > 2_048) return undefined;
   try {
-    const value = JSON.parse(attributeValue) as Partial<WaitingOrigin>;
-    // A producer setting this attribute by hand can name another message's id (as the implicit key
-    // of its own request), never a client's idempotency key: those travel in the body.
+    const value = JSON.parse(attributeValue) as Partial<WaitingOrigin> & { seal?: unknown };
     if (
       (value.source === 'sqs' || value.source === 'eventbridge') &&
       typeof value.messageId === 'string' &&
       /^[\x21-\x7e]{1,128}$/.test(value.messageId) &&
       typeof value.receivedAt === 'string' &&
-      !Number.isNaN(Date.parse(value.receivedAt))
+      !Number.isNaN(Date.parse(value.receivedAt)) &&
+      typeof value.caller === 'string' &&
+      typeof value.seal === 'string'
     ) {
-      return { source: value.source, messageId: value.messageId, receivedAt: value.receivedAt };
+      const origin: WaitingOrigin = { source: value.source, messageId: value.messageId, receivedAt: value.receivedAt, caller: value.caller as Caller };
+      const expected = Buffer.from(hash(originText(origin)));
+      const given = Buffer.from(value.seal);
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return origin;
     }
   } catch {
-    // Not ours: treated as an ordinary message.
+    // Not JSON: not ours.
   }
   return undefined;
+}
+
+/** The text a seal is computed over: the origin's fields in a fixed order. */
+function originText(origin: WaitingOrigin): string {
+  return JSON.stringify([origin.source, origin.messageId, origin.receivedAt, origin.caller]);
 }

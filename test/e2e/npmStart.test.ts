@@ -9,6 +9,7 @@ import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-schedule
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, STARTUP_TIMEOUT_MS, type LocalStack, type LocalStackPorts } from '../support/localStack.ts';
+import { LOCAL_RECEIPT_PUSH_TOKEN } from '../../shared/localDefaults.ts';
 
 let stack: LocalStack;
 let ports: LocalStackPorts;
@@ -190,6 +191,20 @@ describe('npm start', () => {
     }
     expect([...published].sort()).toEqual([...new Set(stored)].sort());
   }, 90_000);
+
+  it('serves the receipt push route (enabled for npm start, param receiptPush) and stores what is pushed', async () => {
+    const callId = `${Date.now()}^${process.pid}`;
+    const response = await fetch(`${api}/receipts/VoiceReport?token=${LOCAL_RECEIPT_PUSH_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ call_id: callId, status_code: '200000', duration: '22' }]),
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ code: 0, msg: '接收成功' });
+    const call = await getCall(`/calls/${encodeURIComponent(callId)}`);
+    expect(call.json).toMatchObject({ callId, status: 'completed' });
+  });
 
   it('places calls from an SQS message and from an EventBridge "Place Call" event (Lambda invoke API)', async () => {
     const sqs = await invoke('placeCallsFromQueue', {

@@ -13,6 +13,8 @@ export interface HttpEventInput {
   /** A string is sent as is; anything else is JSON-encoded with `content-type: application/json`. */
   body?: unknown;
   base64?: boolean;
+  /** `requestContext.authorizer` in place of the captured IAM identity; null for none. */
+  authorizer?: unknown;
 }
 
 /**
@@ -40,6 +42,7 @@ export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
     isBase64Encoded: Boolean(input.base64),
     requestContext: {
       ...base.requestContext,
+      ...(input.authorizer === undefined ? {} : { authorizer: input.authorizer ?? undefined }),
       routeKey,
       requestId: `test-${Math.random().toString(36).slice(2, 10)}`,
       // API Gateway's receipt of the request: now, as for a request just sent.

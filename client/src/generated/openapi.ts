@@ -421,7 +421,7 @@ export interface components {
             status: ("placed" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "cancelled") | null;
             createdAt: string | null;
             updatedAt: string | null;
-            /** @description Every stored receipt, oldest first. */
+            /** @description A page of at most 100 stored receipts, oldest first within the page; nextReceiptsAfter names the next. */
             receipts: ({
                 /** @description VoiceCallReport, VoiceReport, VoiceRecordReport, ... */
                 messageType: string;
@@ -443,6 +443,8 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+            /** @description When the call may have more receipts: pass it as receiptsAfter to read the next page. */
+            nextReceiptsAfter?: string;
             /** @description With live=true: Alibaba's call detail, or null when Alibaba has none. */
             detail?: ({
                 caller?: string;
@@ -750,7 +752,7 @@ export interface components {
          */
         CallRequestIdempotencyKey: string;
         /**
-         * @description Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.
+         * @description Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. Keys belong to their caller (the IAM identity that signed the request, or the JWT subject at its issuer): the same key from another caller places its own call. Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages sent by the same IAM identity.
          * @example order-001-attempt
          */
         IdempotencyKey: string;
@@ -779,7 +781,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages and EventBridge events.
+                 * @description Makes retrying safe. 1 to 64 printable ASCII characters chosen by the client, one per intended call. A retry with the same key and the same body (compared after validation: whitespace and field order do not matter) gets the first response again — the same status, body and Location — and places no second call, also when the first answer was 504 RequestOutcomeUnknown. The same key with a different body is refused with 422 IDEMPOTENCY_CONFLICT; while the first request is still being processed, 409 IDEMPOTENCY_CONFLICT with Retry-After. A failure that proves no call was placed (400, 422 from Alibaba, 429, 502, and 504 ALIBABA_TIMEOUT or DeadlineExceeded) is not remembered: a retry with the key is sent again. Keys belong to their caller (the IAM identity that signed the request, or the JWT subject at its issuer): the same key from another caller places its own call. Keys are remembered for IDEMPOTENCY_TTL_SECONDS (default 24 hours) and shared with the `idempotencyKey` of SQS messages sent by the same IAM identity.
                  * @example order-001-attempt
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -871,6 +873,8 @@ export interface operations {
                 prodId?: string;
                 /** @description Epoch ms starting the day to search, for calls placed elsewhere. */
                 queryDate?: string;
+                /** @description The next page of receipts: the nextReceiptsAfter of the previous answer. */
+                receiptsAfter?: string;
             };
             header?: never;
             path: {

@@ -114,6 +114,20 @@ describe('POST /calls: the request envelope', () => {
     expect(response.status, response.text).toBe(202);
   });
 
+  it.each([
+    ['arrays nested 4,000 deep', `{"type":"tts","x":${'['.repeat(4_000)}${']'.repeat(4_000)}}`],
+    ['objects nested 33 deep', `{"type":"tts","x":${'{"a":'.repeat(33)}0${'}'.repeat(33)}}`],
+  ])('refuses a body of %s with 400 naming body, not a 500', async (_case, text) => {
+    const response = await postRaw(text);
+
+    await expectRefused(response, 400, 'body');
+    expect(response.body.errors).toEqual([{ path: 'body', message: 'must not nest arrays and objects more than 32 deep' }]);
+  });
+
+  it('refuses a Content-Type header of 10,000 characters with 415', async () => {
+    await expectRefused(await postRaw(JSON.stringify(VALID.tts), { 'content-type': `application/json${'+a'.repeat(5_000)}` }), 415, 'header.content-type');
+  });
+
   it('refuses a body over 16 KiB with 413 naming body', async () => {
     const text = JSON.stringify({ ...VALID.tts, padding: 'x'.repeat(16 * 1024) });
 

@@ -99,11 +99,13 @@ describe('POST /calls examples', () => {
 
 describe('cancel and get examples', () => {
   const callIdExamples = Object.values<{ value: string }>(document.components.parameters.CallId.examples).map((example) => example.value);
-  const queryExample = Object.fromEntries(
-    document.paths['/calls/{callId}'].get.parameters
-      .filter((parameter: any) => parameter.in === 'query')
-      .map((parameter: any) => [parameter.name, parameter.examples.placedElsewhere.value]),
-  );
+  /** The query a named example of GET /calls/{callId} makes: every query parameter that example sets. */
+  const queryExample = (name: string) =>
+    Object.fromEntries(
+      document.paths['/calls/{callId}'].get.parameters
+        .filter((parameter: any) => parameter.in === 'query' && parameter.examples[name] !== undefined)
+        .map((parameter: any) => [parameter.name, parameter.examples[name].value]),
+    );
 
   it('cancel: the example CallId, raw and percent-encoded, answers 200 (cancelled false: not a live click-to-dial call)', async () => {
     for (const callId of callIdExamples) {
@@ -118,10 +120,20 @@ describe('cancel and get examples', () => {
 
   it('get: the example live query for a call placed elsewhere answers 200', async () => {
     for (const callId of callIdExamples) {
-      const response = await getCallById(harness, callId.replace('^', '%5E'), queryExample);
+      const response = await getCallById(harness, callId.replace('^', '%5E'), queryExample('placedElsewhere'));
       expect(response.status, response.text).toBe(200);
       expectDocumented('/calls/{callId}', 'get', response);
       expect(response.body).toMatchObject({ callId, type: null, detail: null });
+    }
+  });
+
+  it('get: the example next page of receipts, with the live query, answers 200 with that (empty) page and no next one', async () => {
+    for (const callId of callIdExamples) {
+      const response = await getCallById(harness, callId, { ...queryExample('placedElsewhere'), ...queryExample('nextPage') });
+      expect(response.status, response.text).toBe(200);
+      expectDocumented('/calls/{callId}', 'get', response);
+      expect(response.body).toMatchObject({ callId, receipts: [] });
+      expect(response.body.nextReceiptsAfter).toBeUndefined();
     }
   });
 

@@ -36,16 +36,27 @@ describe('a Place Call event', () => {
     expect(harness.sandbox.control.requests()).toHaveLength(1);
   });
 
-  it('with an idempotencyKey places one call across events, and across the SQS path', async () => {
+  it('with an idempotencyKey places one call across events of the same account', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
     const detail = { ...voice(), idempotencyKey };
 
     await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
     await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
+
+    expect(harness.sandbox.control.calls()).toHaveLength(1);
+    expect(harness.sandbox.control.requests()).toHaveLength(1);
+  });
+
+  it('keeps its idempotencyKeys apart from SQS and HTTP ones: an event names no principal to share them with (docs/security.md#idempotency-keys-per-caller)', async () => {
+    const idempotencyKey = `order-${randomUUID()}`;
+    const detail = { ...voice(), idempotencyKey };
+    harness.sandbox.control.setFlowControl(false);
+
+    await harness.placeCallFromEvent(eventBridgeEvent({ detail }));
     const queued = await harness.placeCallsFromQueue(sqsEvent([{ body: detail }]));
 
     expect(queued).toEqual({ batchItemFailures: [] });
-    expect(harness.sandbox.control.calls()).toHaveLength(1);
+    expect(harness.sandbox.control.calls()).toHaveLength(2);
   });
 });
 
@@ -110,5 +121,28 @@ describe('a failure worth retrying', () => {
     await harness.placeCallFromEvent(structuredClone(event)).catch(() => undefined);
 
     expect(harness.sandbox.control.requests()).toHaveLength(2);
+  });
+});
+
+describe('input limits (docs/security.md#input-limits)', () => {
+  it('a detail over 16 KiB of JSON is REJECTED for its size; the invocation succeeds and nothing is sent', async () => {
+    const event = eventBridgeEvent({ detail: { ...voice(), padding: 'x'.repeat(16 * 1024) } });
+
+    await expect(harness.placeCallFromEvent(event)).resolves.toBeUndefined();
+
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('eventbridge', [event.id]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'detail', message: 'must be at most 16384 bytes of JSON' }] });
+  });
+
+  it('a detail nested 20,000 deep is REJECTED, kept without its detail; the invocation succeeds', async () => {
+    const event = eventBridgeEvent({ detail: JSON.parse(`{"type":"voice","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`) });
+
+    await expect(harness.placeCallFromEvent(event)).resolves.toBeUndefined();
+
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('eventbridge', [event.id]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'detail', message: 'must not nest arrays and objects more than 32 deep' }] });
+    expect(JSON.parse(item!.body)).toMatchObject({ id: event.id, detail: '[not kept: nested too deep to write as JSON]' });
   });
 });

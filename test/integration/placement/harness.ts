@@ -8,6 +8,7 @@ import { itemsOf } from '../../support/callsTable.ts';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '#sandbox/server';
+import type { AlibabaCredentials } from '#shared/signing/index';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { releaseBundle, saveEnvironment } from '../../support/environment.ts';
 import type { Handler } from '../handlers/harness.ts';
@@ -45,6 +46,8 @@ export interface PlacementHarnessOptions {
   flowControlLimits?: string;
   /** The sandbox's windows: the guard's when not given (Alibaba's when neither is). */
   sandboxFlowControlLimits?: string;
+  /** The key pairs the sandbox accepts; the environment's pair when not given. */
+  keys?: AlibabaCredentials[];
   /** More of the bundle's environment for the cold start (the queue where refused requests wait: CALL_REQUESTS_QUEUE_URL, SQS_ENDPOINT). */
   environment?: Readonly<Record<string, string>>;
 }
@@ -58,6 +61,7 @@ export async function startPlacementHandlers(options: PlacementHarnessOptions = 
     port: 0,
     ...(options.flowControl !== undefined ? { flowControl: options.flowControl } : {}),
     ...(sandboxLimits !== undefined ? { flowControlLimits: sandboxLimits } : {}),
+    ...(options.keys ? { keys: options.keys } : {}),
   });
   Object.assign(process.env, environment, { ALIYUN_VOICE_ENDPOINT: sandbox.url });
   const [http, queue, events] = await Promise.all([

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { callers } from '#shared/calls/callers';
 import {
   IDEMPOTENCY_KEY_NAMESPACE,
   idempotencyKeys,
@@ -23,9 +24,18 @@ function ttsBody(calledNumber = freshNumber()): Record<string, unknown> {
   return { type: 'tts', calledNumber, ttsCode: 'TTS_123456789', ttsParam: { code: '1234' }, outId: 'order-17' };
 }
 
-function post(body: unknown, key?: string, context = lambdaContext()): Promise<HttpResponse> {
-  return invoke(harness.placeCall, { method: 'POST', route: '/calls', body, headers: key === undefined ? {} : { 'Idempotency-Key': key } }, context);
+function post(body: unknown, key?: string, context = lambdaContext(), authorizer?: unknown): Promise<HttpResponse> {
+  return invoke(
+    harness.placeCall,
+    { method: 'POST', route: '/calls', body, headers: key === undefined ? {} : { 'Idempotency-Key': key }, ...(authorizer === undefined ? {} : { authorizer }) },
+    context,
+  );
 }
+
+/** The caller of the captured IAM event every request here is built on (test/fixtures/apigw-http/iam-auth.json). */
+const CAPTURED_CALLER = callers.aws('ABCOAXZWZ5ZDPNIH6C6ODK:aamorosi');
+const iam = (userId: string) => ({ iam: { accessKey: 'ASIAEXAMPLE', accountId: '123456789012', userId, userArn: `arn:aws:sts::123456789012:assumed-role/x/${userId}` } });
+const jwt = (sub: string) => ({ jwt: { claims: { iss: 'https://issuer.example.com/', sub, aud: 'aliyun-voice-api' }, scopes: ['calls:write'] } });
 
 /** A key no other test uses. */
 const newKey = (): string => `order-${randomUUID()}`;
@@ -81,6 +91,49 @@ describe('a retried request with the same key', () => {
   });
 });
 
+describe('keys belong to their caller (docs/security.md#idempotency-keys-per-caller)', () => {
+  it('the same key from another IAM principal places its own call: neither replays nor blocks the other', async () => {
+    const key = newKey();
+    const body = ttsBody();
+    harness.sandbox.control.setFlowControl(false);
+
+    const mine = await post(body, key, lambdaContext(), iam('AIDAFIRSTUSEREXAMPLE1'));
+    const theirs = await post(body, key, lambdaContext(), iam('AIDASECONDUSEREXAMPLE'));
+    const theirConflicting = await post(ttsBody(), key, lambdaContext(), iam('AIDATHIRDUSEREXAMPLE0'));
+
+    expect([mine.status, theirs.status, theirConflicting.status]).toEqual([202, 202, 202]);
+    expect(new Set([mine.body.callId, theirs.body.callId, theirConflicting.body.callId]).size).toBe(3);
+    expect(harness.sandbox.control.calls()).toHaveLength(3);
+  });
+
+  it('the same key from another session of the same role is the same caller: it replays', async () => {
+    const key = newKey();
+    const body = ttsBody();
+
+    const first = await post(body, key, lambdaContext(), iam('AROAEXAMPLEROLEID1234:session-1'));
+    const retry = await post(body, key, lambdaContext(), iam('AROAEXAMPLEROLEID1234:session-2'));
+
+    expect(first.status, first.text).toBe(202);
+    expect(retry.text).toBe(first.text);
+    expect(harness.sandbox.control.calls()).toHaveLength(1);
+  });
+
+  it('with JWT authorisation, the same key from another subject places its own call, and the same subject replays', async () => {
+    const key = newKey();
+    const body = ttsBody();
+    harness.sandbox.control.setFlowControl(false);
+
+    const first = await post(body, key, lambdaContext(), jwt('client-a'));
+    const other = await post(body, key, lambdaContext(), jwt('client-b'));
+    const retry = await post(body, key, lambdaContext(), jwt('client-a'));
+
+    expect([first.status, other.status]).toEqual([202, 202]);
+    expect(other.body.callId).not.toBe(first.body.callId);
+    expect(retry.text).toBe(first.text);
+    expect(harness.sandbox.control.calls()).toHaveLength(2);
+  });
+});
+
 describe('the same key with a different request', () => {
   it('is refused with 422 IDEMPOTENCY_CONFLICT (problem+json) and places nothing', async () => {
     const key = newKey();
@@ -120,7 +173,7 @@ describe('a duplicate while the first request is in flight', () => {
     const body = ttsBody();
     const store = createIdempotencyStore(testDynamo(), process.env.IDEMPOTENCY_TABLE!);
     store.configure({ config: placementIdempotencyConfig(3600), keyPrefix: IDEMPOTENCY_KEY_NAMESPACE });
-    const payload = placementPayload(idempotencyKeys.client(key), parsePlacementRequest(body).request);
+    const payload = placementPayload(idempotencyKeys.client(key, CAPTURED_CALLER), parsePlacementRequest(body).request);
     // What a stopped invocation leaves behind: an INPROGRESS record, here with 60 s of the first
     // invocation's time left, then with its time run out.
     await store.saveInProgress(payload, 60_000);

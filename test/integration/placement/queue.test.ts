@@ -80,6 +80,23 @@ describe('a batch of 10: 7 valid, 2 bad, 1 throttled', () => {
   });
 });
 
+describe('input limits (docs/security.md#input-limits)', () => {
+  it.each([
+    ['over 16 KiB', JSON.stringify({ type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_1', padding: 'x'.repeat(16 * 1024) }), 'must be at most 16384 bytes'],
+    ['nested 20,000 deep (and so over 16 KiB)', `{"type":"tts","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'must be at most 16384 bytes'],
+    ['nested 40 deep', `{"type":"tts","x":${'['.repeat(40)}${']'.repeat(40)}}`, 'must not nest arrays and objects more than 32 deep'],
+  ])('a body %s is REJECTED naming the body, unparsed, and nothing is sent', async (_name, body, reason) => {
+    const message = { body, messageId: randomUUID() };
+
+    const response = await harness.placeCallsFromQueue(sqsEvent([message]));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.requests()).toHaveLength(0);
+    const [item] = await readRejected('sqs', [message.messageId]);
+    expect(item).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: reason }], body });
+  });
+});
+
 describe('idempotency keys', () => {
   it('an explicit idempotencyKey shared by two messages places one call', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
@@ -106,16 +123,32 @@ describe('idempotency keys', () => {
     expect(item).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
   });
 
-  it('is shared with the HTTP API: an Idempotency-Key used over HTTP is the same key in a message', async () => {
+  it('is shared with the HTTP API for the same IAM identity: an Idempotency-Key used over HTTP is the same key in its message', async () => {
     const idempotencyKey = `order-${randomUUID()}`;
     const body = tts();
-    const http = await invoke(harness.placeCall, { method: 'POST', route: '/calls', body, headers: { 'idempotency-key': idempotencyKey } });
+    // The captured SQS event's sender (test/fixtures/sqs/base.json), signing the HTTP request too.
+    const sender = 'AIDAIENQZJOLO23YVJ4VO';
+    const http = await invoke(harness.placeCall, { method: 'POST', route: '/calls', body, headers: { 'idempotency-key': idempotencyKey }, authorizer: { iam: { userId: sender } } });
 
     const queued = await harness.placeCallsFromQueue(sqsEvent([{ body: { ...body, idempotencyKey } }]));
 
     expect(http.status, http.text).toBe(202);
     expect(queued).toEqual({ batchItemFailures: [] });
     expect(harness.sandbox.control.calls()).toHaveLength(1);
+  });
+
+  it('belongs to the sender: the same idempotencyKey from another sender places its own call', async () => {
+    const idempotencyKey = `order-${randomUUID()}`;
+    const body = { ...tts(), idempotencyKey };
+    harness.sandbox.control.setFlowControl(false);
+    const other = sqsEvent([{ body }]);
+    other.Records[0]!.attributes.SenderId = 'AROAANOTHERSENDERROLE:i-0a1b2c3d';
+
+    await harness.placeCallsFromQueue(sqsEvent([{ body }]));
+    const response = await harness.placeCallsFromQueue(other);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.sandbox.control.calls()).toHaveLength(2);
   });
 
   it('a malformed idempotencyKey is REJECTED naming the field, and nothing is sent', async () => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RejectedRequest } from '#shared/callRequests/messages';
-import { DynamoRejectedRequestStore, MAX_REJECTED_BODY_CHARS } from '#shared/store/rejectedRequests';
+import { DynamoRejectedRequestStore, MAX_REJECTED_BODY_CHARS, MAX_REJECTED_ERRORS, MAX_REJECTED_REASON_CHARS } from '#shared/store/rejectedRequests';
 import { readRejected, testDynamo } from './harness.ts';
 
 const NOW = Date.parse('2026-11-24T15:41:00.000Z');
@@ -54,6 +54,20 @@ describe('DynamoRejectedRequestStore', () => {
     const [item] = await readRejected('sqs', [request.messageId]);
     expect(item!.body).toHaveLength(MAX_REJECTED_BODY_CHARS);
     expect(item).toMatchObject({ bodyTruncated: true, bodyLength: MAX_REJECTED_BODY_CHARS + 5 });
+  });
+
+  it('keeps a refusal naming 40,000 unknown fields under DynamoDB\'s item limit: the first issues, their count, the reason cut (docs/security.md#input-limits)', async () => {
+    const errors = Array.from({ length: 40_000 }, (_, index) => ({ path: `unknownField${index}`, message: 'is not a known field' }));
+    const request = { ...rejection('{}'), reason: `Invalid request: ${errors.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, errors };
+
+    await store.record(request);
+
+    const [item] = await readRejected('sqs', [request.messageId]);
+    expect(item!.errors).toEqual(errors.slice(0, MAX_REJECTED_ERRORS));
+    expect(item!.errorCount).toBe(40_000);
+    expect(item!.reason).toHaveLength(MAX_REJECTED_REASON_CHARS);
+    expect(request.reason.startsWith(item!.reason.slice(0, -1))).toBe(true);
+    expect(item!.reason.endsWith('…')).toBe(true);
   });
 
   it('keeps a body of multi-byte characters under DynamoDB\'s item limit, without a split character', async () => {

@@ -199,6 +199,8 @@ describe('POST /receipts/{messageType}: unusable bodies are stored raw and answe
     ['a JSON string', '"200000"', /neither Base64 nor JSON/],
     ['truncated JSON', '[{"call_id":"1^2","status_code":"2000', /is not JSON/],
     ['oversized', oversized, new RegExp(`larger than the ${MAX_PUSH_BODY_BYTES}-byte limit.*cut to its first ${MAX_INVALID_RAW_CHARS}`)],
+    // About 10 KB: used to overflow the stack in the push route and the receipt store (docs/security.md#input-limits).
+    ['a receipt nested 4,500 deep', `[{"call_id":"1^2","x":${'['.repeat(4_500)}${']'.repeat(4_500)}}]`, /nests arrays and objects more than 32 deep/],
   ];
 
   it.each(cases)('%s', async (_label, body, reason) => {

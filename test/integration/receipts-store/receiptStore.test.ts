@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { receiptMessageFrom, type ReceiptMessage } from '#shared/receipts/receiptMessage';
 import { DynamoCallStore } from '#shared/store/dynamoCallStore';
 import { unmarshallItem } from '#shared/store/items';
@@ -184,6 +184,41 @@ describe('DynamoReceiptStore: items', () => {
     const item = (await itemsOf('INVALID#VoiceReport')).find((candidate) => candidate.messageId === delivery.messageId);
     expect(item).toMatchObject({ reason: expect.stringContaining('out of range') });
     expect(JSON.parse(item!.rawBody as string)).toEqual([expect.objectContaining({ call_id: callId })]);
+  });
+
+  it('never throws on a receipt nested deeper than anything can write: the message is kept as invalid (docs/security.md#input-limits)', async () => {
+    // decode.ts refuses such bodies; the store must hold whatever it is given all the same.
+    const callId = newCallId();
+    const deep = JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown;
+    const delivery = message('VoiceReport', voiceReport(callId));
+    const poisoned: ReceiptMessage = { ...delivery, receipts: delivery.receipts.map((receipt) => ({ ...receipt, raw: { ...receipt.raw, deep } })) };
+
+    const result = await store.storeBatch([poisoned]);
+
+    expect(result.stored).toEqual(new Set([delivery.messageId]));
+    expect(await receiptItems(callId)).toHaveLength(0);
+    const item = (await itemsOf('INVALID#VoiceReport')).find((candidate) => candidate.messageId === delivery.messageId);
+    expect(item).toMatchObject({ reason: expect.stringContaining('nested deeper than 30 levels') });
+  });
+
+  it.each([
+    ['a string', '"kept as data"', 'kept as data'],
+    ['a map shaped like an attribute value', '{"S":"not an attribute"}', { S: 'not an attribute' }],
+    ['a map of receipt fields', '{"status_code":"200005"}', { status_code: '200005' }],
+  ])('keeps a `__proto__` key holding %s as data: one attribute of raw, no other, no field read from it (docs/security.md#input-limits)', async (_name, json, value) => {
+    const callId = newCallId();
+    const body = Buffer.from(`{"call_id":"${callId}","duration":"7","__proto__":${json}}`).toString('base64');
+    const delivery = receiptMessageFrom('VoiceReport', { messageId: `MSG-${randomUUID()}`, enqueueTime: Date.parse('2024-01-15T08:31:00Z'), body });
+
+    expect((await store.storeBatch([delivery])).stored).toEqual(new Set([delivery.messageId]));
+
+    const [item, ...more] = await receiptItems(callId);
+    expect(more).toEqual([]);
+    expect(Object.keys(item!.raw as object).sort()).toEqual(['__proto__', 'call_id', 'duration']);
+    expect(Object.getOwnPropertyDescriptor(item!.raw, '__proto__')?.value).toEqual(value);
+    expect(Object.getPrototypeOf(item!.raw)).toBe(Object.prototype);
+    expect(item!.statusCode).toBeUndefined();
+    expect(item!.duration).toBe(7);
   });
 
   it('stores 100+ receipts of one batch, each once', async () => {
@@ -470,5 +505,58 @@ describe('GET /calls/{callId} (getCall handler)', () => {
     const callId = newCallId();
     const response = await handler(httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId } }), lambdaContext());
     expect(response.statusCode).toBe(404);
+  });
+
+  it('reads a call with 250 receipts in pages of at most 100, each GET naming the next (nextReceiptsAfter): every receipt once (docs/http-api.md#get-callscallid)', async () => {
+    const callId = newCallId();
+    // 250 key presses: one VoiceCallReport each (docs/alibaba/receipts.md#receipt-fields).
+    const presses = Array.from({ length: 250 }, (_, index) => callReport(callId, '300000', '2024-01-15 16:30:09', { dtmf: String(index) }));
+    await store.storeBatch([message('VoiceCallReport', presses)]);
+
+    const pages: Record<string, any>[] = [];
+    let after: string | undefined;
+    do {
+      const response = await getCallHandler(
+        httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId }, ...(after === undefined ? {} : { query: { receiptsAfter: after } }) }),
+        lambdaContext(),
+      );
+      expect(response.statusCode, String(response.body)).toBe(200);
+      const page = JSON.parse(response.body as string) as Record<string, any>;
+      pages.push(page);
+      after = page.nextReceiptsAfter;
+    } while (after !== undefined && pages.length < 10);
+
+    expect(pages.map((page) => page.receipts.length)).toEqual([100, 100, 50]);
+    expect(new Set(pages.flatMap((page) => page.receipts.map((receipt: { dtmf: string }) => receipt.dtmf))).size).toBe(250);
+    for (const page of pages) expect(page).toMatchObject({ callId, type: null, status: 'in-progress' });
+  });
+
+  it('reads at most one page of receipts from DynamoDB per GET, the call item aside', async () => {
+    const callId = newCallId();
+    await store.storeBatch([message('VoiceCallReport', Array.from({ length: 120 }, (_, index) => callReport(callId, '300000', '2024-01-15 16:30:09', { dtmf: String(index) })))]);
+    const send = vi.spyOn(client, 'send');
+
+    const first = await calls.getCall(callId);
+    const firstQueries = send.mock.calls.length;
+    const second = await calls.getCall(callId, { receiptsAfter: first!.nextReceiptsAfter });
+    const queries = send.mock.calls.map(([command]) => (command as QueryCommand).input);
+    send.mockRestore();
+
+    expect(first!.receipts).toHaveLength(100);
+    expect(second!.receipts).toHaveLength(20);
+    expect(second!.nextReceiptsAfter).toBeUndefined();
+    expect(firstQueries).toBe(1);
+    expect(queries).toHaveLength(3);
+    for (const query of queries) expect(query.Limit).toBeLessThanOrEqual(102);
+  });
+
+  it.each(['not base64!', 'x'.repeat(2_000)])('refuses receiptsAfter %j with 400 naming query.receiptsAfter', async (receiptsAfter) => {
+    const callId = newCallId();
+    await store.storeBatch([message('VoiceReport', voiceReport(callId))]);
+
+    const response = await getCallHandler(httpEvent({ method: 'GET', route: '/calls/{callId}', pathParameters: { callId }, query: { receiptsAfter } }), lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body as string).errors).toEqual([{ path: 'query.receiptsAfter', message: expect.any(String) }]);
   });
 });

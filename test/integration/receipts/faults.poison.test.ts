@@ -39,6 +39,8 @@ const POISON: Record<string, string> = {
   'Base64 of an empty JSON array': base64('[]'),
   'truncated raw JSON': '{"call_id":"116012354148^1028","status_code":"2000',
   'an empty body': '',
+  // About 10 KB: used to overflow the stack in the receipt store, stalling its queue on every poll (docs/security.md#input-limits).
+  'Base64 of a receipt nested 4,500 deep': base64(`{"call_id":"116012354148^1029","x":${'['.repeat(4_500)}${']'.repeat(4_500)}}`),
 };
 
 describe('poison bodies', () => {

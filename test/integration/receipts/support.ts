@@ -25,6 +25,7 @@ import type { MnsMessage } from '#shared/receipts/mnsClient';
 import type { QueueDrainStats } from '#shared/receipts/poller';
 import type { ReceiptsDependencies } from '#shared/runtime/receipts';
 import { unmarshallItem } from '#shared/store/items';
+import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '#shared/validation';
 import { invoke, type Handler, type HttpResponse } from '../handlers/harness.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { callItemOf, getItem, itemsOf, receiptItemsOf, testDynamo, type Item } from '../../support/callsTable.ts';
@@ -398,9 +399,13 @@ export function auditDeletes(
   return audit;
 }
 
-/** The body's receipt object (Base64 JSON, or raw JSON), when it is one with a call_id. */
+/**
+ * The body's receipt object (Base64 JSON, or raw JSON), when it is one with a call_id that the
+ * bundle takes as a receipt: not nested more than MAX_JSON_DEPTH deep (docs/security.md#input-limits).
+ */
 export function receiptOfBody(body: string): Record<string, unknown> | undefined {
   for (const text of [Buffer.from(body, 'base64').toString('utf8'), body]) {
+    if (jsonTextNestsDeeperThan(text, MAX_JSON_DEPTH)) continue;
     try {
       const value = JSON.parse(text) as unknown;
       if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Record<string, unknown>).call_id === 'string') {

@@ -203,6 +203,22 @@ describe('no retry for rejected, account and throttled answers', () => {
   });
 });
 
+describe('Alibaba\'s message echoing the string it signed (docs/security.md#logs-and-errors)', () => {
+  it('keeps SignatureDoesNotMatch\'s message but not the parameters it quotes: no number, no template value', async () => {
+    // What Alibaba answers a wrong signature: the whole string to sign, every parameter percent-encoded in it.
+    const echoed = 'POST&%2F&AccessKeyId%3DLTAItestKeyId%26CalledNumber%3D13800138000%26TtsParam%3D%257B%2522code%2522%253A%2522QZ8K4X%2522%257D';
+    server.script({ kind: 'json', status: 400, code: 'SignatureDoesNotMatch', message: `Specified signature is not matched with our calculation. server string to sign is:${echoed}` });
+
+    const error = await failure(client().call('SingleCallByTts', { CalledNumber: '13800138000', TtsParam: '{"code":"QZ8K4X"}' }));
+
+    expect(error).toMatchObject({ kind: 'account', code: 'SignatureDoesNotMatch' });
+    expect(error.message).toMatch(/^Specified signature is not matched with our calculation\. server string to sign /);
+    expect(error.message).not.toContain('13800138000');
+    expect(error.message).not.toContain('QZ8K4X');
+    expect(error.message).not.toContain('AccessKeyId');
+  });
+});
+
 describe('answers without a JSON envelope', () => {
   it('retries a non-JSON 502 for a non-placing action and reports HTTP_502', async () => {
     server.script(

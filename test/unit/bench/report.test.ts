@@ -111,7 +111,7 @@ describe('renderTable', () => {
 
 describe('parseArguments', () => {
   it('runs every row at full size by default', () => {
-    expect(parseArguments([])).toEqual({ quick: false, help: false, only: ['bundle', 'cold', 'lambda', 'signing', 'placing', 'drain'] });
+    expect(parseArguments([])).toEqual({ quick: false, help: false, only: ['bundle', 'cold', 'lambda', 'signing', 'placing', 'drain', 'callRequests'] });
   });
 
   it('takes --quick and --only, keeping the table order whatever the order given', () => {

@@ -8,6 +8,7 @@ import { IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempo
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { describe, expect, it } from 'vitest';
 import type { CallOptions, VoiceApi } from '#shared/alibaba/voiceApi';
+import { callers } from '#shared/calls/callers';
 import {
   IDEMPOTENCY_KEY_NAMESPACE,
   IN_PROGRESS_GRACE_MS,
@@ -24,6 +25,8 @@ import type { CallStore } from '#shared/calls/callStore';
 import { MINIMAL } from './requests.ts';
 
 const REQUEST = MINIMAL.tts;
+/** The client every keyed placement here belongs to. */
+const CALLER = callers.aws('AIDAEXAMPLEUSERID1234');
 
 /** Powertools' abstract persistence layer over a Map, with failures to inject per operation. */
 class MemoryPersistence extends BasePersistenceLayer {
@@ -97,7 +100,7 @@ const deadline = () => Date.now() + 5_000;
 describe('placeCallOnce', () => {
   it('places once per key and replays the stored outcome, marked as replayed', async () => {
     const { deps, sent, persistence } = setup(placed);
-    const key = idempotencyKeys.client('order-1');
+    const key = idempotencyKeys.client('order-1', CALLER);
 
     const first = await placeCallOnce(REQUEST, key, deps, { deadline: deadline() });
     const again = await placeCallOnce(REQUEST, key, deps, { deadline: deadline() });
@@ -112,7 +115,7 @@ describe('placeCallOnce', () => {
   it('keeps client keys, SQS message ids and event ids apart, even with the same text', async () => {
     const { deps, sent } = setup(placed);
 
-    for (const key of [idempotencyKeys.client('x'), idempotencyKeys.sqsMessage('x'), idempotencyKeys.event('x')]) {
+    for (const key of [idempotencyKeys.client('x', CALLER), idempotencyKeys.sqsMessage('x'), idempotencyKeys.event('x')]) {
       await placeCallOnce(REQUEST, key, deps, { deadline: deadline() });
     }
 
@@ -131,7 +134,7 @@ describe('placeCallOnce', () => {
 
   it('maps a reused key with another request to IdempotencyConflictError (422)', async () => {
     const { deps } = setup(placed);
-    const key = idempotencyKeys.client('order-2');
+    const key = idempotencyKeys.client('order-2', CALLER);
     await placeCallOnce(REQUEST, key, deps, { deadline: deadline() });
 
     const error = await placeCallOnce({ ...REQUEST, calledNumber: '13800138999' }, key, deps, { deadline: deadline() }).catch((caught) => caught);
@@ -143,7 +146,7 @@ describe('placeCallOnce', () => {
   it('maps a duplicate while the first is in flight to IdempotencyInProgressError (409)', async () => {
     let release: () => void = () => undefined;
     const { deps, sent } = setup(() => new Promise((resolve) => (release = () => resolve({ callId: '1^2', requestId: 'R' }))));
-    const key = idempotencyKeys.client('order-3');
+    const key = idempotencyKeys.client('order-3', CALLER);
     const first = placeCallOnce(REQUEST, key, deps, { deadline: deadline() });
     await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -160,7 +163,7 @@ describe('placeCallOnce', () => {
     let release: () => void = () => undefined;
     const { deps, persistence } = setup(() => new Promise((resolve) => (release = () => resolve({ callId: '1^2', requestId: 'R' }))));
     const until = Date.now() + 4_000;
-    const pending = placeCallOnce(REQUEST, idempotencyKeys.client('order-4'), deps, { deadline: until });
+    const pending = placeCallOnce(REQUEST, idempotencyKeys.client('order-4', CALLER), deps, { deadline: until });
     await new Promise((resolve) => setTimeout(resolve, 10));
 
     const [record] = persistence.records.values();
@@ -202,7 +205,7 @@ describe('placeCallOnce', () => {
     const { deps, sent, persistence } = setup(async () => {
       throw failure;
     });
-    const key = idempotencyKeys.client(`order-${kind}`);
+    const key = idempotencyKeys.client(`order-${kind}`, CALLER);
 
     const first = await placeCallOnce(REQUEST, key, deps, { deadline: deadline() }).catch((caught) => caught);
     const retry = await placeCallOnce(REQUEST, key, deps, { deadline: deadline() }).catch((caught) => caught);
@@ -217,7 +220,7 @@ describe('placeCallOnce', () => {
     const { deps, persistence, lines } = setup(placed);
     persistence.fail.update = new Error('DynamoDB unavailable');
 
-    const result = await placeCallOnce(REQUEST, idempotencyKeys.client('order-5'), deps, { deadline: deadline() });
+    const result = await placeCallOnce(REQUEST, idempotencyKeys.client('order-5', CALLER), deps, { deadline: deadline() });
 
     expect(result).toMatchObject({ outcome: 'placed', replayed: false, call: { callId: '116012354148^102813781234' } });
     expect(lines.map((line) => JSON.parse(line))).toContainEqual(
@@ -232,7 +235,7 @@ describe('placeCallOnce', () => {
     });
     persistence.fail.delete = new Error('DynamoDB unavailable');
 
-    const error = await placeCallOnce(REQUEST, idempotencyKeys.client('order-6'), deps, { deadline: deadline() }).catch((caught) => caught);
+    const error = await placeCallOnce(REQUEST, idempotencyKeys.client('order-6', CALLER), deps, { deadline: deadline() }).catch((caught) => caught);
 
     expect(error).toBe(failure);
   });
@@ -241,7 +244,7 @@ describe('placeCallOnce', () => {
     const { deps, sent, persistence } = setup(placed);
     persistence.fail.put = new Error('DynamoDB unavailable');
 
-    const error = await placeCallOnce(REQUEST, idempotencyKeys.client('order-7'), deps, { deadline: deadline() }).catch((caught) => caught);
+    const error = await placeCallOnce(REQUEST, idempotencyKeys.client('order-7', CALLER), deps, { deadline: deadline() }).catch((caught) => caught);
 
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('IdempotencyPersistenceLayerError');

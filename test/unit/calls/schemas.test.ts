@@ -5,9 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { getCallQuerySchema } from '#shared/calls/getCallQuery';
 import {
   CALL_TYPES,
+  TEMPLATE_PARAMS_MAX_CHARS,
+  callIdSchema,
   clickToDialCallSchema,
+  containsUrl,
+  idempotencyKeySchema,
   ivrCallSchema,
   placeCallRequestSchema,
   smartCallSchema,
@@ -19,6 +25,7 @@ import {
 import { toWireParams } from '#shared/calls/wire';
 import { ValidationError, type FieldIssue } from '#shared/errors';
 import { parseOrThrow } from '#shared/validation';
+import { patternWork } from '../../support/patterns.ts';
 import { MAXIMAL, MENU_WIRE_NAME, MINIMAL, REQUIRED_FIELDS, WIRE_NAME, bodyOf } from './requests.ts';
 
 /** Parses like the placeCall handler does (no path prefix). */
@@ -641,5 +648,133 @@ describe('property: valid bodies parse and map to exactly their wire parameters'
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Bounded work (docs/security.md#input-limits): a value's length is checked before any pattern runs
+// on it, the first failing check of a value stops its checks, and every string has a length limit.
+// ---------------------------------------------------------------------------------------------------
+
+/** The longest text a pattern of the request schemas may be run on: a template variable's whole JSON. */
+const MAX_PATTERN_INPUT = TEMPLATE_PARAMS_MAX_CHARS;
+
+/**
+ * The URL pattern the template check used before it became a linear scan: kept here as the
+ * reference the scan must agree with. It backtracks quadratically on long runs of letters, so it
+ * is only ever run on the short strings of the property below.
+ */
+const REFERENCE_URL_PATTERN = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io|cc|top|xyz|info|me|vip)\b)/i;
+
+/** Repeated units that make backtracking patterns slow: long runs of word characters, dashes and dots. */
+const HOSTILE_UNITS = ['a', '1', 'a-', '-', 'a.', 'www', 'a:', 'a:/', 'ab.c', 'x_', '李'] as const;
+const hostileText = (minLength: number, maxLength: number) =>
+  fc
+    .tuple(fc.constantFrom(...HOSTILE_UNITS), fc.integer({ min: minLength, max: maxLength }), fc.constantFrom('', 'www.', 'http://', '.com'))
+    .map(([unit, length, suffix]) => unit.repeat(Math.ceil(length / unit.length)) + suffix);
+
+/** The issues of a refused body, and the longest text a pattern saw while refusing it. */
+function refusedWithWork(body: unknown): { issues: FieldIssue[]; longest: number; longestPattern: string | undefined } {
+  const { result, longest, longestPattern } = patternWork(() => {
+    try {
+      parse(body);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues;
+      throw error;
+    }
+    return undefined;
+  });
+  if (result === undefined) return expect.fail('expected the body to be refused');
+  return { issues: result, longest, longestPattern };
+}
+
+/** Every string field of MAXIMAL[type], as [path, put(value)] (template variables' values included). */
+function stringSlots(type: CallType): [string, (value: string) => unknown][] {
+  const slots: [string, (value: string) => unknown][] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string' && path[0] !== 'type') {
+      slots.push([path.join('.'), (replacement) => setAt(structuredClone(MAXIMAL[type]), path, replacement)]);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, Array.isArray(value) ? Number(key) : key]);
+    }
+  };
+  walk(MAXIMAL[type], []);
+  return slots;
+}
+
+function setAt(body: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  let target = body as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+  target[path.at(-1)!] = value;
+  return body;
+}
+
+describe('bounded work: no pattern runs on an over-long value (docs/security.md#input-limits)', () => {
+  describe.each(TEMPLATE_PARAM_SLOTS)('%s', (_name, path, put) => {
+    it('refuses a 16,000-letter value for its length alone, without running a pattern on it', () => {
+      const { issues, longest, longestPattern } = refusedWithWork(put({ v: 'a'.repeat(16_000) }));
+
+      expect(issues).toEqual([{ path, message: 'must serialise to at most 249 characters of JSON (Alibaba allows under 250)' }]);
+      expect(longest, `pattern ${longestPattern}`).toBeLessThanOrEqual(MAX_PATTERN_INPUT);
+    });
+
+    it('stops at the first failing check: an over-long URL is refused for its length only', () => {
+      const { issues } = refusedWithWork(put({ link: `www.${'x'.repeat(300)}.com` }));
+
+      expect(issues).toEqual([{ path, message: 'must serialise to at most 249 characters of JSON (Alibaba allows under 250)' }]);
+    });
+  });
+
+  it('property: any body with one string replaced by a hostile text longer than any field allows is refused, and no pattern sees more than a template\'s JSON', () => {
+    const slots = CALL_TYPES.flatMap((type) => stringSlots(type).map(([path, put]) => ({ type, path, put })));
+    fc.assert(
+      fc.property(fc.constantFrom(...slots), hostileText(1_025, 20_000), ({ path, put }, text) => {
+        const { issues, longest, longestPattern } = refusedWithWork(put(text));
+
+        expect(issues.length, path).toBeGreaterThan(0);
+        expect(longest, `${path}: pattern ${longestPattern}`).toBeLessThanOrEqual(MAX_PATTERN_INPUT);
+      }),
+      { numRuns: 150, endOnFailure: true },
+    );
+  });
+
+  it('property: the linear URL scan finds exactly what the old pattern found', () => {
+    const alphabet = fc.constantFrom(...'aAwW.:/-_+0 x#comcnetorgiovptf'.split(''), 'www.', '://', '.com', '.cn', '.io', '李');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 24 }).map((parts) => parts.join('')), (text) => {
+        expect(containsUrl(text), JSON.stringify(text)).toBe(REFERENCE_URL_PATTERN.test(text));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+/** The JSON Schema of `schema`, walked: every string it can take, with the path to it. */
+function stringSchemas(schema: z.ZodMiniType): { path: string; node: Record<string, unknown> }[] {
+  const found: { path: string; node: Record<string, unknown> }[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record.type === 'string') found.push({ path, node: record });
+    for (const [key, child] of Object.entries(record)) walk(child, `${path}/${key}`);
+  };
+  walk(z.toJSONSchema(schema, { io: 'input' }), '#');
+  return found;
+}
+
+describe('every string a request can carry has a length limit (docs/security.md#input-limits)', () => {
+  it.each([
+    ['the POST /calls body', placeCallRequestSchema],
+    ['the Idempotency-Key header', idempotencyKeySchema],
+    ['the {callId} path parameter', callIdSchema],
+    ['the GET /calls/{callId} query', getCallQuerySchema],
+  ] as const)('%s', (_name, schema) => {
+    const strings = stringSchemas(schema);
+
+    expect(strings.length).toBeGreaterThan(0);
+    for (const { path, node } of strings) {
+      const bounded = typeof node.maxLength === 'number' || Array.isArray(node.enum) || node.const !== undefined;
+      expect(bounded, `${path} has no maxLength`).toBe(true);
+    }
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertReceiptQueuesConfigured, parseConfig, type SecretSource as CredentialsSource, type RemoteSecretSource as RemoteCredentialsSource } from '#shared/config';
 import { createCredentialsProvider, parseCredentialsDocument } from '#shared/secrets/alibabaCredentials';
-import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS } from '#shared/secrets/cache';
+import { SECRET_CACHE_MS as CREDENTIALS_CACHE_MS, SECRET_RETRY_AFTER_FAILURE_MS } from '#shared/secrets/cache';
 import { ConfigError } from '#shared/errors';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import type { AlibabaCredentials } from '#shared/signing/index';
@@ -310,30 +310,37 @@ describe.each([
     expect(remote.reads).toHaveLength(1);
   });
 
-  it('does not cache a failed read: the next call reads again', async () => {
+  it(`remembers a failed read for ${SECRET_RETRY_AFTER_FAILURE_MS / 1000} s (the same error, no read), then reads again`, async () => {
+    let clock = 1_000_000;
     const remote = fakeRemote();
     remote.answerWith(
       () => Promise.reject(new Error('AccessDeniedException')),
       async () => FIRST,
     );
-    const provider = createCredentialsProvider(source, {}, () => 0, remote.read);
+    const provider = createCredentialsProvider(source, {}, () => clock, remote.read);
     await expect(provider()).rejects.toThrow('AccessDeniedException');
+    clock += SECRET_RETRY_AFTER_FAILURE_MS - 1;
+    await expect(provider()).rejects.toThrow('AccessDeniedException');
+    expect(remote.reads).toHaveLength(1);
+    clock += 1;
     await expect(provider()).resolves.toEqual(FIRST);
     expect(remote.reads).toHaveLength(2);
   });
 
-  it('gives every concurrent caller of a failed read the failure, then reads again', async () => {
+  it('gives every concurrent caller of a failed read the failure, then reads again once the failure is no longer remembered', async () => {
     const remote = fakeRemote();
     const pending = deferred<AlibabaCredentials>();
     remote.answerWith(
       () => pending.promise,
       async () => FIRST,
     );
-    const provider = createCredentialsProvider(source, {}, () => 0, remote.read);
+    let clock = 1_000_000;
+    const provider = createCredentialsProvider(source, {}, () => clock, remote.read);
     const callers = [provider(), provider()];
     pending.reject(new Error('ThrottlingException'));
     const outcomes = await Promise.allSettled(callers);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    clock += SECRET_RETRY_AFTER_FAILURE_MS;
     await expect(provider()).resolves.toEqual(FIRST);
     expect(remote.reads).toHaveLength(2);
   });
@@ -390,7 +397,8 @@ describe('parseCredentialsDocument (the SSM / Secrets Manager value)', () => {
 });
 
 describe('local-only endpoints in a deployed function', () => {
-  const DEPLOYED = { ...MINIMAL_ENV, AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-prod-placeCall' };
+  // As serverless.yml deploys every function: the key pair's reference set.
+  const DEPLOYED = { ...MINIMAL_ENV, AWS_LAMBDA_FUNCTION_NAME: 'aliyun-voice-prod-placeCall', ALIYUN_CREDENTIALS_PARAM: 'ssm:/aliyun-voice/prod/alibaba-credentials' };
 
   it.each(['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'])('refuse %s in Lambda (deployed from a shell that had it set)', (name) => {
     const error = configErrorOf(() => parseConfig({ ...DEPLOYED, [name]: 'http://127.0.0.1:8000' }));
@@ -406,6 +414,35 @@ describe('local-only endpoints in a deployed function', () => {
 
   it('accept a deployed function with neither set (serverless.yml leaves them empty)', () => {
     expect(parseConfig({ ...DEPLOYED, DYNAMODB_ENDPOINT: '', EVENTBRIDGE_ENDPOINT: '' }).dynamodbEndpoint).toBeUndefined();
+  });
+
+  it.each(['ALIYUN_VOICE_ENDPOINT', 'ALIYUN_DYBASE_ENDPOINT', 'ALIYUN_MNS_ENDPOINT'])('refuse an http:// %s in Lambda: Alibaba is reached over HTTPS only (docs/security.md#local-only-settings)', (name) => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, [name]: 'http://127.0.0.1:8090' }));
+
+    expect(error.variable).toBe(name);
+    expect(error.message).toBe(`${name}: must be an https URL in a deployed function (http is for the local sandbox), got "http://127.0.0.1:8090"`);
+  });
+
+  it.each([
+    ['"env"', { ALIYUN_CREDENTIALS_PARAM: 'env' }],
+    ['unset', { ALIYUN_CREDENTIALS_PARAM: '' }],
+  ])('refuse the key pair from the environment (ALIYUN_CREDENTIALS_PARAM %s) in Lambda: it falls back to the sandbox key pair bundled in the zip', (_name, setting) => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, ...setting }));
+
+    expect(error.variable).toBe('ALIYUN_CREDENTIALS_PARAM');
+    expect(error.message).toBe('ALIYUN_CREDENTIALS_PARAM: must be "ssm:<parameter name>" or "secretsmanager:<secret id>" in a deployed function; "env" is for local runs (without ALIYUN_ACCESS_KEY_* it is the sandbox key pair)');
+  });
+
+  it('refuse the push token from the environment (RECEIPT_PUSH_TOKEN_PARAM=env) in Lambda: a secret would sit in the function\'s configuration', () => {
+    const error = configErrorOf(() => parseConfig({ ...DEPLOYED, RECEIPT_PUSH_TOKEN_PARAM: 'env' }));
+
+    expect(error.variable).toBe('RECEIPT_PUSH_TOKEN_PARAM');
+  });
+
+  it('accept http:// endpoints and the environment\'s secrets under serverless-offline (IS_OFFLINE) and outside Lambda', () => {
+    const local = { ALIYUN_VOICE_ENDPOINT: 'http://127.0.0.1:8090', ALIYUN_CREDENTIALS_PARAM: 'env', RECEIPT_PUSH_TOKEN_PARAM: 'env' };
+    expect(parseConfig({ ...DEPLOYED, ...local, IS_OFFLINE: 'true' }).voiceEndpoint).toBe('http://127.0.0.1:8090');
+    expect(parseConfig({ ...MINIMAL_ENV, ...local }).credentialsSource).toEqual({ kind: 'env' });
   });
 });
 

@@ -118,6 +118,21 @@ describe('phone numbers are masked (last 4 kept)', () => {
   });
 });
 
+describe('template values in a string to sign are not written (docs/security.md#logs-and-errors)', () => {
+  it('redacts template parameters of an echoed string to sign in free text and error messages, and masks its numbers', () => {
+    const { logger, lines } = capture();
+    const echoed = 'server string to sign is:POST&%2F&CalledNumber%3D13800138000%26TtsParam%3D%257B%2522code%2522%253A%2522QZ8K4X%2522%257D';
+
+    logger.error(`signature refused: ${echoed}`, { reason: echoed, error: new Error(`Specified signature is not matched. ${echoed}`) });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('QZ8K4X');
+    expect(lines[0]).not.toContain('13800138000');
+    expect(lines[0]).toContain('Specified signature is not matched.');
+    expect(lines[0]).toContain('CalledNumber%3D*******8000%26TtsParam%3D[redacted]');
+  });
+});
+
 describe('what stays readable', () => {
   it('a CallId in a field', () => {
     const { logger, entries } = capture();

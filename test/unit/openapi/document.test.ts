@@ -24,6 +24,7 @@ import {
   EXAMPLE_CALL_ID,
   EXAMPLE_REQUEST_ID,
   GET_CALL_EXAMPLE_QUERY,
+  GET_CALL_NEXT_PAGE_QUERY,
   PLACE_CALL_EXAMPLES,
   serialiseOpenApiDocument,
 } from '../../../shared/openapi/document.ts';
@@ -56,15 +57,23 @@ describe('openapi.json', () => {
   const PUSH_ROUTE = 'POST /receipts/{messageType}';
 
   it('documents exactly the httpApi routes of serverless.yml, each behind the stage\'s authorizer but the push route', () => {
+    type HttpApiEvent = { httpApi?: { method: string; path: string; authorizer?: unknown } };
     const serverless = parse(readFileSync(`${ROOT}serverless.yml`, 'utf8'));
-    const deployed = Object.values(serverless.functions as Record<string, { events?: Array<{ httpApi?: { method: string; path: string; authorizer?: unknown } }> }>)
-      .flatMap((fn) => fn.events ?? [])
-      .flatMap((event) => (event.httpApi ? [event.httpApi] : []));
+    // pushReceipts takes its route from custom.receiptPush, where param receiptPush is true.
+    const pushEvents = '${self:custom.receiptPush.${param:receiptPush}.events}';
+    const eventsOf = (name: string, events: HttpApiEvent[] | string | undefined): HttpApiEvent[] => {
+      if (typeof events !== 'string') return events ?? [];
+      expect([name, events]).toEqual(['pushReceipts', pushEvents]);
+      return serverless.custom.receiptPush.true.events;
+    };
+    const deployed = Object.entries(serverless.functions as Record<string, { events?: HttpApiEvent[] | string }>).flatMap(([name, fn]) =>
+      eventsOf(name, fn.events).flatMap((event) => (event.httpApi ? [{ name, ...event.httpApi }] : [])),
+    );
     const key = (route: { method: string; path: string }) => `${route.method.toUpperCase()} ${route.path}`;
     for (const route of deployed) {
-      // iam (AWS_IAM) or jwt, chosen per stage by the httpAuth param (the template test packages both).
+      // iam (AWS_IAM) or jwt with the route's scopes, chosen per stage by the httpAuth param (the template test packages both).
       if (key(route) === PUSH_ROUTE) expect(route.authorizer, key(route)).toBeUndefined();
-      else expect(route.authorizer, key(route)).toBe('${self:custom.routeAuthorizer.${param:httpAuth}}');
+      else expect(route.authorizer, key(route)).toBe(`\${self:custom.routeAuthorizer.\${param:httpAuth}.${route.name}}`);
     }
     const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
@@ -202,9 +211,12 @@ describe('openapi.json', () => {
     expect(ajv.validate(callId.schema, EXAMPLE_CALL_ID)).toBe(true);
     expect(callIdSchema.safeParse(EXAMPLE_CALL_ID).success).toBe(true);
     for (const parameter of document.paths['/calls/{callId}'].get.parameters.filter((p: any) => p.in === 'query')) {
-      expect(ajv.validate(parameter.schema, parameter.examples.placedElsewhere.value), parameter.name).toBe(true);
+      const examples = Object.values(parameter.examples as Record<string, { value: unknown }>);
+      expect(examples.length, parameter.name).toBeGreaterThan(0);
+      for (const example of examples) expect(ajv.validate(parameter.schema, example.value), parameter.name).toBe(true);
     }
     expect(getCallQuerySchema.safeParse(GET_CALL_EXAMPLE_QUERY).success).toBe(true);
+    expect(getCallQuerySchema.safeParse(GET_CALL_NEXT_PAGE_QUERY).success).toBe(true);
 
     for (const [path, method, status, schema] of [
       ['/calls', 'post', '202', 'PlacedCall'],

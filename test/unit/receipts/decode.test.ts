@@ -92,6 +92,17 @@ describe('decodeMessageBody: bodies that cannot be receipts', () => {
     );
   });
 
+  it.each([
+    ['raw JSON', (text: string) => text],
+    ['Base64', base64],
+  ])('refuses a receipt nested more than 32 deep (%s), before parsing it, so nothing downstream walks it (docs/security.md#input-limits)', (_encoding, encode) => {
+    const nested = (depth: number) => `[{"call_id":"1^2","x":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}]`;
+
+    expect(decodeMessageBody(encode(nested(32)))).toMatchObject({ ok: true });
+    expect(decodeMessageBody(encode(nested(33)))).toEqual({ ok: false, reason: expect.stringMatching(/nests arrays and objects more than 32 deep$/) });
+    expect(decodeMessageBody(encode(nested(4_500)))).toEqual({ ok: false, reason: expect.stringMatching(/nests arrays and objects more than 32 deep$/) });
+  });
+
   it('never throws on deeply nested JSON', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(() => decodeMessageBody(deep)).not.toThrow();

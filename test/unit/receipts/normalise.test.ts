@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseReceipt, chinaTimeToIso } from '#shared/receipts/normalise';
+import { normaliseReceipt, chinaTimeToIso, type NormalisedReceipt } from '#shared/receipts/normalise';
 import { receiptMessageFrom } from '#shared/receipts/receiptMessage';
 import { STATUS_BY_CODE, STATUS_BY_SMART_CODE, statusForReceipt, type CallStatus } from '#shared/calls/status';
 import { voiceReport } from '../../support/receiptBodies.ts';
@@ -75,6 +75,22 @@ describe('normaliseReceipt per message type (docs/alibaba/receipts.md#receipt-fi
     expect(a.naturalKey).toBe(b.naturalKey);
     expect(a.naturalKey).not.toBe(c.naturalKey);
     expect(a).not.toHaveProperty('status');
+  });
+});
+
+describe('normaliseReceipt and `__proto__` (docs/security.md#input-limits)', () => {
+  it('keeps a `__proto__` key as data in raw, and never reads a field through it', () => {
+    const raw = JSON.parse('{"call_id":"1^2","__proto__":{"status_code":"200005","duration":"9"}}') as Record<string, unknown>;
+
+    const result = normaliseReceipt('VoiceReport', raw);
+
+    expect(result.ok).toBe(true);
+    const { raw: kept, ...fields } = (result as { receipt: NormalisedReceipt }).receipt;
+    const { raw: _plain, ...plainFields } = (normaliseReceipt('VoiceReport', { call_id: '1^2' }) as { receipt: NormalisedReceipt }).receipt;
+    expect(fields).toEqual(plainFields);
+    expect(fields.statusCode).toBeUndefined();
+    expect(Object.keys(kept)).toEqual(['call_id', '__proto__']);
+    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
   });
 });
 

@@ -4,8 +4,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '#shared/errors';
-import { createPushTokenProvider, MAX_INVALID_RAW_CHARS, MAX_PUSH_BODY_BYTES, pushedReceiptMessages, pushTokenMatches } from '#shared/receipts/push';
+import { ConfigError, SecretReadError, UnauthorizedError } from '#shared/errors';
+import { createLogger } from '#shared/logger';
+import {
+  acceptReceiptPush,
+  createPushTokenProvider,
+  MAX_INVALID_RAW_CHARS,
+  MAX_PUSH_BODY_BYTES,
+  pushedReceiptMessages,
+  pushTokenMatches,
+  type PushTokenProvider,
+} from '#shared/receipts/push';
+import type { ReceiptStore } from '#shared/receipts/receiptStore';
 import type { RemoteSecretSource as SecretSource } from '#shared/config';
 
 const TOKEN = 'a3f9c1d7e5b2a8f4c6d0e1b3a5c7d9f2';
@@ -42,6 +52,68 @@ describe('pushTokenMatches', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('anonymous pushes and the push token\'s reads (docs/security.md#the-receipt-push-route)', () => {
+  const store: ReceiptStore = { storeBatch: () => expect.fail('a refused push must store nothing') };
+  const silent = createLogger({}, { write: () => undefined });
+
+  /** One anonymous push with `token`, and what it threw. */
+  async function pushWith(token: string | undefined, pushToken: PushTokenProvider): Promise<unknown> {
+    return acceptReceiptPush(
+      { messageType: 'VoiceReport', token, body: () => expect.fail('a refused push must not read the body'), requestId: 'r' },
+      { messageTypes: new Set(['VoiceReport']), store, pushToken, logger: silent },
+      { deadline: Date.now() + 1_000 },
+    ).catch((error: unknown) => error);
+  }
+
+  it.each([
+    ['no token', undefined],
+    ['an empty token', ''],
+    ['a token of 15 characters', 'a'.repeat(15)],
+    ['a token of 513 characters', 'a'.repeat(513)],
+    ['a token that is not URL-safe', `${TOKEN}+`],
+    ['a percent-encoded token', `${TOKEN}%2F`],
+    ['a token with a space', `${TOKEN.slice(0, 16)} ${TOKEN.slice(16)}`],
+  ])('refuses %s with 401 before the push token is read', async (_label, token) => {
+    const pushToken = vi.fn(async () => TOKEN);
+
+    const error = await pushWith(token, pushToken);
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(pushToken).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['no token', undefined, 'missing'],
+    ['a malformed token', 'short', 'malformed'],
+    ['a wrong token', 'a-well-formed-but-wrong-token', 'wrong'],
+  ])('logs why a push with %s was refused, readable (a field named like a token would be redacted), never the token', async (_label, token, refusal) => {
+    const lines: string[] = [];
+    const logger = createLogger({}, { write: (line) => lines.push(line) });
+
+    await acceptReceiptPush(
+      { messageType: 'VoiceReport', token, body: () => expect.fail('a refused push must not read the body'), requestId: 'r' },
+      { messageTypes: new Set(['VoiceReport']), store, pushToken: async () => TOKEN, logger },
+      { deadline: Date.now() + 1_000 },
+    ).catch(() => undefined);
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ message: 'receipt push refused: wrong or missing token', refusal, messageType: 'VoiceReport' })]);
+    if (token !== undefined) expect(lines.join('')).not.toContain(token);
+  });
+
+  it('on a stage that stores no push token, 100 anonymous pushes with well-formed tokens cost one read', async () => {
+    const read = vi.fn(async (): Promise<string> => {
+      throw new SecretReadError('SSM parameter /aliyun-voice/dev/receipt-push-token', 'ParameterNotFound', 'ParameterNotFound (HTTP 400)');
+    });
+    const pushToken = createPushTokenProvider({ kind: 'ssm', name: '/aliyun-voice/dev/receipt-push-token' }, {}, Date.now, read);
+
+    const errors = [];
+    for (let push = 0; push < 100; push += 1) errors.push(await pushWith(`anonymous-guess-${String(push).padStart(8, '0')}`, pushToken));
+
+    expect(read).toHaveBeenCalledTimes(1);
+    for (const error of errors) expect(error).toMatchObject({ name: 'SecretReadError', code: 'ParameterNotFound' });
   });
 });
 
@@ -127,6 +199,22 @@ describe('pushedReceiptMessages', () => {
     expect(message!.invalid!.rawBody.length).toBe(MAX_INVALID_RAW_CHARS - 1);
     expect(message!.invalid!.rawBody.isWellFormed()).toBe(true);
     expect(message!.invalid!.reason).toMatch(new RegExp(`^body of ${body.byteLength} bytes is larger than the ${MAX_PUSH_BODY_BYTES}-byte limit \\(raw body cut to its first ${MAX_INVALID_RAW_CHARS - 1} of \\d+ characters\\)$`));
+  });
+
+  it('never throws on a receipt nested thousands deep: it is one invalid message (docs/security.md#input-limits)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 33, max: 20_000 }), fc.constantFrom('[', '{"a":'), (depth, open) => {
+        const close = open === '[' ? ']' : '}';
+        const body = Buffer.from(`[{"call_id":"1^2","x":${open.repeat(depth)}${open === '[' ? '' : '0'}${close.repeat(depth)}}]`);
+
+        const messages = pushedReceiptMessages('VoiceReport', body, at);
+
+        expect(messages).toHaveLength(1);
+        expect(messages[0]!.receipts).toEqual([]);
+        expect(messages[0]!.invalid!.reason).toMatch(/nests arrays and objects more than 32 deep/);
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('never throws, whatever the bytes', () => {

@@ -339,6 +339,26 @@ describe('AWS errors and unusable answers', () => {
     expect(error.code).toBe('ECONNREFUSED');
   });
 
+  it('does not follow a redirect: the signed request and its session token go nowhere else (docs/security.md#credentials-and-secrets)', async () => {
+    const elsewhere = new FakeAws();
+    await elsewhere.start();
+    try {
+      elsewhere.answer(SSM_ANSWER, SSM_ANSWER);
+      aws.answer({ status: 307, text: '', headers: { location: `${elsewhere.endpoint}/` } });
+
+      const error = (await createAwsSecretReader({ region: REGION, endpoint: aws.endpoint, credentials: { ...STATIC_CREDENTIALS, sessionToken: SESSION_TOKEN } })(
+        VARIANTS[0]!.source,
+      ).catch((caught: unknown) => caught)) as SecretReadError;
+
+      expect(error).toBeInstanceOf(SecretReadError);
+      expect(error.code).toBe('HTTP_307');
+      expect(elsewhere.received).toEqual([]);
+      expect(aws.received).toHaveLength(1);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it('fails without a request when no region is known', async () => {
     const error = (await createAwsSecretReader({ env: {}, credentials: STATIC_CREDENTIALS })(VARIANTS[0]!.source).catch(
       (caught: unknown) => caught,

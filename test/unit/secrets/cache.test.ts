@@ -119,6 +119,38 @@ describe('createSecretProvider: stale-on-error', () => {
     const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
     await expect(provider()).rejects.toMatchObject({ code: 'ParameterNotFound' });
   });
+
+  it('remembers a failed read with no previous value for a while: 100 requests meanwhile cost one read (docs/security.md#credentials-and-secrets)', async () => {
+    // A stage that stores no push token: every anonymous push used to cost one GetParameter.
+    const reads = fakeReads();
+    reads.next(failing('ParameterNotFound'), async () => FIRST);
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
+
+    const errors = [];
+    for (let request = 0; request < 100; request += 1) errors.push(await provider().catch((error: unknown) => error));
+
+    expect(reads.count).toBe(1);
+    for (const error of errors) expect(error).toMatchObject({ name: 'SecretReadError', code: 'ParameterNotFound' });
+    vi.advanceTimersByTime(SECRET_RETRY_AFTER_FAILURE_MS - 1);
+    await expect(provider()).rejects.toMatchObject({ code: 'ParameterNotFound' });
+    expect(reads.count).toBe(1);
+    vi.advanceTimersByTime(1);
+    await expect(provider()).resolves.toBe(FIRST);
+    expect(reads.count).toBe(2);
+  });
+
+  it('remembers a failed read once the previous value is too old to stand in, too', async () => {
+    const reads = fakeReads();
+    reads.next(async () => FIRST, failing('ThrottlingException'));
+    const provider = createSecretProvider(SOURCE, reads.read, { logger: capturedLogger().logger });
+    await provider();
+    vi.advanceTimersByTime(SECRET_CACHE_MS + SECRET_STALE_MS);
+
+    await expect(provider()).rejects.toMatchObject({ code: 'ThrottlingException' });
+    await expect(provider()).rejects.toMatchObject({ code: 'ThrottlingException' });
+
+    expect(reads.count).toBe(2);
+  });
 });
 
 describe('createSecretProvider: the request deadline', () => {

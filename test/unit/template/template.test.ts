@@ -6,8 +6,8 @@
  * Two packagings:
  * - `--stage test` with every param at its default (AWS_IAM routes, SSM secrets, the default bus);
  * - `--stage prod` with the non-default choices (JWT routes, the key pair in Secrets Manager, a bus
- *   this stack creates, an alarm email, another SQS concurrency), which proves osls accepts them and
- *   that the IAM resources and authorizers follow the params.
+ *   this stack creates, an alarm email, another SQS concurrency, the receipt push route), which
+ *   proves osls accepts them and that the IAM resources and authorizers follow the params.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCE } from '../../../shared/events/callEvents.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../../shared/localDefaults.ts';
 import { METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '../../../shared/metrics.ts';
 import { SAVED_QUERIES } from '../../../ops/queries.ts';
@@ -42,6 +43,10 @@ const ALT_PARAMS = {
   receiptPolling: 'false',
   logLevel: 'debug',
   idempotencyTtlSeconds: '3600',
+  receiptPush: 'true',
+  receiptPushRateLimit: '10',
+  receiptPushBurstLimit: '25',
+  receiptPushReservedConcurrency: '3',
 };
 
 /** Every function the bundle deploys and its trigger (contracts: the names table). */
@@ -269,15 +274,15 @@ async function dynamoActionsUsedByTheCode(): Promise<string[]> {
 }
 
 /** The HTTP routes: route key -> the function behind it and the route's authorization. */
-function routes(packaged: Packaged): Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json }> {
-  const result = new Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json }>();
+function routes(packaged: Packaged): Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json; scopes?: string[] }> {
+  const result = new Map<string, { functionName: string; authorizationType?: string; authorizerId?: Json; scopes?: string[] }>();
   for (const [logicalId, route] of resourcesOfType(packaged, 'AWS::ApiGatewayV2::Route')) {
     const integrationId = render(route.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
     const integration = packaged.template.Resources[integrationId];
     expect(integration?.Type, `${logicalId}'s integration ${integrationId}`).toBe('AWS::ApiGatewayV2::Integration');
     expect(integration!.Properties.PayloadFormatVersion, logicalId).toBe('2.0');
     const target = packaged.functions.find((candidate) => candidate.logicalId === integration!.Properties.IntegrationUri['Fn::GetAtt'][0]);
-    result.set(route.RouteKey, { functionName: target!.name, authorizationType: route.AuthorizationType, authorizerId: route.AuthorizerId });
+    result.set(route.RouteKey, { functionName: target!.name, authorizationType: route.AuthorizationType, authorizerId: route.AuthorizerId, scopes: route.AuthorizationScopes });
   }
   return result;
 }
@@ -371,10 +376,14 @@ describe('serverless package --stage test (offline)', () => {
   });
 
   describe('HTTP API authorisation', () => {
-    it('serves exactly the seven routes, each through payload 2.0 to its function', () => {
-      const table = routes(main);
+    it('serves exactly the authorised routes, and the push route only with receiptPush=true, each through payload 2.0 to its function', () => {
+      expect([...routes(main).keys()].sort()).toEqual(AUTHORISED_ROUTES.map(([key]) => key).sort());
+      const table = routes(alt);
       expect([...table.keys()].sort()).toEqual([...AUTHORISED_ROUTES.map(([key]) => key), PUSH_ROUTE].sort());
-      for (const [routeKey, functionName] of AUTHORISED_ROUTES) expect(table.get(routeKey)?.functionName, routeKey).toBe(functionName);
+      for (const [routeKey, functionName] of AUTHORISED_ROUTES) {
+        expect(table.get(routeKey)?.functionName, routeKey).toBe(functionName);
+        expect(routes(main).get(routeKey)?.functionName, routeKey).toBe(functionName);
+      }
       expect(table.get(PUSH_ROUTE)?.functionName).toBe('pushReceipts');
     });
 
@@ -392,6 +401,20 @@ describe('serverless package --stage test (offline)', () => {
       expect(routes(alt).get(routeKey)).toMatchObject({ authorizationType: 'JWT', authorizerId: { Ref: authorizerId } });
     });
 
+    it.each([
+      ['POST /calls', ['calls:write']],
+      ['GET /calls/{callId}', ['calls:read']],
+      ['POST /calls/{callId}/cancel', ['calls:cancel']],
+      ['GET /openapi.json', undefined],
+      ['GET /docs', undefined],
+      ['POST /call-requests', ['calls:write']],
+      ['GET /call-requests/{requestId}', ['calls:read']],
+      ['POST /call-requests/{requestId}/cancel', ['calls:cancel']],
+    ])('with httpAuth=jwt, requires of a token on %s the scopes %j (docs/security.md#jwt-scopes)', (routeKey, scopes) => {
+      expect(routes(alt).get(routeKey)?.scopes).toEqual(scopes);
+      expect(routes(main).get(routeKey)?.scopes, 'AWS_IAM routes take no scopes').toBeUndefined();
+    });
+
     it('builds the JWT authorizer from the jwtIssuerUrl and jwtAudience params', () => {
       const authorizers = resourcesOfType(alt, 'AWS::ApiGatewayV2::Authorizer');
       expect(authorizers).toHaveLength(1);
@@ -402,16 +425,39 @@ describe('serverless package --stage test (offline)', () => {
       });
     });
 
-    it('leaves the receipt push route (Alibaba cannot sign) as the only route without an authorizer, with either httpAuth', () => {
-      for (const packaged of [main, alt]) {
-        const open = [...routes(packaged)].filter(([, route]) => route.authorizationType === undefined || route.authorizationType === 'NONE');
-        expect(open.map(([routeKey]) => routeKey)).toEqual([PUSH_ROUTE]);
-        expect(open[0]![1].functionName).toBe('pushReceipts');
-      }
+    it('leaves the receipt push route (Alibaba cannot sign) as the only route without an authorizer, and none without receiptPush', () => {
+      const open = (packaged: Packaged) => [...routes(packaged)].filter(([, route]) => route.authorizationType === undefined || route.authorizationType === 'NONE');
+      expect(open(main)).toEqual([]);
+      expect(open(alt).map(([routeKey]) => routeKey)).toEqual([PUSH_ROUTE]);
+      expect(open(alt)[0]![1].functionName).toBe('pushReceipts');
     });
 
     it('answers the push route within Alibaba\'s 700 ms wait: a 3 s function timeout', () => {
       expect(fn(main, 'pushReceipts').properties.Timeout).toBe(3);
+    });
+  });
+
+  describe('the receipt push route, the one anonymous route (docs/security.md#the-receipt-push-route)', () => {
+    it('is not deployed without receiptPush=true, and pushReceipts may not run there (reserved concurrency 0)', () => {
+      const pushRouteResources = Object.keys(main.template.Resources).filter((logicalId) => /Receipts?Messagetype|PushReceiptsLambdaPermission|HttpApiIntegrationPushReceipts/i.test(logicalId));
+      expect(pushRouteResources).toEqual([]);
+      expect(main.template.Resources.HttpApiStage!.Properties.RouteSettings).toBeUndefined();
+      expect(fn(main, 'pushReceipts').properties.ReservedConcurrentExecutions).toBe(0);
+    });
+
+    it('is throttled by API Gateway on its stage (receiptPushRateLimit, receiptPushBurstLimit), the stage created after the route', () => {
+      const stage = alt.template.Resources.HttpApiStage!;
+      // Params given on the command line arrive as text; CloudFormation reads them as numbers.
+      expect(Object.keys(stage.Properties.RouteSettings)).toEqual([PUSH_ROUTE]);
+      const { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst, ...others } = stage.Properties.RouteSettings[PUSH_ROUTE];
+      expect([Number(rate), Number(burst), others]).toEqual([Number(ALT_PARAMS.receiptPushRateLimit), Number(ALT_PARAMS.receiptPushBurstLimit), {}]);
+      // A stage's route settings may only name an existing route.
+      const [routeId] = resourcesOfType(alt, 'AWS::ApiGatewayV2::Route').find(([, route]) => route.RouteKey === PUSH_ROUTE)!;
+      expect(asList(stage.DependsOn as string | string[])).toContain(routeId);
+    });
+
+    it('runs pushReceipts with a reserved concurrency (receiptPushReservedConcurrency), so a flood cannot take the account\'s concurrency', () => {
+      expect(Number(fn(alt, 'pushReceipts').properties.ReservedConcurrentExecutions)).toBe(Number(ALT_PARAMS.receiptPushReservedConcurrency));
     });
   });
 
@@ -582,11 +628,13 @@ describe('serverless package --stage test (offline)', () => {
           }
           expect(entry).not.toHaveProperty('NotAction');
           expect(entry).not.toHaveProperty('NotResource');
-          // The one condition: the scheduler's role may be passed to Scheduler only.
-          if (entry.Condition !== undefined) {
+          // The conditions: the scheduler's role may be passed to Scheduler only, and the publisher's
+          // PutEvents is narrowed to its own source (below).
+          if (asList(entry.Action as string | string[]).includes('events:PutEvents')) expect(entry.Condition).toEqual({ StringEquals: { 'events:source': EVENT_SOURCE } });
+          else if (asList(entry.Action as string | string[]).includes('iam:PassRole')) {
             expect(entry.Action).toEqual(['iam:PassRole']);
             expect(entry.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-          }
+          } else expect(entry).not.toHaveProperty('Condition');
         }
       }
     });
@@ -639,6 +687,14 @@ describe('serverless package --stage test (offline)', () => {
       expect(roleOf(alt, 'processCallChanges').statements.map(statementKey)).toContain(
         statement(['events:PutEvents'], `${ARN_PREFIX}:events:${REGION_ACCOUNT}:event-bus/${ALT_PARAMS.eventBusName}`),
       );
+    });
+
+    it('lets processCallChanges put events with the source it publishes only (events:source), on either bus (docs/security.md#events)', () => {
+      for (const packaged of [main, alt]) {
+        const putEvents = roleOf(packaged, 'processCallChanges').statements.filter((entry) => asList(entry.Action as string | string[]).includes('events:PutEvents'));
+        expect(putEvents).toHaveLength(1);
+        expect(putEvents[0].Condition).toEqual({ StringEquals: { 'events:source': EVENT_SOURCE } });
+      }
     });
 
     it('lets only pushReceipts read the push token, and pushReceipts nothing else secret', () => {
@@ -782,9 +838,10 @@ describe('serverless package --stage test (offline)', () => {
       return rules[0]![1];
     }
 
-    it('matches detail-type "Place Call" from the placeCallEventSource param (default aliyun-voice.requests) on the default bus', () => {
+    it('matches detail-type "Place Call" from the placeCallEventSource param (default aliyun-voice.requests), put by this account, on the default bus (docs/security.md#events)', () => {
       const rule = placeCallRule(main);
-      expect(rule.EventPattern).toEqual({ 'source': ['aliyun-voice.requests'], 'detail-type': ['Place Call'] });
+      // Any principal allowed to PutEvents on the default bus could otherwise place calls, another account's included.
+      expect(rule.EventPattern).toEqual({ 'source': ['aliyun-voice.requests'], 'detail-type': ['Place Call'], 'account': [{ Ref: 'AWS::AccountId' }] });
       expect(rule.EventBusName).toBeUndefined();
       expect(rule.State).toBe('ENABLED');
       expect(rule.Targets).toHaveLength(1);
@@ -825,7 +882,7 @@ describe('serverless package --stage test (offline)', () => {
 
     it('creates and uses a custom bus when eventBusName names one, with the source param', () => {
       const rule = placeCallRule(alt);
-      expect(rule.EventPattern).toEqual({ 'source': [ALT_PARAMS.placeCallEventSource], 'detail-type': ['Place Call'] });
+      expect(rule.EventPattern).toEqual({ 'source': [ALT_PARAMS.placeCallEventSource], 'detail-type': ['Place Call'], 'account': [{ Ref: 'AWS::AccountId' }] });
       expect(rule.EventBusName).toBe(ALT_PARAMS.eventBusName);
       expect(resourcesOfType(alt, 'AWS::Events::EventBus').map(([, bus]) => bus)).toEqual([{ Name: ALT_PARAMS.eventBusName }]);
     });
