@@ -119,6 +119,14 @@ const statusCases: [code: string | undefined, httpStatus: number, kind: string][
   [undefined, 301, 'account'],
   [undefined, 200, 'transient'],
   ['', 503, 'transient'],
+  // Transient codes stay transient when they come with HTTP 200 or 400 (docs/alibaba/rpc.md#http-status-codes): never permanent.
+  ['isp.GATEWAY_ERROR', 200, 'transient'],
+  ['isp.GATEWAY_ERROR', 400, 'transient'],
+  ['ServiceUnavailable', 200, 'transient'],
+  ['ServiceUnavailable', 400, 'transient'],
+  ['isp.UNKNOWN', 200, 'transient'],
+  ['InternalError', 400, 'transient'],
+  ['SignatureNonceUsed', 200, 'transient'],
 ];
 
 describe('classifyAlibabaFailure', () => {
@@ -180,6 +188,24 @@ describe('retryAfterSecondsFor', () => {
     expect(retryAfterSecondsFor(undefined, 429, '7')).toBe(7);
     expect(retryAfterSecondsFor(undefined, 429, 'Wed, 21 Oct 2026 07:28:00 GMT')).toBe(1);
     expect(retryAfterSecondsFor(undefined, 429)).toBe(1);
+    // A code no table names, throttled by its HTTP 429: the header, else the default.
+    expect(retryAfterSecondsFor('SomethingNew', 429)).toBe(1);
+    expect(retryAfterSecondsFor('SomethingNew', 429, '12')).toBe(12);
+  });
+
+  it.each([
+    ['120', 120],
+    ['3600', 3600],
+    [' 30 ', 30],
+    ['0', 0],
+  ])('reads Retry-After %j as %i whole seconds, whatever its number of digits', (header, seconds) => {
+    expect(retryAfterSecondsFor(undefined, 429, header)).toBe(seconds);
+    expect(retryAfterSecondsFor('Throttling.User', 400, header)).toBe(seconds);
+  });
+
+  it.each(['-5', '1.5', '+5', '5s', '1e3', '0x10', '', '  '])('ignores Retry-After %j, which is not a whole number of seconds', (header) => {
+    expect(retryAfterSecondsFor(undefined, 429, header)).toBe(1);
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 400, header)).toBe(60);
   });
 
   it.each([

@@ -59,6 +59,13 @@ describe('decodeMessageBody: bodies that cannot be receipts', () => {
     if (!result.ok) expect(result.reason).toMatch(/\w/);
   });
 
+  it('refuses a Base64 JSON body with a byte that is not UTF-8 inside a string, instead of storing it garbled', () => {
+    const bytes = Buffer.concat([Buffer.from('{"call_id":"1^2","status_msg":"'), Buffer.from([0xe6, 0x89]), Buffer.from('"}')]);
+    expect(decodeMessageBody(bytes.toString('base64'))).toEqual({ ok: false, reason: 'Base64 payload is not UTF-8' });
+    const lone = Buffer.concat([Buffer.from('{"call_id":"1^2","x":"a'), Buffer.from([0xff]), Buffer.from('b"}')]);
+    expect(decodeMessageBody(lone.toString('base64'))).toEqual({ ok: false, reason: 'Base64 payload is not UTF-8' });
+  });
+
   it('refuses a huge body without parsing it', () => {
     const huge = base64(JSON.stringify({ call_id: '1^2', padding: 'x'.repeat(MAX_BODY_CHARS) }));
     expect(decodeMessageBody(huge)).toEqual({ ok: false, reason: expect.stringContaining('longer than') });

@@ -232,3 +232,173 @@ describe('classifyMnsFailure (docs/alibaba/mns.md#errors)', () => {
     expect(classifyMnsFailure(code, status)).toBe(kind);
   });
 });
+
+describe('parseReceiveResponse: documents the poller must read right, on both paths', () => {
+  /** Both readers: the direct scan (with the general parser behind it) and the general parser alone. */
+  const READERS = [
+    ['parseReceiveResponse', parseReceiveResponse],
+    ['parseReceiveResponseGeneral', parseReceiveResponseGeneral],
+  ] as const;
+
+  it.each([
+    ['the start tag cut after its name', `<Messages`],
+    ['the start tag cut after a space', `<Messages `],
+    ['the start tag cut after its attribute', `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="${NS}"`],
+    ['the start tag cut after a slash', `<Messages xmlns="${NS}" /`],
+    ['the start tag cut inside its attribute', `<Messages xmlns="${NS}`],
+    ['a declaration that never ends', `<?xml version="1.0"`],
+  ])('refuses a truncated answer (%s) at once, without scanning past its end', (_label, xml) => {
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+
+  it.each(READERS)('%s: indented fields are read without their white space, except the body', (_name, read) => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<Messages xmlns="${NS}">
+  <Message>
+    <MessageId>
+      M-1
+    </MessageId>
+    <ReceiptHandle>
+      1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==
+    </ReceiptHandle>
+    <MessageBodyMD5>  C5DD56A39F5F7BB8B3337C6D11B6D8C1  </MessageBodyMD5>
+    <MessageBody>  e30=\n</MessageBody>
+    <EnqueueTime> 1705307401000 </EnqueueTime>
+    <NextVisibleTime>\t1705307431000\t</NextVisibleTime>
+    <FirstDequeueTime>
+      1705307401500
+    </FirstDequeueTime>
+    <DequeueCount> 2 </DequeueCount>
+    <Priority> 8 </Priority>
+  </Message>
+</Messages>`;
+    expect(read(xml)).toEqual([
+      {
+        messageId: 'M-1',
+        receiptHandle: '1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==',
+        body: '  e30=\n',
+        bodyMd5: 'C5DD56A39F5F7BB8B3337C6D11B6D8C1',
+        enqueueTime: 1705307401000,
+        nextVisibleTime: 1705307431000,
+        firstDequeueTime: 1705307401500,
+        dequeueCount: 2,
+        priority: 8,
+      },
+    ]);
+  });
+
+  it.each(READERS)('%s: a message with only its id and handle gets the documented defaults', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`;
+    expect(read(xml)).toStrictEqual([
+      { messageId: 'M', receiptHandle: 'H', body: '', bodyMd5: undefined, enqueueTime: 0, firstDequeueTime: undefined, dequeueCount: 1, nextVisibleTime: undefined, priority: undefined },
+    ]);
+  });
+
+  it.each(READERS)('%s: numbers that are not whole, safe integers are not read as numbers', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><EnqueueTime>1.5</EnqueueTime><DequeueCount>x2</DequeueCount><Priority>9007199254740993</Priority><NextVisibleTime>-7</NextVisibleTime><FirstDequeueTime>3 4</FirstDequeueTime></Message></Messages>`;
+    expect(read(xml)[0]).toMatchObject({ enqueueTime: 0, dequeueCount: 1, priority: undefined, nextVisibleTime: -7, firstDequeueTime: undefined });
+  });
+
+  it.each(READERS)('%s: a blank id or handle is no id or handle', (_name, read) => {
+    expect(() => read(`<Messages><Message><MessageId>  </MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`)).toThrow(MnsXmlError);
+    expect(() => read(`<Messages><Message><MessageId>M</MessageId><ReceiptHandle/></Message></Messages>`)).toThrow(MnsXmlError);
+  });
+
+  it.each(READERS)('%s: decodes the predefined entities and character references', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&gt;b&lt;c&amp;d&quot;e&apos;f&#65;&#x42;&#x1F600;&#13;g&#10;</MessageBody></Message></Messages>`;
+    expect(read(xml)[0]!.body).toBe(`a>b<c&d"e'fAB\u{1F600}\rg\n`);
+  });
+
+  it('reads a literal CR LF in a body as LF, as XML requires, and a CR sent as &#13; as CR', () => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a\r\nb\rc&#13;</MessageBody></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H', MessageBody: 'a\nb\nc\r' }]);
+  });
+
+  it.each([
+    ['a reference to NUL', '&#0;'],
+    ['a reference to a C0 control', '&#x1;'],
+    ['a reference to a lone surrogate', '&#xD800;'],
+    ['a reference past the last code point', '&#x110000;'],
+    ['a reference to U+FFFE', '&#xFFFE;'],
+    ['a decimal reference too long to be one', '&#00000065;'],
+    ['a hexadecimal reference with a bad digit', '&#x4G;'],
+    ['an empty reference', '&#;'],
+  ])('leaves a body with %s to the general parser, which decides (the same answer either way)', (_label, reference) => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a${reference}b</MessageBody></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    const outcome = (read: (text: string) => unknown): unknown => {
+      try {
+        return read(xml);
+      } catch (error) {
+        return (error as Error).name;
+      }
+    };
+    expect(outcome(parseReceiveResponse)).toEqual(outcome(parseReceiveResponseGeneral));
+  });
+
+  it('reads a document whose elements carry a namespace prefix (the general parser)', () => {
+    const xml = `<?xml version="1.0"?><m:Messages xmlns:m="${NS}"><m:Message><m:MessageId> M </m:MessageId><m:ReceiptHandle>H</m:ReceiptHandle><m:MessageBody>e30=</m:MessageBody><m:DequeueCount>3</m:DequeueCount></m:Message></m:Messages>`;
+    expect(parseReceiveResponse(xml)).toEqual([{ messageId: 'M', receiptHandle: 'H', body: 'e30=', enqueueTime: 0, dequeueCount: 3 }]);
+  });
+
+  it('the general parser keeps leading zeros and exponents as text (ids and handles are not numbers)', () => {
+    const xml = `<Messages xmlns="${NS}"><!-- general parser --><Message><MessageId>00012</MessageId><ReceiptHandle>1e5</ReceiptHandle><MessageBody>0012</MessageBody><MessageBodyMD5>0x1F</MessageBodyMD5><EnqueueTime>0017</EnqueueTime><DequeueCount>1</DequeueCount></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(parseReceiveResponse(xml)[0]).toMatchObject({ messageId: '00012', receiptHandle: '1e5', body: '0012', bodyMd5: '0x1F', enqueueTime: 17 });
+  });
+
+  it.each([
+    ['an empty document with white space', `<Messages xmlns="${NS}">\n  \n</Messages>`, []],
+    ['an empty document', `<Messages></Messages>`, []],
+    ['a self-closed document with a space', `<Messages xmlns="${NS}" />`, []],
+  ])('%s is no messages', (_label, xml, expected) => {
+    expect(parseReceiveResponse(xml)).toEqual(expected);
+    expect(parseReceiveResponseGeneral(xml)).toEqual(expected);
+  });
+
+  it.each([
+    ['text instead of messages', `<Messages>hello</Messages>`],
+    ['a message that is text', `<Messages><Message>hello</Message></Messages>`],
+    ['an empty message', `<Messages><Message></Message></Messages>`],
+  ])('the general parser refuses %s', (_label, xml) => {
+    expect(() => parseReceiveResponseGeneral(xml)).toThrow(MnsXmlError);
+    expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+});
+
+describe('parseDeleteFailures and parseErrorDocument: what a failed request says', () => {
+  it('reads indented, namespace-prefixed failures; a failure without a handle is skipped, missing texts get defaults', () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<e:Errors xmlns:e="${NS}">
+  <e:Error>
+    <e:ErrorCode> MessageNotExist </e:ErrorCode>
+    <e:ReceiptHandle>
+      H1
+    </e:ReceiptHandle>
+  </e:Error>
+  <e:Error><e:ErrorCode>ReceiptHandleError</e:ErrorCode></e:Error>
+  <e:Error><e:ReceiptHandle>H2</e:ReceiptHandle><e:ErrorMessage>gone</e:ErrorMessage></e:Error>
+</e:Errors>`;
+    expect(parseDeleteFailures(xml)).toEqual([
+      { receiptHandle: 'H1', code: 'MessageNotExist', message: '' },
+      { receiptHandle: 'H2', code: 'Unknown', message: 'gone' },
+    ]);
+  });
+
+  it('an empty <Errors> element is not a list of failures: the answer is read as an error, never as every handle deleted', () => {
+    expect(parseDeleteFailures(`<Errors xmlns="${NS}"></Errors>`)).toBeUndefined();
+    expect(parseDeleteFailures(`<Errors xmlns="${NS}"/>`)).toBeUndefined();
+  });
+
+  it('reads an indented, namespace-prefixed <Error> document; missing fields are undefined', () => {
+    const xml = `<x:Error xmlns:x="${NS}">\n  <x:Code>\n    QueueNotExist\n  </x:Code>\n  <x:RequestId> R1 </x:RequestId>\n</x:Error>`;
+    expect(parseErrorDocument(xml)).toStrictEqual({ code: 'QueueNotExist', message: undefined, requestId: 'R1', hostId: undefined });
+  });
+
+  it('is undefined for a document that holds no <Error> element with fields', () => {
+    expect(parseErrorDocument(`<Error>text</Error>`)).toBeUndefined();
+    expect(parseErrorDocument(`<Messages xmlns="${NS}"/>`)).toBeUndefined();
+    expect(parseErrorDocument(`<Error><Code>A</Code></Error><Error><Code>B</Code></Error>`)).toBeUndefined();
+  });
+});

@@ -78,6 +78,41 @@ describe('normaliseReceipt per message type (docs/alibaba/receipts.md#receipt-fi
   });
 });
 
+describe('natural keys: one stored item per receipt, within the key size DynamoDB allows', () => {
+  it('a message type it does not know: receipts that differ in any value are different receipts', () => {
+    const key = (raw: Record<string, unknown>) => normalised('SomeOtherReport', { call_id: CALL_ID, ...raw }).naturalKey;
+    expect(key({ x: 1 })).not.toBe(key({ x: 2 }));
+    expect(key({ x: '1' })).not.toBe(key({ x: 1 }));
+    expect(key({ x: null })).not.toBe(key({ x: 'null' }));
+    expect(key({ y: [1, 2] })).not.toBe(key({ y: [2, 1] }));
+    expect(key({ z: { a: 1 } })).not.toBe(key({ z: { a: 2 } }));
+    expect(key({ z: { a: 1 } })).not.toBe(key({ z: { b: 1 } }));
+    // The same content is the same receipt, whatever the order of the keys, at every depth.
+    expect(key({ z: { a: 1, b: [{ c: 1, d: 2 }] } })).toBe(key({ z: { b: [{ d: 2, c: 1 }], a: 1 } }));
+    expect(key({ x: 1 })).toMatch(new RegExp(`^${CALL_ID.replace('^', '\\^')}#sha256:[0-9a-f]{64}$`));
+  });
+
+  it('a key of up to 400 characters is kept; a longer one is replaced by its SHA-256', () => {
+    const callId = 'c'.repeat(256);
+    const atLimit = { call_id: callId, status_code: '200101', status_time: 't'.repeat(400 - 256 - '#200101#'.length) };
+    expect(normalised('VoiceCallReport', atLimit).naturalKey).toBe(`${callId}#200101#${atLimit.status_time}`);
+    const over = { ...atLimit, status_time: `${atLimit.status_time}u` };
+    const hashed = normalised('VoiceCallReport', over).naturalKey;
+    expect(hashed).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Still one key per receipt: another receipt over the limit has another hash, the same one the same.
+    expect(normalised('VoiceCallReport', { ...over, status_time: `${atLimit.status_time}v` }).naturalKey).not.toBe(hashed);
+    expect(normalised('VoiceCallReport', { ...over }).naturalKey).toBe(hashed);
+  });
+
+  it('text fields are trimmed, so a padded code is the code and the same receipt', () => {
+    const receipt = normalised('VoiceReport', { call_id: ` ${CALL_ID} `, out_id: ' order-001 ', status_code: ' 200002 ', smart_status_code: ' USER_BUSY ', end_time: ' 2024-01-15 16:30:31 ' });
+    expect(receipt).toMatchObject({ callId: CALL_ID, naturalKey: CALL_ID, outId: 'order-001', statusCode: '200002', smartStatusCode: 'USER_BUSY', status: 'busy', endTime: '2024-01-15T16:30:31+08:00' });
+    const progress = normalised('VoiceCallReport', { call_id: CALL_ID, status_code: ' 200201 ', status_time: '2024-01-15 16:31:00 ', dtmf: ' 1 ' });
+    expect(progress).toMatchObject({ status: 'ringing', dtmf: '1', naturalKey: `${CALL_ID}#200201#2024-01-15T16:31:00+08:00#1` });
+    expect(normalised('VoiceReport', { call_id: CALL_ID, status_code: '   ' })).not.toHaveProperty('statusCode');
+  });
+});
+
 describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', () => {
   it.each([
     ['a numeric string', '7', 7],
