@@ -127,6 +127,21 @@ const statusCases: [code: string | undefined, httpStatus: number, kind: string][
   ['isp.UNKNOWN', 200, 'transient'],
   ['InternalError', 400, 'transient'],
   ['SignatureNonceUsed', 200, 'transient'],
+  // Rejected codes stay rejected when they come with HTTP 500 (an unknown code would be transient there).
+  ['isv.VOICE_CALL_FAIL', 500, 'rejected'],
+  ['MissingParameter', 500, 'rejected'],
+  ['BillidNotExist', 500, 'rejected'],
+  ['ComplaintReject', 500, 'rejected'],
+  ['100008.0', 500, 'rejected'],
+  ['100008', 500, 'rejected'],
+  ['InvalidParameter', 503, 'rejected'],
+  // No code: the status alone.
+  [undefined, 300, 'account'],
+  [undefined, 299, 'transient'],
+  [undefined, 399, 'account'],
+  ['', 404, 'account'],
+  ['', 200, 'transient'],
+  ['SomethingNew', 300, 'rejected'],
 ];
 
 describe('classifyAlibabaFailure', () => {
@@ -229,6 +244,38 @@ describe('the code tables', () => {
     expect(matchCodeRule(code)?.pattern).toBe(code);
   });
 
+  it('hold these exact codes, each its own entry (written out: a code dropped from a table fails here)', () => {
+    const exact: [code: string, kind: string][] = [
+      ['isv.OUT_OF_SERVICE', 'account'],
+      ['isv.AMOUNT_NOT_ENOUGH', 'account'],
+      ['isv.AMOUNT_NOT_ENOUG', 'account'],
+      ['isp.RAM_PERMISSION_DENY', 'account'],
+      ['isp.RES_OWNER_ID_UNKNOWN', 'account'],
+      ['SignatureDoesNotMatch', 'account'],
+      ['IncompleteSignature', 'account'],
+      ['InvalidVersion', 'account'],
+      ['UnsupportedHTTPMethod', 'account'],
+      ['isv.BUSINESS_LIMIT_CONTROL', 'throttled'],
+      ['isv.VOICE_CALL_PERIOD_ERROR', 'throttled'],
+      ['isv.VOICE_ROBOT_NOT_PERIOD', 'throttled'],
+      ['InternalError', 'transient'],
+      ['isp.SYSTEM_ERROR', 'transient'],
+      ['isp.GATEWAY_ERROR', 'transient'],
+      ['isp.UNKNOWN', 'transient'],
+      ['ServiceUnavailable', 'transient'],
+      ['SignatureNonceUsed', 'transient'],
+      ['isv.VOICE_CALL_FAIL', 'rejected'],
+      ['BillidNotExist', 'rejected'],
+      ['ComplaintReject', 'rejected'],
+      ['100008.0', 'rejected'],
+      ['100008', 'rejected'],
+    ];
+    for (const [code, kind] of exact) expect(matchCodeRule(code), code).toStrictEqual({ pattern: code, kind, ...(kind === 'throttled' ? { retryAfterSeconds: expect.any(Number) } : {}) });
+    expect(matchCodeRule('InternalError')).toStrictEqual({ pattern: 'InternalError', kind: 'transient' });
+    expect(matchCodeRule('Throttling.User')).toStrictEqual({ pattern: 'Throttling*', kind: 'throttled', retryAfterSeconds: 1 });
+    expect(matchCodeRule('')).toBeUndefined();
+  });
+
   it('picks the longest prefix: InvalidAccessKeyId* over Invalid*, isv.ACCOUNT_* over isv.*', () => {
     expect(matchCodeRule('InvalidAccessKeyId.Whatever')?.pattern).toBe('InvalidAccessKeyId*');
     expect(matchCodeRule('InvalidFoo')?.pattern).toBe('Invalid*');
@@ -245,5 +292,7 @@ describe('the code tables', () => {
     expect(isResendSafeCode('SignatureNonceUsed')).toBe(true);
     expect(isResendSafeCode('InternalError')).toBe(false);
     expect(isResendSafeCode(undefined)).toBe(false);
+    expect(isResendSafeCode('')).toBe(false);
+    expect(isResendSafeCode('signaturenonceused')).toBe(false);
   });
 });
