@@ -120,6 +120,7 @@ describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', (
     ['a padded string', ' 7 ', 7],
     ['zero as a string', '0', 0],
     ['an empty string', '', undefined],
+    ['a blank string', '   ', undefined],
     ['text', 'seven', undefined],
     ['an object', { seconds: 7 }, undefined],
   ])('duration given as %s', (_label, duration, expected) => {
@@ -140,15 +141,25 @@ describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', (
   });
 
   it.each([
-    ['missing', {}],
-    ['null', { call_id: null }],
-    ['empty', { call_id: '' }],
-    ['blank', { call_id: '   ' }],
-    ['an object', { call_id: { id: 1 } }],
-    ['absurdly long', { call_id: 'x'.repeat(300) }],
-  ])('call_id %s → invalid', (_label, raw) => {
-    const result = normaliseReceipt('VoiceReport', { status_code: '200000', ...raw });
-    expect(result.ok).toBe(false);
+    ['missing', {}, 'call_id is missing or not a string'],
+    ['null', { call_id: null }, 'call_id is missing or not a string'],
+    ['empty', { call_id: '' }, 'call_id is empty'],
+    ['blank', { call_id: '   ' }, 'call_id is empty'],
+    ['an object', { call_id: { id: 1 } }, 'call_id is missing or not a string'],
+    ['absurdly long', { call_id: 'x'.repeat(300) }, 'call_id is longer than 256 characters'],
+    ['one character too long', { call_id: 'x'.repeat(257) }, 'call_id is longer than 256 characters'],
+  ])('call_id %s → invalid', (_label, raw, reason) => {
+    expect(normaliseReceipt('VoiceReport', { status_code: '200000', ...raw })).toStrictEqual({ ok: false, reason });
+  });
+
+  it('a call_id of 256 characters, or given as a number, is valid', () => {
+    expect(normalised('VoiceReport', { call_id: 'x'.repeat(256) }).callId).toHaveLength(256);
+    expect(normalised('VoiceReport', { call_id: 116012354148 }).callId).toBe('116012354148');
+  });
+
+  it('a progress receipt without a code or a time still gets a key of its own parts', () => {
+    expect(normalised('VoiceCallReport', { call_id: CALL_ID }).naturalKey).toBe(`${CALL_ID}##`);
+    expect(normalised('VoiceCallReport', { call_id: CALL_ID, status_time: '2024-01-15 16:31:00' }).naturalKey).toBe(`${CALL_ID}##2024-01-15T16:31:00+08:00`);
   });
 
   it('inbound VoiceCallReports (biz_id instead of call_id, docs/alibaba/receipts.md#receipt-fields) are invalid, so they are kept raw', () => {
@@ -260,6 +271,9 @@ describe('chinaTimeToIso', () => {
     expect(chinaTimeToIso('2024-01-15 16:30:01')).toBe('2024-01-15T16:30:01+08:00');
     expect(Date.parse(chinaTimeToIso('2024-01-15 16:30:01'))).toBe(Date.parse('2024-01-15T08:30:01Z'));
     expect(chinaTimeToIso('15/01/2024')).toBe('15/01/2024');
+    // Only the whole text: nothing before or after it.
+    expect(chinaTimeToIso('x2024-01-15 16:30:01')).toBe('x2024-01-15 16:30:01');
+    expect(chinaTimeToIso('2024-01-15 16:30:01.5')).toBe('2024-01-15 16:30:01.5');
   });
 });
 
