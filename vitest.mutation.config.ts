@@ -12,10 +12,11 @@ export default defineConfig({
     testTimeout: 30_000,
     include: [
       'test/unit/alibaba/classify.test.ts',
+      'test/unit/alibaba/answers.test.ts',
       'test/unit/alibaba/rpcClient.test.ts',
       'test/unit/alibaba/rpcClient.observability.test.ts',
       'test/unit/calls/status.test.ts',
-      'test/unit/calls/schemas.test.ts',
+      'test/unit/calls/schemas*.test.ts',
       'test/unit/calls/wire.test.ts',
       'test/unit/openapi/document.test.ts',
       'test/unit/receipts/decode.test.ts',
