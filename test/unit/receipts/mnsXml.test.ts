@@ -20,6 +20,12 @@ function message(n: number): string {
   </Message>`;
 }
 
+/** Both readers: the direct scan (with the general parser behind it) and the general parser alone. */
+const READERS_ALL = [
+  ['parseReceiveResponse', parseReceiveResponse],
+  ['parseReceiveResponseGeneral', parseReceiveResponseGeneral],
+] as const;
+
 describe('parseReceiveResponse (docs/alibaba/mns.md#batchreceivemessage)', () => {
   it('reads a single message, which still comes wrapped in <Messages>', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="${NS}">${message(1)}\n</Messages>`;
@@ -115,6 +121,24 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
     );
   });
 
+  it('on 500 generated documents broken by a cut, a stray character or a lost one (the scan leaves what it cannot read to the general parser)', () => {
+    const stray = fc.constantFrom('<', '>', '&', '"', "'", '/', ';', '#', '=', ' ', '\r', '\n', 'x', ']]>', '<!--', '&#', '&amp;', '<Message>', '</Message>', '<MessageId>', '?>');
+    const broken = document.chain((xml) =>
+      fc.oneof(
+        fc.integer({ min: 0, max: xml.length }).map((at) => xml.slice(0, at)),
+        fc.tuple(fc.integer({ min: 0, max: Math.max(0, xml.length - 1) }), fc.constantFrom('<', '>', '/', '"', '&', ' ', 'x', 'z', '?', '!')).map(([at, text]) => xml.slice(0, at) + text + xml.slice(at + 1)),
+        fc.tuple(fc.integer({ min: 0, max: xml.length }), stray).map(([at, text]) => xml.slice(0, at) + text + xml.slice(at)),
+        fc.integer({ min: 0, max: Math.max(0, xml.length - 1) }).map((at) => xml.slice(0, at) + xml.slice(at + 1)),
+      ),
+    );
+    fc.assert(
+      fc.property(broken, (xml) => {
+        expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it.each([
     ['a namespace prefix', `<m:Messages xmlns:m="${NS}"><m:Message><m:MessageId>M</m:MessageId><m:ReceiptHandle>H</m:ReceiptHandle></m:Message></m:Messages>`],
     ['a comment', `<Messages><!-- x --><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
@@ -131,6 +155,16 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
     ['an unterminated entity', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&amp b</MessageBody></Message></Messages>`],
     ['a mismatched closing tag', `<Messages><Message><MessageId>M</MessageBody><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
     ['a truncated document', `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</Rece`],
+    ['a self-closed root of another name as long', `<Messagez/>`],
+    ['a root of another name as long', `<Messagez><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messagez>`],
+    ['another declaration', `<?xml version='1.0'?><Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a processing instruction', `<?pi x?><Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a quote never closed in the start tag', `<Messages xmlns='${NS}><Message><MessageId>M</MessageId></Message></Messages>`],
+    ['a "<" in the start tag', `<Messages <Message><MessageId>M</MessageId></Message></Messages>`],
+    ['a "&" in the start tag', `<Messages a=1&><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a field without its closing tag', `<Messages><Message><MessageId>M<ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['text between fields', `<Messages><Message>x<MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a "]]>" in a field', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a]]>b</MessageBody></Message></Messages>`],
   ])('on %s: leaves it to the general parser, with the same result', (_label, xml) => {
     expect(scanReceiveResponse(xml)).toBeUndefined();
     expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
@@ -323,6 +357,10 @@ describe('parseReceiveResponse: documents the poller must read right, on both pa
     ['a reference to U+FFFE', '&#xFFFE;'],
     ['a decimal reference too long to be one', '&#00000065;'],
     ['a hexadecimal reference with a bad digit', '&#x4G;'],
+    ['a hexadecimal reference with text after it', '&#x41zz;'],
+    ['a decimal reference with text after it', '&#65zz;'],
+    ['a reference to U+001F', '&#x1F;'],
+    ['a reference to U+0008', '&#8;'],
     ['an empty reference', '&#;'],
   ])('leaves a body with %s to the general parser, which decides (the same answer either way)', (_label, reference) => {
     const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a${reference}b</MessageBody></Message></Messages>`;
@@ -335,6 +373,26 @@ describe('parseReceiveResponse: documents the poller must read right, on both pa
       }
     };
     expect(outcome(parseReceiveResponse)).toEqual(outcome(parseReceiveResponseGeneral));
+  });
+
+  it.each([
+    ['&#x9;', '\t'],
+    ['&#x20;', ' '],
+    ['&#xD7FF;', '\uD7FF'],
+    ['&#xE000;', '\uE000'],
+    ['&#xFFFD;', '\uFFFD'],
+    ['&#x10000;', '\u{10000}'],
+    ['&#x10FFFF;', '\u{10FFFF}'],
+    ['&#1114111;', '\u{10FFFF}'],
+  ])('the scan itself reads the reference %s, a character XML allows', (reference, character) => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a${reference}b</MessageBody></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H', MessageBody: `a${character}b` }]);
+    expect(parseReceiveResponseGeneral(xml)[0]!.body).toBe(`a${character}b`);
+  });
+
+  it('the scan itself reads a document that starts with a byte-order mark', () => {
+    const xml = `\ufeff<?xml version="1.0" encoding="UTF-8"?><Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H' }]);
   });
 
   it('reads a document whose elements carry a namespace prefix (the general parser)', () => {
@@ -364,6 +422,44 @@ describe('parseReceiveResponse: documents the poller must read right, on both pa
   ])('the general parser refuses %s', (_label, xml) => {
     expect(() => parseReceiveResponseGeneral(xml)).toThrow(MnsXmlError);
     expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+});
+
+describe('parseReceiveResponseGeneral: what it refuses, and how it says so', () => {
+  it.each([
+    ['broken XML', `<?xml' version="1.0"?><Messages/>`, /^not well-formed XML: /],
+    ['another document', `<Error xmlns="${NS}"><Code>X</Code></Error>`, /^expected a <Messages> document$/],
+    ['text inside <Messages>', '<Messages>hello</Messages>', /^expected <Message> elements inside <Messages>$/],
+    ['a second message that is text', '<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Message>hi</Message></Messages>', /^<Message> 2 has no fields$/],
+    ['a first message without a handle', '<Messages><Message><MessageId>M</MessageId></Message></Messages>', /^<Message> 1 lacks a MessageId or a ReceiptHandle$/],
+    ['a second message without an id', '<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Message><ReceiptHandle>H</ReceiptHandle></Message></Messages>', /^<Message> 2 lacks a MessageId or a ReceiptHandle$/],
+  ])('%s: an MnsXmlError saying what is wrong', (_label, xml, message) => {
+    expect(() => parseReceiveResponseGeneral(xml)).toThrow(expect.objectContaining({ name: 'MnsXmlError', message: expect.stringMatching(message) }));
+  });
+
+  it('keeps the parser\'s error as the cause of a not well-formed document', () => {
+    const error = (() => {
+      try {
+        parseReceiveResponseGeneral(`<?xml' version="1.0"?><Messages/>`);
+      } catch (caught) {
+        return caught as MnsXmlError;
+      }
+      return undefined;
+    })();
+    expect(error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('ignores attributes on fields and elements it does not know, and reads a nested element as no text', () => {
+    const xml = `<Messages><Message><MessageId type="x">M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody><b>x</b></MessageBody></Message><Other/></Messages>`;
+    expect(parseReceiveResponseGeneral(xml)).toEqual([{ messageId: 'M', receiptHandle: 'H', body: '', enqueueTime: 0, dequeueCount: 1 }]);
+    expect(parseReceiveResponseGeneral('<Messages><Other/></Messages>')).toEqual([]);
+  });
+
+  it.each(READERS_ALL)('%s: empty or blank optional fields are absent, and numbers only in plain decimal', (_name, read) => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBodyMD5>  </MessageBodyMD5><MessageBody></MessageBody><EnqueueTime>1e3</EnqueueTime><DequeueCount>0x2</DequeueCount><Priority>12abc</Priority><NextVisibleTime>abc12</NextVisibleTime><FirstDequeueTime/></Message></Messages>`;
+    expect(read(xml)).toStrictEqual([
+      { messageId: 'M', receiptHandle: 'H', body: '', bodyMd5: undefined, enqueueTime: 0, firstDequeueTime: undefined, dequeueCount: 1, nextVisibleTime: undefined, priority: undefined },
+    ]);
   });
 });
 
