@@ -20,8 +20,22 @@ function message(n: number): string {
   </Message>`;
 }
 
+/** What a reader makes of a document: its messages, or the name of the error it threw. */
+function outcome(read: (xml: string) => unknown, xml: string): unknown {
+  try {
+    return { messages: read(xml) };
+  } catch (error) {
+    return { error: (error as Error).name };
+  }
+}
+
+/** A one-message document whose body is `body`, as written. */
+function withBody(body: string): string {
+  return `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>${body}</MessageBody></Message></Messages>`;
+}
+
 /** Both readers: the direct scan (with the general parser behind it) and the general parser alone. */
-const READERS_ALL = [
+const READERS = [
   ['parseReceiveResponse', parseReceiveResponse],
   ['parseReceiveResponseGeneral', parseReceiveResponseGeneral],
 ] as const;
@@ -100,14 +114,6 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
       if (selfClose && messages.length === 0) return `${head}<Messages xmlns="${NS}"/>${after}`;
       return `${head}<Messages xmlns="${NS}">${messages.map(([gap, xml]) => gap + xml).join('')}${after}</Messages>${after}`;
     });
-
-  const outcome = (read: (xml: string) => unknown, xml: string): unknown => {
-    try {
-      return { messages: read(xml) };
-    } catch (error) {
-      return { error: (error as Error).name };
-    }
-  };
 
   it('on 1,000 generated documents of the documented shape', () => {
     fc.assert(
@@ -268,12 +274,6 @@ describe('classifyMnsFailure (docs/alibaba/mns.md#errors)', () => {
 });
 
 describe('parseReceiveResponse: documents the poller must read right, on both paths', () => {
-  /** Both readers: the direct scan (with the general parser behind it) and the general parser alone. */
-  const READERS = [
-    ['parseReceiveResponse', parseReceiveResponse],
-    ['parseReceiveResponseGeneral', parseReceiveResponseGeneral],
-  ] as const;
-
   it.each([
     ['the start tag cut after its name', `<Messages`],
     ['the start tag cut after a space', `<Messages `],
@@ -363,16 +363,9 @@ describe('parseReceiveResponse: documents the poller must read right, on both pa
     ['a reference to U+0008', '&#8;'],
     ['an empty reference', '&#;'],
   ])('leaves a body with %s to the general parser, which decides (the same answer either way)', (_label, reference) => {
-    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a${reference}b</MessageBody></Message></Messages>`;
+    const xml = withBody(`a${reference}b`);
     expect(scanReceiveResponse(xml)).toBeUndefined();
-    const outcome = (read: (text: string) => unknown): unknown => {
-      try {
-        return read(xml);
-      } catch (error) {
-        return (error as Error).name;
-      }
-    };
-    expect(outcome(parseReceiveResponse)).toEqual(outcome(parseReceiveResponseGeneral));
+    expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
   });
 
   it.each([
@@ -385,7 +378,7 @@ describe('parseReceiveResponse: documents the poller must read right, on both pa
     ['&#x10FFFF;', '\u{10FFFF}'],
     ['&#1114111;', '\u{10FFFF}'],
   ])('the scan itself reads the reference %s, a character XML allows', (reference, character) => {
-    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a${reference}b</MessageBody></Message></Messages>`;
+    const xml = withBody(`a${reference}b`);
     expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H', MessageBody: `a${character}b` }]);
     expect(parseReceiveResponseGeneral(xml)[0]!.body).toBe(`a${character}b`);
   });
@@ -455,7 +448,7 @@ describe('parseReceiveResponseGeneral: what it refuses, and how it says so', () 
     expect(parseReceiveResponseGeneral('<Messages><Other/></Messages>')).toEqual([]);
   });
 
-  it.each(READERS_ALL)('%s: empty or blank optional fields are absent, and numbers only in plain decimal', (_name, read) => {
+  it.each(READERS)('%s: empty or blank optional fields are absent, and numbers only in plain decimal', (_name, read) => {
     const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBodyMD5>  </MessageBodyMD5><MessageBody></MessageBody><EnqueueTime>1e3</EnqueueTime><DequeueCount>0x2</DequeueCount><Priority>12abc</Priority><NextVisibleTime>abc12</NextVisibleTime><FirstDequeueTime/></Message></Messages>`;
     expect(read(xml)).toStrictEqual([
       { messageId: 'M', receiptHandle: 'H', body: '', bodyMd5: undefined, enqueueTime: 0, firstDequeueTime: undefined, dequeueCount: 1, nextVisibleTime: undefined, priority: undefined },
