@@ -39,6 +39,7 @@ describe('template variables: no URLs', () => {
     'see https://x',
     'ftp://files',
     'svn+ssh://host',
+    'x://y',
   ])('refuses %j', (value) => {
     expect(ttsParamIssues({ name: value })).toContain(NO_URLS);
   });
@@ -57,6 +58,7 @@ describe('template variables: no URLs', () => {
     'x:/y',
     '1://x',
     '://x',
+    'a ://b',
     '李雷.公司',
   ])('accepts %j', (value) => {
     expect(ttsParamIssues({ name: value })).toEqual([]);
