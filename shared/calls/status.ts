@@ -157,7 +157,7 @@ export function statusForReceipt(messageType: string, signals: StatusSignals): C
   if (!FINAL_RECORD_TYPES.has(messageType)) return undefined;
   const bySmartCode = lookup(STATUS_BY_SMART_CODE, signals.smartStatusCode?.toUpperCase());
   if (bySmartCode) return bySmartCode;
-  if (signals.duration !== undefined && signals.duration > 0) return 'completed';
+  if ((signals.duration ?? 0) > 0) return 'completed';
   return 'failed';
 }
 
@@ -219,11 +219,10 @@ export interface DerivedStatus {
   updatedAt: string | undefined;
 }
 
+/** A stored receipt's status, with what orders it among receipts of the same rank. */
 interface Candidate {
   status: CallStatus;
   rank: number;
-  /** 0 for the call item (applied first), 1 for a receipt. */
-  origin: 0 | 1;
   /** ISO-8601 UTC; '' when unknown (ordered after every time, see laterThan). */
   at: string;
   key: string;
@@ -241,30 +240,32 @@ interface Candidate {
 export function deriveCallStatus(call: CallStatusSource | undefined, receipts: readonly ReceiptStatusSource[]): DerivedStatus | undefined {
   const callUpdatedAt = nonEmptyText(call?.updatedAt);
   let best: Candidate | undefined;
-  if (call && isCallStatus(call.status)) {
-    best = { status: call.status, rank: STATUS_RANK[call.status], origin: 0, at: callUpdatedAt ?? '', key: '' };
-  }
   for (const receipt of receipts) {
     if (!isCallStatus(receipt.status)) continue;
     const candidate: Candidate = {
       status: receipt.status,
       rank: STATUS_RANK[receipt.status],
-      origin: 1,
       at: nonEmptyText(receipt.storedAt) ?? '',
       key: `${nonEmptyText(receipt.messageType) ?? ''}#${nonEmptyText(receipt.naturalKey) ?? ''}`,
     };
     if (!best || precedes(candidate, best)) best = candidate;
   }
+  // The call item's status was applied before any receipt: it wins over the receipts of its rank.
+  if (call && isCallStatus(call.status) && (!best || STATUS_RANK[call.status] >= best.rank)) {
+    return { status: call.status, updatedAt: callUpdatedAt };
+  }
   if (!best) return undefined;
-  if (best.origin === 0) return { status: best.status, updatedAt: callUpdatedAt };
   const times = [best.at, callUpdatedAt].filter((value): value is string => value !== undefined && value !== '');
   return { status: best.status, updatedAt: times.sort().at(-1) };
 }
 
-/** Whether `a` wins over `b`: a higher rank; on equal rank, the one applied first. */
+/** Whether receipt `a` wins over receipt `b`: a higher rank; on equal rank, the one applied first. */
 function precedes(a: Candidate, b: Candidate): boolean {
-  if (a.rank !== b.rank) return a.rank > b.rank;
-  if (a.origin !== b.origin) return a.origin < b.origin;
+  return a.rank > b.rank || (a.rank === b.rank && appliedBefore(a, b));
+}
+
+/** Of two receipts, the one stored first; on the same instant, the smaller key. */
+function appliedBefore(a: Candidate, b: Candidate): boolean {
   if (a.at !== b.at) return laterThan(b.at, a.at);
   return a.key < b.key;
 }

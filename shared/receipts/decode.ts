@@ -14,6 +14,7 @@ import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '../validation.ts';
 export const MAX_BODY_CHARS = 1024 * 1024;
 /** Base64 (standard or URL-safe alphabet), padded or not, whitespace ignored. */
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+/** Strict: a byte that is not UTF-8 refuses the body instead of storing it garbled; a leading byte-order mark is dropped. */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
@@ -36,7 +37,7 @@ function decode(raw: string): DecodeResult {
   const text = raw.trim();
   if (text === '') return { ok: false, reason: 'empty body' };
 
-  const compact = text.replace(/\s+/g, '');
+  const compact = text.replace(/\s/g, '');
   let base64Reason: string | undefined;
   if (BASE64.test(compact) && compact.length % 4 !== 1) {
     const decoded = fromBase64Utf8(compact);
@@ -58,8 +59,7 @@ function decode(raw: string): DecodeResult {
 
 function fromBase64Utf8(base64: string): string | undefined {
   try {
-    const text = utf8.decode(Buffer.from(base64, 'base64'));
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return utf8.decode(Buffer.from(base64, 'base64'));
   } catch {
     return undefined;
   }

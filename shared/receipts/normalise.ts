@@ -58,7 +58,8 @@ const lenientNumber = z.catch(
     z.pipe(
       z.union([z.number(), z.string()]),
       z.transform((value) => {
-        const parsed = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value.trim());
+        // Number() reads '' and blanks as 0: a blank duration is none, not zero.
+        const parsed = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value);
         return Number.isFinite(parsed) ? parsed : undefined;
       }),
     ),
@@ -67,7 +68,7 @@ const lenientNumber = z.catch(
 );
 
 /** A time: `yyyy-MM-dd HH:mm:ss` (China time, docs/alibaba/receipts.md#body-encoding) becomes ISO-8601 with `+08:00`; other text is kept. */
-const lenientTime = z.pipe(lenientText, z.transform((value) => (value === undefined ? undefined : chinaTimeToIso(value))));
+const lenientTime = z.pipe(lenientText, z.transform((value) => value && chinaTimeToIso(value)));
 
 /** `call_id` is what the receipt is stored under: required, a string (or a number, leniently). */
 const callIdField = z.pipe(

@@ -29,10 +29,17 @@ export function mnsStringToSign(input: MnsStringToSignInput): string {
     const lower = name.toLowerCase();
     if (lower.startsWith(MNS_HEADER_PREFIX)) signed.push([lower, input.headers[name]!]);
   }
-  if (signed.length > 1) signed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (signed.length > 1) signed.sort(byName);
   let mnsHeaders = '';
   for (const [name, value] of signed) mnsHeaders += `${name}:${value}\n`;
   return `${input.method}\n${input.contentMd5 ?? ''}\n${input.contentType ?? ''}\n${input.date}\n${mnsHeaders}${input.resource}`;
+}
+
+/** Code-unit order of header names; equal names keep their order (the sort is stable). */
+function byName([a]: readonly [string, string], [b]: readonly [string, string]): number {
+  if (a < b) return -1;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: V8's sort only asks whether a comparison is below 0, so 1 and 0 mean the same to it
+  return a > b ? 1 : 0;
 }
 
 /** Base64(HMAC-SHA1(secret, StringToSign)); the key is the bare secret, no `&` (docs/alibaba/signatures.md#mns-signature). */

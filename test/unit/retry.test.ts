@@ -2,7 +2,7 @@
  * The one retry loop (shared/retry.ts): full-jitter backoff bounds, attempt limits, retryable versus
  * final failures, and the deadline rule every client relies on.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fullJitterDelay, hasAttemptsLeft, retryWithBackoff, type AttemptResult } from '#shared/retry';
 
 const NO_WAIT = { baseMs: 0, capMs: 0 };
@@ -113,6 +113,42 @@ describe('retryWithBackoff', () => {
       { maxAttempts: 2, backoff: { baseMs: 60, capMs: 60 }, random: () => 1, deadlineError: () => new Error('deadline') },
     );
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(55);
+  });
+});
+
+describe('retryWithBackoff: the waits and the deadline, exactly', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('sleeps base * 2^(n-1) before retry n (full jitter at its top), and not before the first attempt', async () => {
+    const sleeps: (number | undefined)[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      sleeps.push(ms);
+      return realSetTimeout(callback, 0);
+    }) as typeof setTimeout);
+    await retryWithBackoff(
+      async (n): Promise<AttemptResult<null, Error>> => (n < 4 ? { ok: false, error: new Error('again'), retryable: true } : { ok: true, value: null }),
+      { maxAttempts: 4, backoff: { baseMs: 10, capMs: 1_000 }, random: () => 1, deadlineError: () => new Error('deadline') },
+    );
+    expect(sleeps).toEqual([10, 20, 40]);
+  });
+
+  it('starts an attempt that exactly fits before the deadline', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z'));
+    let attempts = 0;
+    const value = await retryWithBackoff(
+      async (): Promise<AttemptResult<string, Error>> => {
+        attempts += 1;
+        return { ok: true, value: 'done' };
+      },
+      { maxAttempts: 1, backoff: NO_WAIT, deadline: Date.now() + 100, minAttemptMs: 100, deadlineError: () => new Error('deadline') },
+    );
+    expect(value).toBe('done');
+    expect(attempts).toBe(1);
   });
 });
 

@@ -128,6 +128,29 @@ const statusCases: [code: string | undefined, httpStatus: number, kind: string][
   [undefined, 301, 'account'],
   [undefined, 200, 'transient'],
   ['', 503, 'transient'],
+  // Transient codes stay transient when they come with HTTP 200 or 400 (docs/alibaba/rpc.md#http-status-codes): never permanent.
+  ['isp.GATEWAY_ERROR', 200, 'transient'],
+  ['isp.GATEWAY_ERROR', 400, 'transient'],
+  ['ServiceUnavailable', 200, 'transient'],
+  ['ServiceUnavailable', 400, 'transient'],
+  ['isp.UNKNOWN', 200, 'transient'],
+  ['InternalError', 400, 'transient'],
+  ['SignatureNonceUsed', 200, 'transient'],
+  // Rejected codes stay rejected when they come with HTTP 500 (an unknown code would be transient there).
+  ['isv.VOICE_CALL_FAIL', 500, 'rejected'],
+  ['MissingParameter', 500, 'rejected'],
+  ['BillidNotExist', 500, 'rejected'],
+  ['ComplaintReject', 500, 'rejected'],
+  ['100008.0', 500, 'rejected'],
+  ['100008', 500, 'rejected'],
+  ['InvalidParameter', 503, 'rejected'],
+  // No code: the status alone.
+  [undefined, 300, 'account'],
+  [undefined, 299, 'transient'],
+  [undefined, 399, 'account'],
+  ['', 404, 'account'],
+  ['', 200, 'transient'],
+  ['SomethingNew', 300, 'rejected'],
 ];
 
 describe('classifyAlibabaFailure', () => {
@@ -189,6 +212,24 @@ describe('retryAfterSecondsFor', () => {
     expect(retryAfterSecondsFor(undefined, 429, '7')).toBe(7);
     expect(retryAfterSecondsFor(undefined, 429, 'Wed, 21 Oct 2026 07:28:00 GMT')).toBe(1);
     expect(retryAfterSecondsFor(undefined, 429)).toBe(1);
+    // A code no table names, throttled by its HTTP 429: the header, else the default.
+    expect(retryAfterSecondsFor('SomethingNew', 429)).toBe(1);
+    expect(retryAfterSecondsFor('SomethingNew', 429, '12')).toBe(12);
+  });
+
+  it.each([
+    ['120', 120],
+    ['3600', 3600],
+    [' 30 ', 30],
+    ['0', 0],
+  ])('reads Retry-After %j as %i whole seconds, whatever its number of digits', (header, seconds) => {
+    expect(retryAfterSecondsFor(undefined, 429, header)).toBe(seconds);
+    expect(retryAfterSecondsFor('Throttling.User', 400, header)).toBe(seconds);
+  });
+
+  it.each(['-5', '1.5', '+5', '5s', '1e3', '0x10', '', '  '])('ignores Retry-After %j, which is not a whole number of seconds', (header) => {
+    expect(retryAfterSecondsFor(undefined, 429, header)).toBe(1);
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 400, header)).toBe(60);
   });
 
   it.each([
@@ -212,6 +253,38 @@ describe('the code tables', () => {
     expect(matchCodeRule(code)?.pattern).toBe(code);
   });
 
+  it('hold these exact codes, each its own entry (written out: a code dropped from a table fails here)', () => {
+    const exact: [code: string, kind: string][] = [
+      ['isv.OUT_OF_SERVICE', 'account'],
+      ['isv.AMOUNT_NOT_ENOUGH', 'account'],
+      ['isv.AMOUNT_NOT_ENOUG', 'account'],
+      ['isp.RAM_PERMISSION_DENY', 'account'],
+      ['isp.RES_OWNER_ID_UNKNOWN', 'account'],
+      ['SignatureDoesNotMatch', 'account'],
+      ['IncompleteSignature', 'account'],
+      ['InvalidVersion', 'account'],
+      ['UnsupportedHTTPMethod', 'account'],
+      ['isv.BUSINESS_LIMIT_CONTROL', 'throttled'],
+      ['isv.VOICE_CALL_PERIOD_ERROR', 'throttled'],
+      ['isv.VOICE_ROBOT_NOT_PERIOD', 'throttled'],
+      ['InternalError', 'transient'],
+      ['isp.SYSTEM_ERROR', 'transient'],
+      ['isp.GATEWAY_ERROR', 'transient'],
+      ['isp.UNKNOWN', 'transient'],
+      ['ServiceUnavailable', 'transient'],
+      ['SignatureNonceUsed', 'transient'],
+      ['isv.VOICE_CALL_FAIL', 'rejected'],
+      ['BillidNotExist', 'rejected'],
+      ['ComplaintReject', 'rejected'],
+      ['100008.0', 'rejected'],
+      ['100008', 'rejected'],
+    ];
+    for (const [code, kind] of exact) expect(matchCodeRule(code), code).toStrictEqual({ pattern: code, kind, ...(kind === 'throttled' ? { retryAfterSeconds: expect.any(Number) } : {}) });
+    expect(matchCodeRule('InternalError')).toStrictEqual({ pattern: 'InternalError', kind: 'transient' });
+    expect(matchCodeRule('Throttling.User')).toStrictEqual({ pattern: 'Throttling*', kind: 'throttled', retryAfterSeconds: 1 });
+    expect(matchCodeRule('')).toBeUndefined();
+  });
+
   it('picks the longest prefix: InvalidAccessKeyId* over Invalid*, isv.ACCOUNT_* over isv.*', () => {
     expect(matchCodeRule('InvalidAccessKeyId.Whatever')?.pattern).toBe('InvalidAccessKeyId*');
     expect(matchCodeRule('InvalidFoo')?.pattern).toBe('Invalid*');
@@ -228,5 +301,7 @@ describe('the code tables', () => {
     expect(isResendSafeCode('SignatureNonceUsed')).toBe(true);
     expect(isResendSafeCode('InternalError')).toBe(false);
     expect(isResendSafeCode(undefined)).toBe(false);
+    expect(isResendSafeCode('')).toBe(false);
+    expect(isResendSafeCode('signaturenonceused')).toBe(false);
   });
 });

@@ -1,13 +1,28 @@
 /**
  * The status a call shows (GET /calls/{callId}) is a fold of its call item's status and its stored
- * receipts' statuses (shared/store/callStatus.ts). These properties pin down that it is the same
+ * receipts' statuses (shared/calls/status.ts). These properties pin down that it is the same
  * rule the forward-only conditional updates apply, and that it does not depend on order.
+ *
+ * The expected ranks are written out here, never read from the module's STATUS_RANK: a test that
+ * takes the implementation's table as its oracle passes whatever the table says (two ranks swapped
+ * included), see test/unit/literalExpectations.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveCallStatus, STATUS_RANK, type CallStatus, type ReceiptStatusSource } from '#shared/calls/status';
+import { CALL_STATUSES, deriveCallStatus, isCallStatus, isFinalStatus, movesForward, STATUS_RANK, type CallStatus, type ReceiptStatusSource } from '#shared/calls/status';
 
-const STATUSES = Object.keys(STATUS_RANK) as CallStatus[];
+/** docs/receipts.md#status: placed, then ringing, then in a call, then one of the final statuses. */
+const RANK: Readonly<Record<CallStatus, number>> = {
+  placed: 0,
+  ringing: 1,
+  'in-progress': 2,
+  completed: 3,
+  busy: 3,
+  'no-answer': 3,
+  failed: 3,
+  cancelled: 3,
+};
+const STATUSES: CallStatus[] = ['placed', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'];
 const RECEIPT_STATUSES: CallStatus[] = ['ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'cancelled'];
 
 /** Seconds of one minute as ISO times: collisions (the same storedAt) are likely, on purpose. */
@@ -35,10 +50,57 @@ function sequentialConditionalUpdates(call: { status: CallStatus } | undefined, 
   );
   for (const entry of ordered) {
     const next = entry.status as CallStatus | undefined;
-    if (next !== undefined && (status === undefined || STATUS_RANK[next] > STATUS_RANK[status])) status = next;
+    if (next !== undefined && (status === undefined || RANK[next] > RANK[status])) status = next;
   }
   return status;
 }
+
+describe('the status vocabulary and its ranks', () => {
+  it('lists the statuses in rank order (the OpenAPI enum, docs/http-api.md)', () => {
+    expect(CALL_STATUSES).toEqual(STATUSES);
+  });
+
+  it('ranks placed < ringing < in-progress < every final status', () => {
+    expect(STATUS_RANK).toEqual(RANK);
+  });
+
+  it.each([
+    ['placed', false],
+    ['ringing', false],
+    ['in-progress', false],
+    ['completed', true],
+    ['busy', true],
+    ['no-answer', true],
+    ['failed', true],
+    ['cancelled', true],
+  ] as const)('%s is final: %s', (status, final) => {
+    expect(isFinalStatus(status)).toBe(final);
+  });
+
+  it('movesForward: only to a strictly higher rank; anything applies to a call with no status yet', () => {
+    expect(movesForward('ringing', 'in-progress')).toBe(true);
+    expect(movesForward('in-progress', 'ringing')).toBe(false);
+    expect(movesForward('placed', 'ringing')).toBe(true);
+    expect(movesForward('ringing', 'ringing')).toBe(false);
+    expect(movesForward('in-progress', 'busy')).toBe(true);
+    expect(movesForward('completed', 'failed')).toBe(false);
+    expect(movesForward('cancelled', 'in-progress')).toBe(false);
+    expect(movesForward(undefined, 'placed')).toBe(true);
+    for (const current of STATUSES) {
+      for (const next of STATUSES) expect(movesForward(current, next), `${current} → ${next}`).toBe(RANK[next] > RANK[current]);
+    }
+  });
+
+  it('isCallStatus: our own status texts only, never a value that merely prints as one', () => {
+    for (const status of STATUSES) expect(isCallStatus(status)).toBe(true);
+    expect(isCallStatus('RINGING')).toBe(false);
+    expect(isCallStatus('constructor')).toBe(false);
+    expect(isCallStatus(['ringing'])).toBe(false);
+    expect(isCallStatus({ toString: () => 'busy' })).toBe(false);
+    expect(isCallStatus(3)).toBe(false);
+    expect(isCallStatus(undefined)).toBe(false);
+  });
+});
 
 describe('deriveCallStatus', () => {
   it('is the forward-only conditional update rule, applied in the order the receipts were stored', () => {
@@ -72,8 +134,8 @@ describe('deriveCallStatus', () => {
         const before = deriveCallStatus(call, stored)?.status;
         const after = deriveCallStatus(call, [...stored, late])?.status;
         if (before === undefined) return;
-        expect(STATUS_RANK[after!]).toBeGreaterThanOrEqual(STATUS_RANK[before]);
-        if (STATUS_RANK[before] === STATUS_RANK.completed) expect(after).toBe(before);
+        expect(RANK[after!]).toBeGreaterThanOrEqual(RANK[before]);
+        if (RANK[before] === 3) expect(after).toBe(before);
       }),
       { numRuns: 2_000 },
     );
@@ -82,7 +144,7 @@ describe('deriveCallStatus', () => {
   it('whatever the order receipts arrive in, the status read after each one never goes down in rank', () => {
     fc.assert(
       fc.property(callItem, receipts, (call, stored) => {
-        const ranks = stored.map((_, count) => deriveCallStatus(call, stored.slice(0, count + 1))?.status).map((status) => (status === undefined ? -1 : STATUS_RANK[status]));
+        const ranks = stored.map((_, count) => deriveCallStatus(call, stored.slice(0, count + 1))?.status).map((status) => (status === undefined ? -1 : RANK[status]));
         expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
       }),
       { numRuns: 2_000 },
@@ -117,6 +179,51 @@ describe('deriveCallStatus', () => {
     expect(deriveCallStatus({ status: 'busy', updatedAt: busy.storedAt }, [busy, ringing])).toEqual({ status: 'busy', updatedAt: busy.storedAt });
     // A receipt stored before the placing write landed (a race): not before the call item's own time.
     expect(deriveCallStatus({ status: 'placed', updatedAt: '2026-11-24T15:41:30.000Z' }, [busy])).toEqual({ status: 'busy', updatedAt: '2026-11-24T15:41:30.000Z' });
+  });
+
+  it('a late ringing receipt does not move a call in progress back', () => {
+    const derived = deriveCallStatus({ status: 'placed', updatedAt: '2026-11-24T15:41:00.000Z' }, [
+      { status: 'in-progress', storedAt: '2026-11-24T15:41:10.000Z', messageType: 'VoiceCallReport', naturalKey: 'c#200103' },
+      { status: 'ringing', storedAt: '2026-11-24T15:41:20.000Z', messageType: 'VoiceCallReport', naturalKey: 'c#200201' },
+    ]);
+    expect(derived).toEqual({ status: 'in-progress', updatedAt: '2026-11-24T15:41:10.000Z' });
+    // Projected already: the call item holds in-progress, and the late ringing receipt changes nothing.
+    expect(deriveCallStatus({ status: 'in-progress', updatedAt: '2026-11-24T15:41:10.000Z' }, [
+      { status: 'ringing', storedAt: '2026-11-24T15:41:20.000Z', messageType: 'VoiceCallReport', naturalKey: 'c#200201' },
+    ])).toEqual({ status: 'in-progress', updatedAt: '2026-11-24T15:41:10.000Z' });
+  });
+
+  it('updatedAt of a call known only from its receipts: when the winning receipt was stored', () => {
+    const ringing = { status: 'ringing', storedAt: '2026-11-24T15:41:05.000Z', messageType: 'VoiceCallReport', naturalKey: 'a' };
+    const busy = { status: 'busy', storedAt: '2026-11-24T15:41:20.000Z', messageType: 'VoiceReport', naturalKey: 'b' };
+    expect(deriveCallStatus(undefined, [ringing])).toEqual({ status: 'ringing', updatedAt: ringing.storedAt });
+    expect(deriveCallStatus(undefined, [ringing, busy])).toEqual({ status: 'busy', updatedAt: busy.storedAt });
+    // A call item without a status (or without a time) is no time either.
+    expect(deriveCallStatus({}, [busy])).toEqual({ status: 'busy', updatedAt: busy.storedAt });
+    // Neither time known: undefined, never an empty text.
+    expect(deriveCallStatus(undefined, [{ status: 'busy', messageType: 'VoiceReport', naturalKey: 'b' }])).toStrictEqual({ status: 'busy', updatedAt: undefined });
+    expect(deriveCallStatus({ status: 'placed', updatedAt: '' }, [{ status: 'busy', storedAt: '', messageType: 'VoiceReport', naturalKey: 'b' }])).toStrictEqual({
+      status: 'busy',
+      updatedAt: undefined,
+    });
+  });
+
+  it('between receipts of one rank, a receipt with a time was applied before one without (an unknown time counts as the latest)', () => {
+    const timed = { status: 'ringing', storedAt: '2026-11-24T15:41:05.000Z', messageType: 'VoiceCallReport', naturalKey: 'b' };
+    const untimed = { status: 'ringing', messageType: 'VoiceCallReport', naturalKey: 'a' };
+    expect(deriveCallStatus(undefined, [untimed, timed])).toEqual({ status: 'ringing', updatedAt: timed.storedAt });
+    expect(deriveCallStatus(undefined, [timed, untimed])).toEqual({ status: 'ringing', updatedAt: timed.storedAt });
+  });
+
+  it('between receipts of one rank stored at one instant, the smaller message type and key was applied first', () => {
+    const at = '2026-11-24T15:41:05.000Z';
+    const first = { status: 'busy', storedAt: at, messageType: 'VoiceReport', naturalKey: 'a' };
+    const second = { status: 'failed', storedAt: at, messageType: 'VoiceReport', naturalKey: 'b' };
+    const third = { status: 'completed', storedAt: at, messageType: 'VoiceReportX', naturalKey: 'a' };
+    const call = { status: 'placed', updatedAt: '2026-11-24T15:41:00.000Z' };
+    expect(deriveCallStatus(call, [second, first, third])).toEqual({ status: 'busy', updatedAt: at });
+    expect(deriveCallStatus(call, [third, first, second])).toEqual({ status: 'busy', updatedAt: at });
+    expect(deriveCallStatus(call, [third, second])).toEqual({ status: 'failed', updatedAt: at });
   });
 
   it('no status at all: a call known only from a recording', () => {

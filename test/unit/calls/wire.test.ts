@@ -283,7 +283,8 @@ describe('ACTION_BY_CALL_TYPE (docs/http-api.md#post-calls)', () => {
   });
 
   it('covers exactly the five call types', () => {
-    expect(Object.keys(ACTION_BY_CALL_TYPE).sort()).toEqual([...CALL_TYPES].sort());
+    expect(CALL_TYPES).toEqual(['tts', 'voice', 'ivr', 'clickToDial', 'smart']);
+    expect(Object.keys(ACTION_BY_CALL_TYPE).sort()).toEqual(['clickToDial', 'ivr', 'smart', 'tts', 'voice']);
   });
 });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_CHARS, decodeMessageBody } from '#shared/receipts/decode';
 import { voiceReport } from '../../support/receiptBodies.ts';
 
@@ -40,28 +40,61 @@ describe('decodeMessageBody: what Alibaba sends (docs/alibaba/receipts.md#body-e
 
 describe('decodeMessageBody: bodies that cannot be receipts', () => {
   it.each([
-    ['empty', ''],
-    ['whitespace', ' \n\t '],
-    ['plain text', 'hello, receipt'],
-    ['Base64 of text that is not JSON', base64('not json at all')],
-    ['Base64 of a JSON string', base64('"a string"')],
-    ['Base64 of a JSON number', base64('42')],
-    ['Base64 of null', base64('null')],
-    ['Base64 of an empty array', base64('[]')],
-    ['Base64 of an array holding a non-object', base64('[{"call_id":"1^2"}, 3]')],
-    ['broken raw JSON', '{"call_id": "1^2"'],
-    ['a raw JSON array of strings', '["a", "b"]'],
-    ['Base64 of invalid UTF-8', Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff]).toString('base64')],
-    ['Base64 of UTF-8 JSON truncated mid-character', Buffer.from('{"a":"执').subarray(0, 7).toString('base64')],
-  ])('%s → not ok, with a reason', (_label, body) => {
-    const result = decodeMessageBody(body);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/\w/);
+    ['empty', '', 'empty body'],
+    ['whitespace', ' \n\t ', 'empty body'],
+    ['plain text', 'hello, receipt', 'body is neither Base64 nor JSON'],
+    ['text that only ends like Base64', '%%% poison abc', 'body is neither Base64 nor JSON'],
+    ['text that only starts like Base64', 'abcd!!!!', 'body is neither Base64 nor JSON'],
+    ['Base64 with one character too many', `${base64('{"call_id":"1^23"}')}A`, 'body is neither Base64 nor JSON'],
+    ['Base64 of text that is not JSON', base64('not json at all'), 'Base64 payload is not JSON'],
+    ['Base64 of a JSON string', base64('"a string"'), 'Base64 payload is JSON string, not an object or an array of objects'],
+    ['Base64 of a JSON number', base64('42'), 'Base64 payload is JSON number, not an object or an array of objects'],
+    ['Base64 of null', base64('null'), 'Base64 payload is JSON null, not an object or an array of objects'],
+    ['Base64 of an empty array', base64('[]'), 'Base64 payload is an empty array'],
+    ['Base64 of an array holding a non-object', base64('[{"call_id":"1^2"}, 3]'), 'Base64 payload holds a non-object at index 1'],
+    ['Base64 of an array holding null', base64('[null]'), 'Base64 payload holds a non-object at index 0'],
+    ['Base64 of a UTF-8 payload with two byte-order marks', Buffer.from(`\ufeff\ufeff{"call_id":"1^2"}`).toString('base64'), 'Base64 payload is not JSON'],
+    ['broken raw JSON', '{"call_id": "1^2"', 'raw body is not JSON'],
+    ['a raw JSON array of strings', '["a", "b"]', 'raw body holds a non-object at index 0'],
+    ['a raw JSON array of arrays', '[[{}]]', 'raw body holds a non-object at index 0'],
+    ['a raw empty JSON array', '[]', 'raw body is an empty array'],
+    ['Base64 of invalid UTF-8', Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff]).toString('base64'), 'Base64 payload is not UTF-8'],
+    ['Base64 of UTF-8 JSON truncated mid-character', Buffer.from('{"a":"执').subarray(0, 7).toString('base64'), 'Base64 payload is not UTF-8'],
+  ])('%s → not ok, saying why', (_label, body, reason) => {
+    expect(decodeMessageBody(body)).toStrictEqual({ ok: false, reason });
+  });
+
+  it('a body that is not text at all is refused, not thrown on', () => {
+    expect(decodeMessageBody(42 as unknown as string)).toStrictEqual({ ok: false, reason: 'body is not text' });
+    expect(decodeMessageBody(undefined as unknown as string)).toStrictEqual({ ok: false, reason: 'body is not text' });
+  });
+
+  it('whatever fails inside is reported as a reason, never thrown (a poison body must not stop the poller)', () => {
+    const trim = vi.spyOn(String.prototype, 'trim').mockImplementation(() => {
+      throw new TypeError('unexpected');
+    });
+    try {
+      expect(decodeMessageBody('{"call_id":"1^2"}')).toStrictEqual({ ok: false, reason: 'undecodable body (TypeError)' });
+    } finally {
+      trim.mockRestore();
+    }
+  });
+
+  it('refuses a Base64 JSON body with a byte that is not UTF-8 inside a string, instead of storing it garbled', () => {
+    const bytes = Buffer.concat([Buffer.from('{"call_id":"1^2","status_msg":"'), Buffer.from([0xe6, 0x89]), Buffer.from('"}')]);
+    expect(decodeMessageBody(bytes.toString('base64'))).toEqual({ ok: false, reason: 'Base64 payload is not UTF-8' });
+    const lone = Buffer.concat([Buffer.from('{"call_id":"1^2","x":"a'), Buffer.from([0xff]), Buffer.from('b"}')]);
+    expect(decodeMessageBody(lone.toString('base64'))).toEqual({ ok: false, reason: 'Base64 payload is not UTF-8' });
   });
 
   it('refuses a huge body without parsing it', () => {
     const huge = base64(JSON.stringify({ call_id: '1^2', padding: 'x'.repeat(MAX_BODY_CHARS) }));
-    expect(decodeMessageBody(huge)).toEqual({ ok: false, reason: expect.stringContaining('longer than') });
+    expect(decodeMessageBody(huge)).toStrictEqual({ ok: false, reason: 'body longer than 1048576 characters' });
+    // The limit itself is still read.
+    const atLimit = `{"call_id":"1^2","padding":"${'x'.repeat(MAX_BODY_CHARS - 30)}"}`;
+    expect(atLimit).toHaveLength(1_048_576);
+    expect(decodeMessageBody(atLimit)).toMatchObject({ ok: true, encoding: 'json' });
+    expect(decodeMessageBody(`${atLimit} `).ok).toBe(false);
   });
 
   it('decodes a large but plausible body (a 60 KB receipt)', () => {

@@ -20,6 +20,26 @@ function message(n: number): string {
   </Message>`;
 }
 
+/** What a reader makes of a document: its messages, or the name of the error it threw. */
+function outcome(read: (xml: string) => unknown, xml: string): unknown {
+  try {
+    return { messages: read(xml) };
+  } catch (error) {
+    return { error: (error as Error).name };
+  }
+}
+
+/** A one-message document whose body is `body`, as written. */
+function withBody(body: string): string {
+  return `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>${body}</MessageBody></Message></Messages>`;
+}
+
+/** Both readers: the direct scan (with the general parser behind it) and the general parser alone. */
+const READERS = [
+  ['parseReceiveResponse', parseReceiveResponse],
+  ['parseReceiveResponseGeneral', parseReceiveResponseGeneral],
+] as const;
+
 describe('parseReceiveResponse (docs/alibaba/mns.md#batchreceivemessage)', () => {
   it('reads a single message, which still comes wrapped in <Messages>', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="${NS}">${message(1)}\n</Messages>`;
@@ -95,14 +115,6 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
       return `${head}<Messages xmlns="${NS}">${messages.map(([gap, xml]) => gap + xml).join('')}${after}</Messages>${after}`;
     });
 
-  const outcome = (read: (xml: string) => unknown, xml: string): unknown => {
-    try {
-      return { messages: read(xml) };
-    } catch (error) {
-      return { error: (error as Error).name };
-    }
-  };
-
   it('on 1,000 generated documents of the documented shape', () => {
     fc.assert(
       fc.property(document, (xml) => {
@@ -112,6 +124,24 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
         expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
       }),
       { numRuns: 1_000 },
+    );
+  });
+
+  it('on 500 generated documents broken by a cut, a stray character or a lost one (the scan leaves what it cannot read to the general parser)', () => {
+    const stray = fc.constantFrom('<', '>', '&', '"', "'", '/', ';', '#', '=', ' ', '\r', '\n', 'x', ']]>', '<!--', '&#', '&amp;', '<Message>', '</Message>', '<MessageId>', '?>');
+    const broken = document.chain((xml) =>
+      fc.oneof(
+        fc.integer({ min: 0, max: xml.length }).map((at) => xml.slice(0, at)),
+        fc.tuple(fc.integer({ min: 0, max: Math.max(0, xml.length - 1) }), fc.constantFrom('<', '>', '/', '"', '&', ' ', 'x', 'z', '?', '!')).map(([at, text]) => xml.slice(0, at) + text + xml.slice(at + 1)),
+        fc.tuple(fc.integer({ min: 0, max: xml.length }), stray).map(([at, text]) => xml.slice(0, at) + text + xml.slice(at)),
+        fc.integer({ min: 0, max: Math.max(0, xml.length - 1) }).map((at) => xml.slice(0, at) + xml.slice(at + 1)),
+      ),
+    );
+    fc.assert(
+      fc.property(broken, (xml) => {
+        expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
+      }),
+      { numRuns: 500 },
     );
   });
 
@@ -131,6 +161,16 @@ describe('parseReceiveResponse: the direct scan reads every document as the gene
     ['an unterminated entity', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&amp b</MessageBody></Message></Messages>`],
     ['a mismatched closing tag', `<Messages><Message><MessageId>M</MessageBody><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
     ['a truncated document', `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</Rece`],
+    ['a self-closed root of another name as long', `<Messagez/>`],
+    ['a root of another name as long', `<Messagez><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messagez>`],
+    ['another declaration', `<?xml version='1.0'?><Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a processing instruction', `<?pi x?><Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a quote never closed in the start tag', `<Messages xmlns='${NS}><Message><MessageId>M</MessageId></Message></Messages>`],
+    ['a "<" in the start tag', `<Messages <Message><MessageId>M</MessageId></Message></Messages>`],
+    ['a "&" in the start tag', `<Messages a=1&><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a field without its closing tag', `<Messages><Message><MessageId>M<ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['text between fields', `<Messages><Message>x<MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`],
+    ['a "]]>" in a field', `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a]]>b</MessageBody></Message></Messages>`],
   ])('on %s: leaves it to the general parser, with the same result', (_label, xml) => {
     expect(scanReceiveResponse(xml)).toBeUndefined();
     expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
@@ -230,5 +270,224 @@ describe('classifyMnsFailure (docs/alibaba/mns.md#errors)', () => {
     [undefined, 200, 'transient'],
   ] as const)('%s / HTTP %s → %s', (code, status, kind) => {
     expect(classifyMnsFailure(code, status)).toBe(kind);
+  });
+});
+
+describe('parseReceiveResponse: documents the poller must read right, on both paths', () => {
+  it.each([
+    ['the start tag cut after its name', `<Messages`],
+    ['the start tag cut after a space', `<Messages `],
+    ['the start tag cut after its attribute', `<?xml version="1.0" encoding="UTF-8"?>\n<Messages xmlns="${NS}"`],
+    ['the start tag cut after a slash', `<Messages xmlns="${NS}" /`],
+    ['the start tag cut inside its attribute', `<Messages xmlns="${NS}`],
+    ['a declaration that never ends', `<?xml version="1.0"`],
+  ])('refuses a truncated answer (%s) at once, without scanning past its end', (_label, xml) => {
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+
+  it.each(READERS)('%s: indented fields are read without their white space, except the body', (_name, read) => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<Messages xmlns="${NS}">
+  <Message>
+    <MessageId>
+      M-1
+    </MessageId>
+    <ReceiptHandle>
+      1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==
+    </ReceiptHandle>
+    <MessageBodyMD5>  C5DD56A39F5F7BB8B3337C6D11B6D8C1  </MessageBodyMD5>
+    <MessageBody>  e30=\n</MessageBody>
+    <EnqueueTime> 1705307401000 </EnqueueTime>
+    <NextVisibleTime>\t1705307431000\t</NextVisibleTime>
+    <FirstDequeueTime>
+      1705307401500
+    </FirstDequeueTime>
+    <DequeueCount> 2 </DequeueCount>
+    <Priority> 8 </Priority>
+  </Message>
+</Messages>`;
+    expect(read(xml)).toEqual([
+      {
+        messageId: 'M-1',
+        receiptHandle: '1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==',
+        body: '  e30=\n',
+        bodyMd5: 'C5DD56A39F5F7BB8B3337C6D11B6D8C1',
+        enqueueTime: 1705307401000,
+        nextVisibleTime: 1705307431000,
+        firstDequeueTime: 1705307401500,
+        dequeueCount: 2,
+        priority: 8,
+      },
+    ]);
+  });
+
+  it.each(READERS)('%s: a message with only its id and handle gets the documented defaults', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`;
+    expect(read(xml)).toStrictEqual([
+      { messageId: 'M', receiptHandle: 'H', body: '', bodyMd5: undefined, enqueueTime: 0, firstDequeueTime: undefined, dequeueCount: 1, nextVisibleTime: undefined, priority: undefined },
+    ]);
+  });
+
+  it.each(READERS)('%s: numbers that are not whole, safe integers are not read as numbers', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><EnqueueTime>1.5</EnqueueTime><DequeueCount>x2</DequeueCount><Priority>9007199254740993</Priority><NextVisibleTime>-7</NextVisibleTime><FirstDequeueTime>3 4</FirstDequeueTime></Message></Messages>`;
+    expect(read(xml)[0]).toMatchObject({ enqueueTime: 0, dequeueCount: 1, priority: undefined, nextVisibleTime: -7, firstDequeueTime: undefined });
+  });
+
+  it.each(READERS)('%s: a blank id or handle is no id or handle', (_name, read) => {
+    expect(() => read(`<Messages><Message><MessageId>  </MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`)).toThrow(MnsXmlError);
+    expect(() => read(`<Messages><Message><MessageId>M</MessageId><ReceiptHandle/></Message></Messages>`)).toThrow(MnsXmlError);
+  });
+
+  it.each(READERS)('%s: decodes the predefined entities and character references', (_name, read) => {
+    const xml = `<Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a&gt;b&lt;c&amp;d&quot;e&apos;f&#65;&#x42;&#x1F600;&#13;g&#10;</MessageBody></Message></Messages>`;
+    expect(read(xml)[0]!.body).toBe(`a>b<c&d"e'fAB\u{1F600}\rg\n`);
+  });
+
+  it('reads a literal CR LF in a body as LF, as XML requires, and a CR sent as &#13; as CR', () => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody>a\r\nb\rc&#13;</MessageBody></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H', MessageBody: 'a\nb\nc\r' }]);
+  });
+
+  it.each([
+    ['a reference to NUL', '&#0;'],
+    ['a reference to a C0 control', '&#x1;'],
+    ['a reference to a lone surrogate', '&#xD800;'],
+    ['a reference past the last code point', '&#x110000;'],
+    ['a reference to U+FFFE', '&#xFFFE;'],
+    ['a decimal reference too long to be one', '&#00000065;'],
+    ['a hexadecimal reference with a bad digit', '&#x4G;'],
+    ['a hexadecimal reference with text after it', '&#x41zz;'],
+    ['a decimal reference with text after it', '&#65zz;'],
+    ['a reference to U+001F', '&#x1F;'],
+    ['a reference to U+0008', '&#8;'],
+    ['an empty reference', '&#;'],
+  ])('leaves a body with %s to the general parser, which decides (the same answer either way)', (_label, reference) => {
+    const xml = withBody(`a${reference}b`);
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(outcome(parseReceiveResponse, xml)).toEqual(outcome(parseReceiveResponseGeneral, xml));
+  });
+
+  it.each([
+    ['&#x9;', '\t'],
+    ['&#x20;', ' '],
+    ['&#xD7FF;', '\uD7FF'],
+    ['&#xE000;', '\uE000'],
+    ['&#xFFFD;', '\uFFFD'],
+    ['&#x10000;', '\u{10000}'],
+    ['&#x10FFFF;', '\u{10FFFF}'],
+    ['&#1114111;', '\u{10FFFF}'],
+  ])('the scan itself reads the reference %s, a character XML allows', (reference, character) => {
+    const xml = withBody(`a${reference}b`);
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H', MessageBody: `a${character}b` }]);
+    expect(parseReceiveResponseGeneral(xml)[0]!.body).toBe(`a${character}b`);
+  });
+
+  it('the scan itself reads a document that starts with a byte-order mark', () => {
+    const xml = `\ufeff<?xml version="1.0" encoding="UTF-8"?><Messages xmlns="${NS}"><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toEqual([{ MessageId: 'M', ReceiptHandle: 'H' }]);
+  });
+
+  it('reads a document whose elements carry a namespace prefix (the general parser)', () => {
+    const xml = `<?xml version="1.0"?><m:Messages xmlns:m="${NS}"><m:Message><m:MessageId> M </m:MessageId><m:ReceiptHandle>H</m:ReceiptHandle><m:MessageBody>e30=</m:MessageBody><m:DequeueCount>3</m:DequeueCount></m:Message></m:Messages>`;
+    expect(parseReceiveResponse(xml)).toEqual([{ messageId: 'M', receiptHandle: 'H', body: 'e30=', enqueueTime: 0, dequeueCount: 3 }]);
+  });
+
+  it('the general parser keeps leading zeros and exponents as text (ids and handles are not numbers)', () => {
+    const xml = `<Messages xmlns="${NS}"><!-- general parser --><Message><MessageId>00012</MessageId><ReceiptHandle>1e5</ReceiptHandle><MessageBody>0012</MessageBody><MessageBodyMD5>0x1F</MessageBodyMD5><EnqueueTime>0017</EnqueueTime><DequeueCount>1</DequeueCount></Message></Messages>`;
+    expect(scanReceiveResponse(xml)).toBeUndefined();
+    expect(parseReceiveResponse(xml)[0]).toMatchObject({ messageId: '00012', receiptHandle: '1e5', body: '0012', bodyMd5: '0x1F', enqueueTime: 17 });
+  });
+
+  it.each([
+    ['an empty document with white space', `<Messages xmlns="${NS}">\n  \n</Messages>`, []],
+    ['an empty document', `<Messages></Messages>`, []],
+    ['a self-closed document with a space', `<Messages xmlns="${NS}" />`, []],
+  ])('%s is no messages', (_label, xml, expected) => {
+    expect(parseReceiveResponse(xml)).toEqual(expected);
+    expect(parseReceiveResponseGeneral(xml)).toEqual(expected);
+  });
+
+  it.each([
+    ['text instead of messages', `<Messages>hello</Messages>`],
+    ['a message that is text', `<Messages><Message>hello</Message></Messages>`],
+    ['an empty message', `<Messages><Message></Message></Messages>`],
+  ])('the general parser refuses %s', (_label, xml) => {
+    expect(() => parseReceiveResponseGeneral(xml)).toThrow(MnsXmlError);
+    expect(() => parseReceiveResponse(xml)).toThrow(MnsXmlError);
+  });
+});
+
+describe('parseReceiveResponseGeneral: what it refuses, and how it says so', () => {
+  it.each([
+    ['broken XML', `<?xml' version="1.0"?><Messages/>`, /^not well-formed XML: /],
+    ['another document', `<Error xmlns="${NS}"><Code>X</Code></Error>`, /^expected a <Messages> document$/],
+    ['text inside <Messages>', '<Messages>hello</Messages>', /^expected <Message> elements inside <Messages>$/],
+    ['a second message that is text', '<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Message>hi</Message></Messages>', /^<Message> 2 has no fields$/],
+    ['a first message without a handle', '<Messages><Message><MessageId>M</MessageId></Message></Messages>', /^<Message> 1 lacks a MessageId or a ReceiptHandle$/],
+    ['a second message without an id', '<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle></Message><Message><ReceiptHandle>H</ReceiptHandle></Message></Messages>', /^<Message> 2 lacks a MessageId or a ReceiptHandle$/],
+  ])('%s: an MnsXmlError saying what is wrong', (_label, xml, message) => {
+    expect(() => parseReceiveResponseGeneral(xml)).toThrow(expect.objectContaining({ name: 'MnsXmlError', message: expect.stringMatching(message) }));
+  });
+
+  it('keeps the parser\'s error as the cause of a not well-formed document', () => {
+    const error = (() => {
+      try {
+        parseReceiveResponseGeneral(`<?xml' version="1.0"?><Messages/>`);
+      } catch (caught) {
+        return caught as MnsXmlError;
+      }
+      return undefined;
+    })();
+    expect(error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('ignores attributes on fields and elements it does not know, and reads a nested element as no text', () => {
+    const xml = `<Messages><Message><MessageId type="x">M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBody><b>x</b></MessageBody></Message><Other/></Messages>`;
+    expect(parseReceiveResponseGeneral(xml)).toEqual([{ messageId: 'M', receiptHandle: 'H', body: '', enqueueTime: 0, dequeueCount: 1 }]);
+    expect(parseReceiveResponseGeneral('<Messages><Other/></Messages>')).toEqual([]);
+  });
+
+  it.each(READERS)('%s: empty or blank optional fields are absent, and numbers only in plain decimal', (_name, read) => {
+    const xml = `<Messages><Message><MessageId>M</MessageId><ReceiptHandle>H</ReceiptHandle><MessageBodyMD5>  </MessageBodyMD5><MessageBody></MessageBody><EnqueueTime>1e3</EnqueueTime><DequeueCount>0x2</DequeueCount><Priority>12abc</Priority><NextVisibleTime>abc12</NextVisibleTime><FirstDequeueTime/></Message></Messages>`;
+    expect(read(xml)).toStrictEqual([
+      { messageId: 'M', receiptHandle: 'H', body: '', bodyMd5: undefined, enqueueTime: 0, firstDequeueTime: undefined, dequeueCount: 1, nextVisibleTime: undefined, priority: undefined },
+    ]);
+  });
+});
+
+describe('parseDeleteFailures and parseErrorDocument: what a failed request says', () => {
+  it('reads indented, namespace-prefixed failures; a failure without a handle is skipped, missing texts get defaults', () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<e:Errors xmlns:e="${NS}">
+  <e:Error>
+    <e:ErrorCode> MessageNotExist </e:ErrorCode>
+    <e:ReceiptHandle>
+      H1
+    </e:ReceiptHandle>
+  </e:Error>
+  <e:Error><e:ErrorCode>ReceiptHandleError</e:ErrorCode></e:Error>
+  <e:Error><e:ReceiptHandle>H2</e:ReceiptHandle><e:ErrorMessage>gone</e:ErrorMessage></e:Error>
+</e:Errors>`;
+    expect(parseDeleteFailures(xml)).toEqual([
+      { receiptHandle: 'H1', code: 'MessageNotExist', message: '' },
+      { receiptHandle: 'H2', code: 'Unknown', message: 'gone' },
+    ]);
+  });
+
+  it('an empty <Errors> element is not a list of failures: the answer is read as an error, never as every handle deleted', () => {
+    expect(parseDeleteFailures(`<Errors xmlns="${NS}"></Errors>`)).toBeUndefined();
+    expect(parseDeleteFailures(`<Errors xmlns="${NS}"/>`)).toBeUndefined();
+  });
+
+  it('reads an indented, namespace-prefixed <Error> document; missing fields are undefined', () => {
+    const xml = `<x:Error xmlns:x="${NS}">\n  <x:Code>\n    QueueNotExist\n  </x:Code>\n  <x:RequestId> R1 </x:RequestId>\n</x:Error>`;
+    expect(parseErrorDocument(xml)).toStrictEqual({ code: 'QueueNotExist', message: undefined, requestId: 'R1', hostId: undefined });
+  });
+
+  it('is undefined for a document that holds no <Error> element with fields', () => {
+    expect(parseErrorDocument(`<Error>text</Error>`)).toBeUndefined();
+    expect(parseErrorDocument(`<Messages xmlns="${NS}"/>`)).toBeUndefined();
+    expect(parseErrorDocument(`<Error><Code>A</Code></Error><Error><Code>B</Code></Error>`)).toBeUndefined();
   });
 });

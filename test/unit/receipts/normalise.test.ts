@@ -94,6 +94,41 @@ describe('normaliseReceipt and `__proto__` (docs/security.md#input-limits)', () 
   });
 });
 
+describe('natural keys: one stored item per receipt, within the key size DynamoDB allows', () => {
+  it('a message type it does not know: receipts that differ in any value are different receipts', () => {
+    const key = (raw: Record<string, unknown>) => normalised('SomeOtherReport', { call_id: CALL_ID, ...raw }).naturalKey;
+    expect(key({ x: 1 })).not.toBe(key({ x: 2 }));
+    expect(key({ x: '1' })).not.toBe(key({ x: 1 }));
+    expect(key({ x: null })).not.toBe(key({ x: 'null' }));
+    expect(key({ y: [1, 2] })).not.toBe(key({ y: [2, 1] }));
+    expect(key({ z: { a: 1 } })).not.toBe(key({ z: { a: 2 } }));
+    expect(key({ z: { a: 1 } })).not.toBe(key({ z: { b: 1 } }));
+    // The same content is the same receipt, whatever the order of the keys, at every depth.
+    expect(key({ z: { a: 1, b: [{ c: 1, d: 2 }] } })).toBe(key({ z: { b: [{ d: 2, c: 1 }], a: 1 } }));
+    expect(key({ x: 1 })).toMatch(new RegExp(`^${CALL_ID.replace('^', '\\^')}#sha256:[0-9a-f]{64}$`));
+  });
+
+  it('a key of up to 400 characters is kept; a longer one is replaced by its SHA-256', () => {
+    const callId = 'c'.repeat(256);
+    const atLimit = { call_id: callId, status_code: '200101', status_time: 't'.repeat(400 - 256 - '#200101#'.length) };
+    expect(normalised('VoiceCallReport', atLimit).naturalKey).toBe(`${callId}#200101#${atLimit.status_time}`);
+    const over = { ...atLimit, status_time: `${atLimit.status_time}u` };
+    const hashed = normalised('VoiceCallReport', over).naturalKey;
+    expect(hashed).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Still one key per receipt: another receipt over the limit has another hash, the same one the same.
+    expect(normalised('VoiceCallReport', { ...over, status_time: `${atLimit.status_time}v` }).naturalKey).not.toBe(hashed);
+    expect(normalised('VoiceCallReport', { ...over }).naturalKey).toBe(hashed);
+  });
+
+  it('text fields are trimmed, so a padded code is the code and the same receipt', () => {
+    const receipt = normalised('VoiceReport', { call_id: ` ${CALL_ID} `, out_id: ' order-001 ', status_code: ' 200002 ', smart_status_code: ' USER_BUSY ', end_time: ' 2024-01-15 16:30:31 ' });
+    expect(receipt).toMatchObject({ callId: CALL_ID, naturalKey: CALL_ID, outId: 'order-001', statusCode: '200002', smartStatusCode: 'USER_BUSY', status: 'busy', endTime: '2024-01-15T16:30:31+08:00' });
+    const progress = normalised('VoiceCallReport', { call_id: CALL_ID, status_code: ' 200201 ', status_time: '2024-01-15 16:31:00 ', dtmf: ' 1 ' });
+    expect(progress).toMatchObject({ status: 'ringing', dtmf: '1', naturalKey: `${CALL_ID}#200201#2024-01-15T16:31:00+08:00#1` });
+    expect(normalised('VoiceReport', { call_id: CALL_ID, status_code: '   ' })).not.toHaveProperty('statusCode');
+  });
+});
+
 describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', () => {
   it.each([
     ['a numeric string', '7', 7],
@@ -101,6 +136,7 @@ describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', (
     ['a padded string', ' 7 ', 7],
     ['zero as a string', '0', 0],
     ['an empty string', '', undefined],
+    ['a blank string', '   ', undefined],
     ['text', 'seven', undefined],
     ['an object', { seconds: 7 }, undefined],
   ])('duration given as %s', (_label, duration, expected) => {
@@ -121,15 +157,25 @@ describe('normaliseReceipt leniency (docs/alibaba/receipts.md#body-encoding)', (
   });
 
   it.each([
-    ['missing', {}],
-    ['null', { call_id: null }],
-    ['empty', { call_id: '' }],
-    ['blank', { call_id: '   ' }],
-    ['an object', { call_id: { id: 1 } }],
-    ['absurdly long', { call_id: 'x'.repeat(300) }],
-  ])('call_id %s → invalid', (_label, raw) => {
-    const result = normaliseReceipt('VoiceReport', { status_code: '200000', ...raw });
-    expect(result.ok).toBe(false);
+    ['missing', {}, 'call_id is missing or not a string'],
+    ['null', { call_id: null }, 'call_id is missing or not a string'],
+    ['empty', { call_id: '' }, 'call_id is empty'],
+    ['blank', { call_id: '   ' }, 'call_id is empty'],
+    ['an object', { call_id: { id: 1 } }, 'call_id is missing or not a string'],
+    ['absurdly long', { call_id: 'x'.repeat(300) }, 'call_id is longer than 256 characters'],
+    ['one character too long', { call_id: 'x'.repeat(257) }, 'call_id is longer than 256 characters'],
+  ])('call_id %s → invalid', (_label, raw, reason) => {
+    expect(normaliseReceipt('VoiceReport', { status_code: '200000', ...raw })).toStrictEqual({ ok: false, reason });
+  });
+
+  it('a call_id of 256 characters, or given as a number, is valid', () => {
+    expect(normalised('VoiceReport', { call_id: 'x'.repeat(256) }).callId).toHaveLength(256);
+    expect(normalised('VoiceReport', { call_id: 116012354148 }).callId).toBe('116012354148');
+  });
+
+  it('a progress receipt without a code or a time still gets a key of its own parts', () => {
+    expect(normalised('VoiceCallReport', { call_id: CALL_ID }).naturalKey).toBe(`${CALL_ID}##`);
+    expect(normalised('VoiceCallReport', { call_id: CALL_ID, status_time: '2024-01-15 16:31:00' }).naturalKey).toBe(`${CALL_ID}##2024-01-15T16:31:00+08:00`);
   });
 
   it('inbound VoiceCallReports (biz_id and extend instead of call_id and out_id, docs/alibaba/receipts.md#voicecallreport) are receipts of the call biz_id names', () => {
@@ -263,6 +309,9 @@ describe('chinaTimeToIso', () => {
     expect(chinaTimeToIso('2024-01-15 16:30:01')).toBe('2024-01-15T16:30:01+08:00');
     expect(Date.parse(chinaTimeToIso('2024-01-15 16:30:01'))).toBe(Date.parse('2024-01-15T08:30:01Z'));
     expect(chinaTimeToIso('15/01/2024')).toBe('15/01/2024');
+    // Only the whole text: nothing before or after it.
+    expect(chinaTimeToIso('x2024-01-15 16:30:01')).toBe('x2024-01-15 16:30:01');
+    expect(chinaTimeToIso('2024-01-15 16:30:01.5')).toBe('2024-01-15 16:30:01.5');
   });
 });
 

@@ -519,7 +519,8 @@ describe('MNS signature (docs/alibaba/signatures.md#mns-signature)', () => {
 
     it('signMnsRequest returns date, x-mns-version, authorization and the unsigned security-token', () => {
       const headers = signMnsRequest({ method: 'GET', resource: RECEIVE, credentials: STS, date: DATE_OBJ });
-      expect(headers).toEqual({
+      // Strict: no content-type or content-md5 key at all, not even an undefined one.
+      expect(headers).toStrictEqual({
         date: DATE,
         'x-mns-version': '2015-06-06',
         authorization: 'MNS STS.testid:VQxOkvXZNxsYM5iUoUijd0eAWEU=',
@@ -535,8 +536,19 @@ describe('MNS signature (docs/alibaba/signatures.md#mns-signature)', () => {
         credentials: { accessKeyId: 'STS.testid', accessKeySecret: 'testsecret' },
         date: DATE_OBJ,
       });
-      expect(withoutToken['security-token']).toBeUndefined();
+      expect(Object.keys(withoutToken).sort()).toEqual(['authorization', 'date', 'x-mns-version']);
       expect(withoutToken.authorization).toBe(withToken.authorization);
+    });
+
+    it('sends content-type, content-md5 and security-token only when there is one to send', () => {
+      const noToken = { accessKeyId: 'testid', accessKeySecret: 'testsecret' };
+      const bare = signMnsRequest({ method: 'GET', resource: RECEIVE, credentials: noToken, date: DATE_OBJ });
+      expect(Object.keys(bare).sort()).toEqual(['authorization', 'date', 'x-mns-version']);
+      const empty = signMnsRequest({ method: 'GET', resource: RECEIVE, contentType: '', contentMd5: '', credentials: { ...noToken, securityToken: '' }, date: DATE_OBJ });
+      expect(empty).toStrictEqual(bare);
+      const full = signMnsRequest({ method: 'POST', resource: RECEIVE, contentType: 'text/xml', contentMd5: 'bWQ1', credentials: STS, date: DATE_OBJ });
+      expect(Object.keys(full).sort()).toEqual(['authorization', 'content-md5', 'content-type', 'date', 'security-token', 'x-mns-version']);
+      expect(full).toMatchObject({ 'content-type': 'text/xml', 'content-md5': 'bWQ1', 'security-token': STS_TOKEN });
     });
   });
 
@@ -577,7 +589,7 @@ describe('MNS signature (docs/alibaba/signatures.md#mns-signature)', () => {
         credentials: STS,
         date: DATE_OBJ,
       });
-      expect(headers).toEqual({
+      expect(headers).toStrictEqual({
         date: DATE,
         'x-mns-version': '2015-06-06',
         'content-type': 'text/xml',
