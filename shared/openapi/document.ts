@@ -266,7 +266,7 @@ export function buildOpenApiDocument(): Json {
     security: [{ awsSigV4: [] }],
     tags: [
       { name: 'calls', description: 'Place, cancel and read calls' },
-      { name: 'call requests', description: 'Reach a person: a call placed when allowed, redialled until answered or acknowledged (docs/call-requests.md)' },
+      { name: 'call-requests', description: 'Reach a person: a call placed when allowed, redialled until answered or acknowledged (docs/call-requests.md)' },
       { name: 'receipts', description: 'Receipts pushed by Alibaba (HTTP batch push)' },
       { name: 'meta', description: 'This description, and the API explorer over it' },
     ],
@@ -346,7 +346,7 @@ export function buildOpenApiDocument(): Json {
       '/call-requests': {
         post: {
           operationId: 'createCallRequest',
-          tags: ['call requests'],
+          tags: ['call-requests'],
           summary: 'Ask for a person to be reached: a call placed when allowed, redialled until it succeeds',
           description:
             'Creates a call request: `call` is a POST /calls body; `notBefore`, `notAfter` and `window` say when attempts may be placed, `redial` how often, ' +
@@ -372,7 +372,7 @@ export function buildOpenApiDocument(): Json {
       '/call-requests/{requestId}': {
         get: {
           operationId: 'getCallRequest',
-          tags: ['call requests'],
+          tags: ['call-requests'],
           summary: 'Read a call request: its status, attempts and next attempt',
           parameters: [{ $ref: '#/components/parameters/RequestId' }],
           responses: {
@@ -384,7 +384,7 @@ export function buildOpenApiDocument(): Json {
       '/call-requests/{requestId}/cancel': {
         post: {
           operationId: 'cancelCallRequest',
-          tags: ['call requests'],
+          tags: ['call-requests'],
           summary: 'Cancel a call request',
           description:
             'No body. No further attempt is placed; a click-to-dial attempt in progress is cancelled at Alibaba too (other call types cannot be hung up). ' +

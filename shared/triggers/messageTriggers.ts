@@ -51,7 +51,7 @@ export async function placeQueuedCalls(records: readonly SQSRecord[], deps: Plac
   const reads = records.map((record, index) => readPlacementMessage(sqsMessage(record, origins[index])));
   const outcomes: Outcome[] = new Array(records.length);
   await runLimited(reads, QUEUE_CONCURRENCY, async (read, index) => {
-    outcomes[index] = await settleWaiting(await placeReadMessage(read, deps), read.message, records[index]!.body ?? '', deps);
+    outcomes[index] = await settleWaiting(await placeReadMessage(read, deps), read.message, () => records[index]!.body ?? '', deps);
   });
   const batchItemFailures = records.filter((_record, index) => outcomes[index] === 'retry').map((record) => ({ itemIdentifier: record.messageId }));
   deps.logger.info('queued call requests handled', { messages: records.length, ...countOutcomes(outcomes) });
@@ -65,7 +65,7 @@ type Outcome = Exclude<MessageVerdict['verdict'], 'placed' | 'wait'> | 'placed' 
  * A `wait` verdict is sent back to the queue to be delivered when its window opens; if that fails
  * (or no queue is configured), the message is delivered again like any failure.
  */
-async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: string, deps: PlacementMessageDependencies): Promise<Outcome> {
+async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: () => string, deps: PlacementMessageDependencies): Promise<Outcome> {
   if (verdict.verdict === 'placed' || verdict.verdict === 'requested') return verdict.replayed ? 'replayed' : verdict.verdict;
   if (verdict.verdict !== 'wait') return verdict.verdict;
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
@@ -75,7 +75,7 @@ async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage,
   }
   try {
     await deps.waitingQueue.sendBack(
-      { body, key: verdict.key, source: message.source, messageId: message.messageId, receivedAt: message.receivedAt, caller: message.caller, retryAt: verdict.retryAt },
+      { body: body(), key: verdict.key, source: message.source, messageId: message.messageId, receivedAt: message.receivedAt, caller: message.caller, retryAt: verdict.retryAt },
       { deadline: deps.deadline },
     );
     logger.info('call request sent back to wait for its flow-control window', { code: verdict.code, retryAt: new Date(verdict.retryAt).toISOString() });
@@ -95,7 +95,8 @@ export async function placeEventCall(event: EventBridgeEvent<string, unknown>, d
   const message = eventMessage(event);
   const verdict = await handlePlacementMessage(message, deps);
   // Waiting for its window, the event continues as a message of the call-requests queue.
-  const outcome = await settleWaiting(verdict, message, JSON.stringify(event.detail), deps);
+  // The detail's text only when it waits: a detail too deep to write as JSON is refused before that.
+  const outcome = await settleWaiting(verdict, message, () => JSON.stringify(event.detail), deps);
   if (outcome === 'retry') throw verdict.verdict === 'retry' || verdict.verdict === 'wait' ? verdict.error : new Error(`the event was not handled (${verdict.verdict})`);
   return verdict;
 }

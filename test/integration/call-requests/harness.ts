@@ -229,14 +229,14 @@ export function useCallRequestBundle(options: Parameters<typeof startCallRequest
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-/** POST /call-requests. */
-export function postCallRequest(bundle: CallRequestBundle, body: unknown, headers?: Record<string, string>): Promise<HttpResponse> {
-  return invoke(bundle.handlers.create, { method: 'POST', route: '/call-requests', body, ...(headers ? { headers } : {}) });
+/** POST /call-requests; `authorizer` in place of the captured IAM identity (test/support/apiGatewayEvents.ts). */
+export function postCallRequest(bundle: CallRequestBundle, body: unknown, headers?: Record<string, string>, authorizer?: unknown): Promise<HttpResponse> {
+  return invoke(bundle.handlers.create, { method: 'POST', route: '/call-requests', body, ...(headers ? { headers } : {}), ...(authorizer === undefined ? {} : { authorizer }) });
 }
 
 /** POST /call-requests, expected to be accepted (202); resolves the request as answered. */
-export async function createRequest(bundle: CallRequestBundle, body: unknown, headers?: Record<string, string>): Promise<Record<string, any>> {
-  const response = await postCallRequest(bundle, body, headers);
+export async function createRequest(bundle: CallRequestBundle, body: unknown, headers?: Record<string, string>, authorizer?: unknown): Promise<Record<string, any>> {
+  const response = await postCallRequest(bundle, body, headers, authorizer);
   expect(response.status, response.text).toBe(202);
   return response.body as Record<string, any>;
 }

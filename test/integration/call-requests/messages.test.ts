@@ -55,19 +55,27 @@ describe('SQS', () => {
     expect(await readRequest(bundle, request!.requestId)).toMatchObject({ status: 'in-progress', attempts: [{ attempt: 1, callId: sandboxCallsTo(bundle, number)[0]!.callId }] });
   });
 
-  it('its idempotencyKey names the request: another message with that key, or POST /call-requests with it as Idempotency-Key, is the same request', async () => {
+  it('its idempotencyKey names the request: another message with that key, or POST /call-requests with it as Idempotency-Key from the same identity, is the same request; another caller\'s key is its own', async () => {
     const number = freshNumber();
     const key = `reminder-${number}`;
     const notBefore = fromNow(7_200_000);
     const body = { ...tts(number), notBefore, idempotencyKey: key };
+    const first = sqsEvent([{ body }]);
+    // The sending identity: SQS's SenderId is IAM's userId for the same principal (docs/security.md#idempotency-keys-per-caller).
+    const sender = first.Records[0]!.attributes.SenderId;
 
+    await bundle.handlers.placeCallsFromQueue(first, context());
     await bundle.handlers.placeCallsFromQueue(sqsEvent([{ body }]), context());
-    await bundle.handlers.placeCallsFromQueue(sqsEvent([{ body }]), context());
-    const viaHttp = await createRequest(bundle, { call: tts(number), notBefore }, { 'idempotency-key': key });
+    const viaHttp = await createRequest(bundle, { call: tts(number), notBefore }, { 'idempotency-key': key }, { iam: { userId: sender } });
 
     const requests = await requestsTo(number);
     expect(requests.map((request) => request.requestId)).toEqual([viaHttp.requestId]);
     expect(schedulesOf(bundle, viaHttp.requestId)).toHaveLength(1);
+
+    // The same key from another identity (the captured request's IAM user) names another request.
+    const other = await createRequest(bundle, { call: tts(number), notBefore }, { 'idempotency-key': key });
+    expect(other.requestId).not.toBe(viaHttp.requestId);
+    expect((await requestsTo(number)).map((request) => request.requestId).sort()).toEqual([viaHttp.requestId, other.requestId].sort());
   });
 
   it('a message whose scheduling fields are invalid is kept REJECTED, naming its own fields, and not delivered again', async () => {

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { maskPhone } from '#shared/logger';
+import { callers } from '#shared/calls/callers';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { eventBridgeEvent } from '../../support/triggerEvents.ts';
 import { eventually } from '../handlers/harness.ts';
@@ -144,11 +145,11 @@ describe("the guard's refusals", () => {
       expect(waited).toContain(origin.messageId);
       expect(copy.messageId).not.toBe(origin.messageId);
       if (origin.messageId === event.id) {
-        expect(origin).toEqual({ source: 'eventbridge', messageId: event.id, receivedAt: new Date(event.time).toISOString() });
+        expect(origin).toEqual({ source: 'eventbridge', messageId: event.id, receivedAt: new Date(event.time).toISOString(), caller: callers.account(event.account), seal: expect.any(String) });
         expect(JSON.parse(copy.body)).toEqual(event.detail);
       } else {
         const original = originals.get(origin.messageId)!;
-        expect(origin).toEqual({ source: 'sqs', messageId: original.messageId, receivedAt: new Date(Number(original.attributes.SentTimestamp)).toISOString() });
+        expect(origin).toEqual({ source: 'sqs', messageId: original.messageId, receivedAt: new Date(Number(original.attributes.SentTimestamp)).toISOString(), caller: callers.aws(original.attributes.SenderId), seal: expect.any(String) });
         expect(copy.body).toBe(original.body);
       }
     }

@@ -273,6 +273,43 @@ describe('classifyMnsFailure (docs/alibaba/mns.md#errors)', () => {
   });
 });
 
+describe('parseReceiveResponse: Alibaba\'s live answers (docs/alibaba/mns.md#batchreceivemessage)', () => {
+  // Live MNS answers name the namespace without its trailing slash, and may carry the message's
+  // user and system properties; both readers must take such a document as they take the documented one.
+  const live = `<?xml version="1.0" encoding="UTF-8"?>
+<Messages xmlns="http://mns.aliyuncs.com/doc/v1">
+  <Message>
+    <MessageId>5F290C926D472878-2-14D9529A8FA-200000001</MessageId>
+    <ReceiptHandle>1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==</ReceiptHandle>
+    <MessageBodyMD5>C5DD56A39F5F7BB8B3337C6D11B6D8C1</MessageBodyMD5>
+    <MessageBody>e30=</MessageBody>
+    <EnqueueTime>1250700979248</EnqueueTime>
+    <NextVisibleTime>1250700799348</NextVisibleTime>
+    <FirstDequeueTime>1250700779318</FirstDequeueTime>
+    <DequeueCount>1</DequeueCount>
+    <Priority>8</Priority>
+    <UserProperties><PropertyValue><Name>tag</Name><Value>voice</Value><Type>STRING</Type></PropertyValue></UserProperties>
+    <SystemProperties><PropertyValue><Name>DYSMSAPI</Name><Value>1</Value><Type>STRING</Type></PropertyValue></SystemProperties>
+  </Message>
+</Messages>`;
+
+  it.each(READERS)('%s: a namespace without its trailing slash, and UserProperties / SystemProperties, are read past', (_name, read) => {
+    expect(read(live)).toEqual([
+      {
+        messageId: '5F290C926D472878-2-14D9529A8FA-200000001',
+        receiptHandle: '1-ODU4OTkzNDU5My0xNDM1MTk3NjAwLTItNg==',
+        bodyMd5: 'C5DD56A39F5F7BB8B3337C6D11B6D8C1',
+        body: 'e30=',
+        enqueueTime: 1250700979248,
+        nextVisibleTime: 1250700799348,
+        firstDequeueTime: 1250700779318,
+        dequeueCount: 1,
+        priority: 8,
+      },
+    ]);
+  });
+});
+
 describe('parseReceiveResponse: documents the poller must read right, on both paths', () => {
   it.each([
     ['the start tag cut after its name', `<Messages`],
