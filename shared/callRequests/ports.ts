@@ -37,7 +37,13 @@ export interface AttemptScheduler {
  * The name of the schedule of one attempt at one time: deterministic, so arming twice is
  * idempotent and the sweeper can re-arm what the store says without knowing whether it exists.
  * EventBridge Scheduler names: 1-64 characters of [0-9A-Za-z-_.].
+ *
+ * `rearmedAtVersion` names the same attempt and time armed again from inside the firing of its
+ * own schedule (writes.ts `mutate`): that schedule still exists until its invocation ends
+ * (ActionAfterCompletion DELETE), so a create under its name would meet it (ConflictException,
+ * taken as already armed) and the attempt would be deleted with it.
  */
-export function scheduleNameOf(armed: ArmedAttempt): string {
-  return `${armed.requestId}-a${armed.attempt}-${Math.floor(armed.at / 1000)}`;
+export function scheduleNameOf(armed: ArmedAttempt, rearmedAtVersion?: number): string {
+  const name = `${armed.requestId}-a${armed.attempt}-${Math.floor(armed.at / 1000)}`;
+  return rearmedAtVersion === undefined ? name : `${name}-v${rearmedAtVersion}`;
 }

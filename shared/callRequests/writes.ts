@@ -49,7 +49,10 @@ export async function mutate(
     if (!changed) return current;
     const next = withDue({ ...changed, version: current.version + 1, updatedAt: now() });
     if (next.status === 'scheduled' || next.status === 'waiting') {
-      next.scheduleName = scheduleNameOf({ requestId, attempt: next.currentAttempt, at: next.nextAttemptAt! });
+      const armed = { requestId, attempt: next.currentAttempt, at: next.nextAttemptAt! };
+      next.scheduleName = scheduleNameOf(armed);
+      // Re-armed for the very second of the schedule firing now: a name of its own (ports.ts).
+      if (next.scheduleName === options.firedSchedule) next.scheduleName = scheduleNameOf(armed, next.version);
     } else {
       delete next.scheduleName;
     }

@@ -1,5 +1,5 @@
 /**
- * The order of test files for mutation testing only (vitest.mutation.config.ts). StrykerJS stops a
+ * The order of test files for mutation testing only (vitest.mutation.config.mts). StrykerJS stops a
  * mutant's run at its first failing test, so files that failed last time come first (they most
  * likely kill the next mutant of the same code), then the quickest ones; Vitest's own order runs
  * the slowest files first, which is right for a whole suite but makes every mutant pay for them.

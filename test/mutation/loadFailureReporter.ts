@@ -1,5 +1,5 @@
 /**
- * A Vitest reporter for mutation testing only (vitest.mutation.config.ts, docs/testing.md#mutation-testing).
+ * A Vitest reporter for mutation testing only (vitest.mutation.config.mts, docs/testing.md#mutation-testing).
  *
  * A mutant can make a module throw while it loads (an empty encoding name given to TextDecoder, a
  * table emptied that a test file reads at its top level). Vitest then reports the test file as a

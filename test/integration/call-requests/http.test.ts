@@ -148,13 +148,41 @@ describe('POST /call-requests', () => {
     expect(await bundle.handlers.attempt({ ...armed, attempt: 2 })).toEqual({ status: 'scheduled' });
     expect(await bundle.handlers.attempt({ ...armed, requestId: 'cr_AAAAAAAAAAAAAAAAAAAAAA' })).toEqual({ status: 'unknown' });
     expect(await readRequest(bundle, view.requestId)).toEqual(view);
-    // Its own attempt, fired an hour early (a clock gone wrong): not placed, still due and armed for its time.
+    // Its own attempt, fired an hour early (a clock gone wrong): not placed, still due, and armed for
+    // its time again under a name of its own, since the schedule that fired deletes itself once its
+    // invocation ends (invoked directly here, that one stays: whichever fires first places it).
+    const firedName = pendingSchedule(bundle, view.requestId).name;
     expect(await bundle.handlers.attempt(armed)).toEqual({ status: 'scheduled' });
 
     expect(sandboxCallsTo(bundle, number)).toEqual([]);
     expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'scheduled', attempts: [], nextAttemptAt: view.nextAttemptAt });
-    expect(pendingSchedule(bundle, view.requestId).armed).toEqual(armed);
+    const schedules = schedulesOf(bundle, view.requestId);
+    expect(schedules.map((schedule) => schedule.armed)).toEqual([armed, armed]);
+    expect(schedules.map((schedule) => schedule.name)).toContain(firedName);
+    expect(new Set(schedules.map((schedule) => schedule.name)).size).toBe(2);
     await cancelRequest(bundle, view.requestId);
+  });
+
+  it('a schedule that fires before its attempt may be placed arms it again for its time, and it is placed then, once', async () => {
+    const number = freshNumber();
+    const view = await createRequest(bundle, { call: tts(number), notBefore: fromNow(6_000) });
+    const early = pendingSchedule(bundle, view.requestId);
+
+    // The stand-in runs its clock to the schedule's minute; the attempt reads the real one, before notBefore.
+    await fire(bundle, view.requestId);
+
+    expect(sandboxCallsTo(bundle, number)).toEqual([]);
+    const rearmed = pendingSchedule(bundle, view.requestId);
+    expect(rearmed.armed).toEqual(early.armed);
+    expect(rearmed.name).not.toBe(early.name);
+    expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'scheduled', nextAttemptAt: view.notBefore, attempts: [] });
+
+    await waitUntil(view.notBefore);
+    await fire(bundle, view.requestId);
+
+    expect(sandboxCallsTo(bundle, number)).toHaveLength(1);
+    expect(await readRequest(bundle, view.requestId)).toMatchObject({ status: 'in-progress', attempts: [{ attempt: 1 }] });
+    expect(schedulesOf(bundle, view.requestId)).toEqual([]);
   });
 
   it('a number Alibaba refuses ends the request refused, with its code', async () => {

@@ -92,6 +92,20 @@ describe('mutate', () => {
     expect(scheduler.disarmed).toEqual([]);
   });
 
+  it('the same attempt and second armed again from inside its own firing gets a name of its own, and the firing schedule is left to delete itself', async () => {
+    const { deps, scheduler, request } = await setup();
+    // The firing schedule still exists until its invocation ends (ActionAfterCompletion DELETE):
+    // arming its own name again would meet it, and the attempt would be deleted with it.
+    const after = await mutate(ID, deps, (current) => ({ ...current, status: 'waiting', reason: 'not yet' }), { firedSchedule: request.scheduleName! });
+
+    const rearmed = scheduleNameOf({ requestId: ID, attempt: 1, at: T + 60_000 }, 2);
+    expect(rearmed).not.toBe(request.scheduleName);
+    expect(rearmed).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
+    expect(after).toMatchObject({ status: 'waiting', nextAttemptAt: T + 60_000, scheduleName: rearmed });
+    expect(scheduler.armed.get(rearmed)).toEqual({ requestId: ID, attempt: 1, at: T + 60_000 });
+    expect(scheduler.disarmed).toEqual([]);
+  });
+
   it('an end removes the pending schedule and keeps no next attempt or due time', async () => {
     const { deps, scheduler, request, requests } = await setup();
 
