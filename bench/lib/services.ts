@@ -50,6 +50,10 @@ export function handlerEnv(input: HandlerEnvInput): NodeJS.ProcessEnv {
     RECEIPT_PUSH_TOKEN_PARAM: 'env',
     RECEIPT_PUSH_TOKEN: 'bench-push-token',
     EVENT_BUS_NAME: 'default',
+    // What the template gives the call-request functions (scripts/start.ts sets the same locally).
+    CALL_REQUEST_SCHEDULE_GROUP: 'aliyun-voice-bench',
+    CALL_REQUEST_ATTEMPT_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:aliyun-voice-bench-attemptCallRequest',
+    CALL_REQUEST_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aliyun-voice-bench-us-east-1-scheduler',
     LOG_LEVEL: input.logLevel,
     // The AWS SDK warns once on stderr about Node 20; it is noise here, not a measured cost.
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',

@@ -49,10 +49,6 @@ export const callRequestsRow: Row = {
       ...handlerEnv({ callsTable: dynamo.callsTable, idempotencyTable: dynamo.idempotencyTable, dynamodbEndpoint: dynamo.endpoint, alibaba: sandbox }),
       // The guard at Alibaba's windows, as deployed; every request is to a number of its own.
       FLOW_CONTROL_LIMITS: '1/60,5/3600,20/86400',
-      // What the template gives these functions (scripts/start.ts sets the same locally).
-      CALL_REQUEST_SCHEDULE_GROUP: 'aliyun-voice-bench',
-      CALL_REQUEST_ATTEMPT_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:aliyun-voice-bench-attemptCallRequest',
-      CALL_REQUEST_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aliyun-voice-bench-us-east-1-scheduler',
     };
     const ours = forkWorker(oursScript, env, { cwd: context.tmp });
     const anchor = forkWorker(anchorScript, { ...env, FLOW_CONTROL_LIMITS: '1/60,5/3600,20/86400' }, { cwd: context.tmp });

@@ -38,7 +38,12 @@ const QUEUE = 'Alicom-Queue-0000000000-VoiceReport';
 const SWEEP: Readonly<Record<string, readonly number[]>> = { pushReceipts: [128, 256, 512, 1024], placeCall: [256, 512, 1024] };
 /** Receipts per poll and per push sample: one MNS batch. */
 const RECEIPTS = 10;
-const PLACE_BODY = { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } };
+/**
+ * A call to a number of its own each time: the functions run with the per-number flow-control guard
+ * on, as deployed (docs/flow-control.md), and a number called again within a minute is refused.
+ */
+let placed = 0;
+const placeBody = () => ({ type: 'tts', calledNumber: `138${String(placed++).padStart(8, '0')}`, ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } });
 
 interface Sample {
   loadMs: number;
@@ -78,20 +83,20 @@ function noBatchFailures(result: unknown): void {
 const CASES: readonly Case[] = [
   {
     fn: 'placeCall',
-    work: 'one SingleCallByTts, one PutItem',
-    event: () => httpEvent({ method: 'POST', route: '/calls', body: PLACE_BODY }),
+    work: 'one SingleCallByTts, one PutItem (ours also takes the number\'s flow-control slot, one conditional UpdateItem, as deployed)',
+    event: () => httpEvent({ method: 'POST', route: '/calls', body: placeBody() }),
     check: httpOk,
   },
   {
     fn: 'placeCallsFromQueue',
-    work: 'one SingleCallByTts, one PutItem (ours also claims and completes the message id in the idempotency table)',
-    event: () => sqsEvent([{ body: PLACE_BODY }]),
+    work: 'one SingleCallByTts, one PutItem (ours also claims and completes the message id in the idempotency table and takes the number\'s flow-control slot)',
+    event: () => sqsEvent([{ body: placeBody() }]),
     check: noBatchFailures,
   },
   {
     fn: 'placeCallFromEvent',
-    work: 'one SingleCallByTts, one PutItem (ours also claims and completes the event id in the idempotency table)',
-    event: () => eventBridgeEvent({ detail: PLACE_BODY }),
+    work: 'one SingleCallByTts, one PutItem (ours also claims and completes the event id in the idempotency table and takes the number\'s flow-control slot)',
+    event: () => eventBridgeEvent({ detail: placeBody() }),
     check: () => undefined,
   },
   {
@@ -184,7 +189,7 @@ function summary(samples: readonly Sample[]) {
 async function placeOneCall(context: BenchContext, run: Runner): Promise<string> {
   const bundle = (await context.bundle('placeCall')).file;
   let callId: string | undefined;
-  await run.sample(bundle, httpEvent({ method: 'POST', route: '/calls', body: PLACE_BODY }), undefined, (result) => {
+  await run.sample(bundle, httpEvent({ method: 'POST', route: '/calls', body: placeBody() }), undefined, (result) => {
     httpOk(result);
     callId = (JSON.parse((result as { body: string }).body) as { callId: string }).callId;
   });
@@ -233,7 +238,7 @@ export const lambdaColdRow: Row = {
               await entry.before?.(fixture);
               const result =
                 side === 'popCore'
-                  ? await run.sample(bundles.get('popCore')!, { calledNumber: PLACE_BODY.calledNumber, ttsCode: PLACE_BODY.ttsCode }, share, () => undefined)
+                  ? await run.sample(bundles.get('popCore')!, (({ calledNumber, ttsCode }) => ({ calledNumber, ttsCode }))(placeBody()), share, () => undefined)
                   : await run.sample(bundles.get(side === 'ours' ? entry.fn : LIKE_FOR_LIKE[entry.fn]!)!, entry.event(fixture), share, entry.check);
               samples.get(entry.fn)![side].push(result);
             }
