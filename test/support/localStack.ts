@@ -55,7 +55,7 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
   // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|SQS_|SCHEDULER_|CALL_REQUESTS_|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) childEnv[name] = value;
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|SQS_|SCHEDULER_|CALL_REQUESTS?_|FLOW_CONTROL_|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) childEnv[name] = value;
   }
   Object.assign(childEnv, {
     OFFLINE_HTTP_PORT: String(ports.http),
