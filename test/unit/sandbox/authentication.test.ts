@@ -2,9 +2,9 @@
  * The gateway checks of docs/alibaba/rpc.md#common-parameters, docs/alibaba/signatures.md and docs/alibaba/errors.md#gateway-codes: signatures (V1 and V3), timestamps, nonces, keys,
  * STS tokens, versions and actions, each answered with Alibaba's code and HTTP status.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rpcTimestamp, sha256Hex } from '#shared/signing/index';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { startSandbox } from '#sandbox/server';
 import {
   CALL_ID_PATTERN,
   callV1,
@@ -13,6 +13,7 @@ import {
   expectAlibabaError,
   sendV1Text,
   signV1Params,
+  useSandbox,
 } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIauthTests', accessKeySecret: 'auth-tests-secret' };
@@ -20,17 +21,7 @@ const STS_KEY = { accessKeyId: 'STS.authTests', accessKeySecret: 'sts-auth-secre
 const TTS = { CalledNumber: '13800138000', TtsCode: 'TTS_123456789', TtsParam: '{"code":"1234"}' };
 const MINUTE = 60_000;
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY, STS_KEY], flowControl: false });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY, STS_KEY], flowControl: false });
 
 describe.each(['GET', 'POST'] as const)('signature V1 over %s', (method) => {
   it('accepts a correctly signed request', async () => {

@@ -3,11 +3,11 @@
  * QueryCallDetailByCallId answering consistently with what was placed (docs/alibaba/actions.md#cancelcall, docs/alibaba/actions.md#querycalldetailbycallid).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rpcTimestamp } from '#shared/signing/index';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 import { CALL_OUTCOMES, TEST_NUMBERS } from '#sandbox/testNumbers';
-import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError, type RpcAnswer } from './helpers.ts';
+import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError, useSandbox, type RpcAnswer } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIcallTests', accessKeySecret: 'call-tests-secret' };
 const MINUTE = 60_000;
@@ -27,17 +27,7 @@ const PROD_IDS: Record<string, string> = {
   SmartCall: '11030000180001',
 };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY] });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY] });
 
 function place(action: string, calledNumber: string, target: Sandbox = sandbox, timestamp?: string): Promise<RpcAnswer> {
   return callV1(target, {

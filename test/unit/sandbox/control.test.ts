@@ -1,22 +1,11 @@
 /** The control API, in process and over HTTP: fault injection, reset, calls. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server';
-import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError, useSandbox } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIcontrolTests', accessKeySecret: 'control-tests-secret' };
 const TTS = { CalledNumber: '13800138000', TtsCode: 'TTS_123456789' };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], flowControl: false });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY], flowControl: false });
 
 const placeTts = () => callV1(sandbox, { action: 'SingleCallByTts', params: TTS, credentials: KEY });
 const cancel = () => callV3(sandbox, { action: 'CancelCall', query: { CallId: '1^2' }, credentials: KEY });

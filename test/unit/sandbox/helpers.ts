@@ -1,10 +1,11 @@
 /**
- * Hand-made requests against a running sandbox, signed with our own signer (`#shared/signing`),
- * and the official Alibaba clients loaded the way they load in production (CommonJS).
+ * The sandbox a test file runs against, hand-made requests to it signed with our own signer
+ * (`#shared/signing`), and the official Alibaba clients loaded the way they load in production (CommonJS).
  */
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import {
   canonicalQuery,
   percentEncode,
@@ -15,9 +16,31 @@ import {
   signRpcV3,
   type AlibabaCredentials,
 } from '#shared/signing/index';
-import type { Sandbox } from '#sandbox/server';
+import { startSandbox, type Sandbox, type SandboxOptions } from '#sandbox/server';
 
 export const VERSION = '2017-05-25';
+
+/**
+ * One sandbox for the tests of a file (or of the `describe` that calls it): started on free ports
+ * before them, reset before each (so no test sees another's calls, queues, tokens or settings), and
+ * closed after them. The object returned is filled in when the sandbox has started, so read it
+ * inside hooks and tests only.
+ */
+export function useSandbox(options: Omit<SandboxOptions, 'port' | 'mnsPort'> = {}): Sandbox {
+  const sandbox = {} as Sandbox;
+  beforeAll(async () => {
+    // startSandbox answers a plain object, so its fields (and its close) can be copied over.
+    Object.assign(sandbox, await startSandbox({ port: 0, ...options }));
+  });
+  afterAll(async () => {
+    // Absent when the sandbox did not start: beforeAll's error is the one to see.
+    if ('close' in sandbox) await sandbox.close();
+  });
+  beforeEach(() => {
+    sandbox.control.reset();
+  });
+  return sandbox;
+}
 
 export interface RpcAnswer {
   status: number;

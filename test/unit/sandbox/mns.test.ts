@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mnsSignature, mnsStringToSign, signMnsRequest, type AlibabaCredentials } from '#shared/signing/index';
-import { startSandbox, type Sandbox } from '#sandbox/server';
 import {
   controlRequest,
   decodeReceipt,
@@ -21,6 +20,7 @@ import {
   rawHttp,
   receiptHandlesXml,
   receiveMessages,
+  useSandbox,
   type MnsAnswer,
 } from './helpers.ts';
 
@@ -28,19 +28,15 @@ const KEY = { accessKeyId: 'LTAImnsTests', accessKeySecret: 'mns-tests-secret' }
 /** Long enough that nothing reappears by accident; redelivery tests shorten it. */
 const VISIBILITY_MS = 10_000;
 
-let sandbox: Sandbox;
+const sandbox = useSandbox({ keys: [KEY], visibilityTimeoutMs: VISIBILITY_MS, receiptDelayMs: 0 });
 let queue: string;
 let token: AlibabaCredentials;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], visibilityTimeoutMs: VISIBILITY_MS, receiptDelayMs: 0 });
+// Vitest runs before-hooks in the order they are registered: these run once useSandbox's have started (and before each test reset) the sandbox.
+beforeAll(() => {
   queue = sandbox.queueNames.VoiceReport;
 });
-afterAll(async () => {
-  await sandbox.close();
-});
 beforeEach(async () => {
-  sandbox.control.reset();
   token = await queryToken(sandbox, KEY, 'VoiceReport');
 });
 

@@ -2,9 +2,8 @@
  * Fidelity: Alibaba's own clients, unchanged, work against the sandbox. If one of these fails,
  * the sandbox (not the client) differs from Alibaba's gateway.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server';
-import { CALL_ID_PATTERN, openApiClient, popCoreClient } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { CALL_ID_PATTERN, openApiClient, popCoreClient, useSandbox } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIofficialClients', accessKeySecret: 'official-clients-secret' };
 /** An STS key pair: only accepted with its token (docs/alibaba/rpc.md#common-parameters SecurityToken, docs/alibaba/signatures.md#rpc-signature-v3 x-acs-security-token). */
@@ -23,18 +22,8 @@ const TTS_PARAMS = {
 };
 const TTS_WIRE_PARAMS = { ...TTS_PARAMS, PlayTimes: '2', Volume: '100', Speed: '0' };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  // Flow control off: these tests call the same number many times on purpose.
-  sandbox = await startSandbox({ port: 0, keys: [KEY, STS_KEY], flowControl: false });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+// Flow control off: these tests call the same number many times on purpose.
+const sandbox = useSandbox({ keys: [KEY, STS_KEY], flowControl: false });
 
 describe('@alicloud/pop-core RPCClient (signature V1)', () => {
   it.each(['GET', 'POST'] as const)('places SingleCallByTts with %s', async (method) => {

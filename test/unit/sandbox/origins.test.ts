@@ -7,27 +7,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveSandboxOptions, type SandboxOptions } from '#sandbox/config';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { startSandbox } from '#sandbox/server';
 import { freePort } from '../../../scripts/local/ports.ts';
-import { callV1, decodeReceipt, expectMnsError, messagesOf, mnsRequest, queryToken, receiveMessages } from './helpers.ts';
+import { callV1, decodeReceipt, expectMnsError, messagesOf, mnsRequest, queryToken, receiveMessages, useSandbox } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIsandboxOrigins', accessKeySecret: 'sandbox-origins-secret' };
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('startSandbox', () => {
-  let sandbox: Sandbox;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0, keys: [KEY], receiptDelayMs: 0 });
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
-  beforeEach(() => {
-    sandbox.control.reset();
-  });
+  const sandbox = useSandbox({ keys: [KEY], receiptDelayMs: 0 });
 
   it('serves RPC and the control API on url, MNS on mnsUrl, each on a port of its own', async () => {
     sandbox.control.enqueue({ messageType: 'VoiceReport', receipts: [{ call_id: 'origins-1' }] });

@@ -2,9 +2,8 @@
  * Wire-parameter validation of every dyvmsapi action (docs/alibaba/actions.md), answered with the gateway codes
  * (`Missing<Param>`, `InvalidParameter`) or the product's `isv.*` codes, all HTTP 400 (docs/alibaba/rpc.md#http-status-codes).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server';
-import { callV1, controlRequest, expectAlibabaError, type RpcAnswer } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { callV1, controlRequest, expectAlibabaError, useSandbox, type RpcAnswer } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIparamTests', accessKeySecret: 'param-tests-secret' };
 
@@ -30,17 +29,7 @@ const VALID: Record<string, Record<string, string>> = {
   QueryCallDetailByCallId: { CallId: '116012354148^102813781234', ProdId: '11010000138001', QueryDate: '1705276800000' },
 };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], flowControl: false });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY], flowControl: false });
 
 function call(action: string, changes: Record<string, string | undefined> = {}): Promise<RpcAnswer> {
   const params: Record<string, string> = { ...VALID[action] };

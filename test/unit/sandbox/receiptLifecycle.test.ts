@@ -5,9 +5,9 @@
  * QueryCallDetailByCallId and CancelCall; paced by the receipt delay.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlibabaCredentials } from '#shared/signing/index';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { startSandbox } from '#sandbox/server';
 import {
   callV1,
   controlRequest,
@@ -16,6 +16,7 @@ import {
   messagesOf,
   queryToken,
   receiveMessages,
+  useSandbox,
   type MessageType,
 } from './helpers.ts';
 
@@ -40,17 +41,10 @@ const OUTCOMES = [
   { number: '13900000015', outcome: 'rejected', code: '200005', twoLegCode: '200111', smart: 'CALL_REJECTED', rings: true, connected: false },
 ] as const;
 
-let sandbox: Sandbox;
+const sandbox = useSandbox({ keys: [KEY], flowControl: false, receiptDelayMs: 0 });
 const tokens = new Map<MessageType, AlibabaCredentials>();
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], flowControl: false, receiptDelayMs: 0 });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
 beforeEach(() => {
-  sandbox.control.reset();
   tokens.clear();
 });
 

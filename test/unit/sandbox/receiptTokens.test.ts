@@ -2,11 +2,11 @@
  * dybaseapi QueryTokenForMnsQueue (docs/alibaba/receipts.md#querytokenformnsqueue) beside dyvmsapi on the same gateway: temporary
  * credentials scoped to one message type's queue, times in China time, a configurable lifetime.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dybaseActions } from '#sandbox/dybase/actions';
 import { TokenStore } from '#sandbox/dybase/tokens';
 import { ActionRegistry } from '#sandbox/rpc/registry';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { startSandbox } from '#sandbox/server';
 import { DYVMSAPI } from '#sandbox/voice/product';
 import {
   CALL_ID_PATTERN,
@@ -22,6 +22,7 @@ import {
   receiveMessages,
   sendV1Text,
   signV1Params,
+  useSandbox,
   type MessageType,
 } from './helpers.ts';
 
@@ -30,17 +31,7 @@ const ACCOUNT = '1234567890';
 const MESSAGE_TYPES: MessageType[] = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport'];
 const CHINA_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], accountId: ACCOUNT, tokenLifetimeMs: 10 * 60_000 });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY], accountId: ACCOUNT, tokenLifetimeMs: 10 * 60_000 });
 
 /** `yyyy-MM-dd HH:mm:ss` read as UTC+8 (docs/alibaba/receipts.md#querytokenformnsqueue). */
 function fromChinaTime(text: string): number {

@@ -1,29 +1,17 @@
 /** The control API's receipt endpoints, in process and over HTTP: enqueue, queues, tokens, settings, reset. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTROL_ENDPOINTS } from '#sandbox/controlRoutes';
-import { startSandbox, type Sandbox } from '#sandbox/server';
-import { callV1, controlRequest, decodeReceipt, deleteMessages, messagesOf, queryToken, receiveMessages } from './helpers.ts';
+import { callV1, controlRequest, decodeReceipt, deleteMessages, messagesOf, queryToken, receiveMessages, useSandbox } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIreceiptsControl', accessKeySecret: 'receipts-control-secret' };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    keys: [KEY],
-    flowControl: false,
-    receiptDelayMs: 0,
-    visibilityTimeoutMs: 20_000,
-    tokenLifetimeMs: 300_000,
-  });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
+const sandbox = useSandbox({
+  keys: [KEY],
+  flowControl: false,
+  receiptDelayMs: 0,
+  visibilityTimeoutMs: 20_000,
+  tokenLifetimeMs: 300_000,
 });
 
 describe('POST /__sandbox/messages', () => {

@@ -5,31 +5,21 @@
  * x-mns-date - to long-poll, receive and delete (docs/alibaba/mns.md). If one of these fails, the sandbox
  * differs from Alibaba.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server';
+import { describe, expect, it } from 'vitest';
 import {
   CALL_ID_PATTERN,
   decodeReceipt,
   officialMnsClient,
   openApiClient,
   popCoreClient,
+  useSandbox,
   type MessageType,
   type OfficialMnsClient,
 } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIreceiptsOfficial', accessKeySecret: 'receipts-official-secret' };
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, keys: [KEY], flowControl: false, receiptDelayMs: 0 });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
+const sandbox = useSandbox({ keys: [KEY], flowControl: false, receiptDelayMs: 0 });
 
 /** The official way: pop-core asks dybaseapi for the queue's token, @alicloud/mns uses it. */
 async function officialQueue(messageType: MessageType): Promise<{ client: OfficialMnsClient; queue: string }> {
