@@ -7,19 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { rpcTimestamp } from '#shared/signing/index';
 import { startSandbox, type Sandbox } from '#sandbox/server';
 import { CALL_OUTCOMES, TEST_NUMBERS } from '#sandbox/testNumbers';
-import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError, useSandbox, type RpcAnswer } from './helpers.ts';
+import { CALL_ID_PATTERN, callV1, callV3, controlRequest, expectAlibabaError, PLACE, useSandbox, type RpcAnswer } from './helpers.ts';
 
 const KEY = { accessKeyId: 'LTAIcallTests', accessKeySecret: 'call-tests-secret' };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const PLACE: Record<string, Record<string, string>> = {
-  SingleCallByTts: { TtsCode: 'TTS_123456789', CalledShowNumber: '057100000000' },
-  SingleCallByVoice: { VoiceCode: 'hello.wav', CalledShowNumber: '057100000000' },
-  IvrCall: { CalledShowNumber: '057100000000', StartCode: 'TTS_10001' },
-  ClickToDial: { CallerShowNumber: '057100000001', CallerNumber: '13800138001', CalledShowNumber: '057100000000' },
-  SmartCall: { CalledShowNumber: '057100000000', VoiceCode: 'a.wav' },
-};
 const PROD_IDS: Record<string, string> = {
   SingleCallByVoice: '11000000300006',
   SingleCallByTts: '11010000138001',

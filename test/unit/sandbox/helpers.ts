@@ -435,3 +435,12 @@ export function officialMnsClient(sandbox: Sandbox, credentials: AlibabaCredenti
     ...(credentials.securityToken !== undefined ? { securityToken: credentials.securityToken } : {}),
   });
 }
+
+/** Valid parameters of each placing action but its CalledNumber, as a test places them (wire names). */
+export const PLACE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  SingleCallByTts: { TtsCode: 'TTS_123456789', CalledShowNumber: '057100000000' },
+  SingleCallByVoice: { VoiceCode: 'hello.wav', CalledShowNumber: '057100000000' },
+  IvrCall: { CalledShowNumber: '057100000000', StartCode: 'TTS_10001' },
+  ClickToDial: { CallerShowNumber: '057100000001', CallerNumber: '13800138001', CalledShowNumber: '057100000000' },
+  SmartCall: { CalledShowNumber: '057100000000', VoiceCode: 'a.wav' },
+};

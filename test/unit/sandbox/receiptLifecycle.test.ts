@@ -15,6 +15,7 @@ import {
   deleteMessages,
   messagesOf,
   queryToken,
+  PLACE,
   receiveMessages,
   useSandbox,
   type MessageType,
@@ -22,14 +23,6 @@ import {
 
 const KEY = { accessKeyId: 'LTAIlifecycleTests', accessKeySecret: 'lifecycle-tests-secret' };
 const CHINA_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
-
-const PLACE: Record<string, Record<string, string>> = {
-  SingleCallByTts: { TtsCode: 'TTS_123456789', CalledShowNumber: '057100000000' },
-  SingleCallByVoice: { VoiceCode: 'hello.wav', CalledShowNumber: '057100000000' },
-  IvrCall: { CalledShowNumber: '057100000000', StartCode: 'TTS_10001' },
-  ClickToDial: { CallerShowNumber: '057100000001', CallerNumber: '13800138001', CalledShowNumber: '057100000000' },
-  SmartCall: { CalledShowNumber: '057100000000', VoiceCode: 'a.wav' },
-};
 
 /** What each documented outcome number must produce (sandbox/README.md "Test numbers"). */
 const OUTCOMES = [
