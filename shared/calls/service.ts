@@ -138,17 +138,20 @@ async function takeFlowSlot(request: PlaceCallRequest, outId: string, deps: Call
 }
 
 /**
- * What a failed placement does to its slot. Alibaba counts what it attempts, and so does the guard:
- * a refusal of the content or of our account proves no call was attempted, so the slot is given
- * back; Alibaba's own flow control holds the numbers for the window its message names (the minute
- * when it names none); anything else (an answer that may hide a placed call) keeps the slot.
- * A failure to update the guard is logged: the placement's own error is what the caller needs.
+ * What a failed placement does to its slot (docs/flow-control.md#counting-what-alibaba-counts).
+ * Alibaba counts what it attempts, and so does the guard: Alibaba's own flow control holds the
+ * numbers for the window its message names (the minute when it names none); a refusal of the
+ * content, of our account, of the calling period or of the request rate (gateway throttling) proves
+ * no call was attempted, so the slot is given back; anything else (an answer that may hide a placed
+ * call) keeps the slot. A failure to update the guard is logged: the placement's own error is what
+ * the caller needs.
  */
 async function settleFlowSlot(slot: FlowSlot, error: unknown, deps: CallsDependencies): Promise<void> {
   const flowControl = deps.flowControl!;
   if (!(error instanceof AlibabaError)) return;
   try {
-    if (error.kind === 'rejected' || error.kind === 'account') {
+    // Alibaba's flow control is throttled too: it is the one refusal that holds rather than gives back.
+    if (error.code !== FLOW_CONTROL_CODE && (error.kind === 'rejected' || error.kind === 'account' || error.kind === 'throttled')) {
       await flowControl.store.giveBack(slot);
     } else if (error.code === FLOW_CONTROL_CODE) {
       const window = flowControlWindowOf(error.message);

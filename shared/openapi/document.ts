@@ -87,8 +87,9 @@ export const EXAMPLE_CALL_ID = '116012354148^102813781234';
 export const GET_CALL_EXAMPLE_QUERY = { live: 'true', prodId: '11010000138001', queryDate: '1764000000000' } as const;
 
 /**
- * POST /call-requests examples: the worked examples of docs/call-requests.md. Their times are in
- * the future of the document's writing only; the contract test places each with times of its own.
+ * POST /call-requests examples: the worked examples of docs/call-requests.md, without absolute
+ * times (a date written here would be in the past for every later reader of the explorer): each can
+ * be sent as it is, on any day.
  */
 export const CALL_REQUEST_EXAMPLES = {
   verificationCode: {
@@ -96,11 +97,9 @@ export const CALL_REQUEST_EXAMPLES = {
     value: { call: { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } } },
   },
   deliveryReminder: {
-    summary: 'A delivery reminder tomorrow between 09:00 and 20:00 China time, redialled twice on no answer or busy',
+    summary: 'A delivery reminder between 09:00 and 20:00 China time (now if inside those hours, else at the next 09:00), redialled twice on no answer or busy',
     value: {
       call: { type: 'voice', calledNumber: '13800138001', voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' },
-      notBefore: '2026-12-07T09:00:00+08:00',
-      notAfter: '2026-12-07T20:00:00+08:00',
       window: { from: '09:00', to: '20:00', timeZone: 'Asia/Shanghai' },
       redial: { on: ['no-answer', 'busy'], maxAttempts: 3, intervalSeconds: 600 },
     },
@@ -129,16 +128,17 @@ const EXAMPLE_VIEW = {
   requestId: EXAMPLE_REQUEST_ID,
   status: 'scheduled',
   call: CALL_REQUEST_EXAMPLES.deliveryReminder.value.call,
-  notBefore: '2026-12-07T01:00:00.000Z',
-  notAfter: '2026-12-07T12:00:00.000Z',
+  // The delivery reminder sent at 21:00 China time: armed for 09:00 the next morning, until 30 days on.
+  notBefore: '2026-12-06T13:00:00.000Z',
+  notAfter: '2027-01-05T13:00:00.000Z',
   window: { from: '09:00', to: '20:00', timeZone: 'Asia/Shanghai' },
   redial: { on: ['no-answer', 'busy'], maxAttempts: 3, intervalSeconds: 600 },
   until: 'answered',
   acknowledgeKeys: null,
   attempts: [],
   nextAttemptAt: '2026-12-07T01:00:00.000Z',
-  createdAt: '2026-12-06T10:00:00.000Z',
-  updatedAt: '2026-12-06T10:00:00.000Z',
+  createdAt: '2026-12-06T13:00:00.000Z',
+  updatedAt: '2026-12-06T13:00:00.000Z',
 };
 
 /** GET /calls/{callId} example: the next page of a call's receipts (a nextReceiptsAfter). */

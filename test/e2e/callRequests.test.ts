@@ -5,8 +5,16 @@
  * (scripts/local/scheduler.ts) and moved on by the calls table's stream (processCallChanges), as
  * deployed. The redials take real minutes (intervalSeconds is at least 60), so the examples run side by side.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, STARTUP_TIMEOUT_MS, type LocalStack } from '../support/localStack.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const execFileAsync = promisify(execFile);
 
 let stack: LocalStack;
 
@@ -101,17 +109,20 @@ describe('the worked examples of docs/call-requests.md against npm start', () =>
       expect(again.status).toBe(202);
       expect(again.view.requestId).toBe(now.view.requestId);
 
-      // 2. The delivery reminder as documented: tomorrow 09:00-20:00 China time.
+      // 2. The delivery reminder: the shell block of docs/call-requests.md as written, tomorrow 09:00-20:00 China time.
       const tomorrow = new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
-      const reminder = await createCallRequest({
-        call: { type: 'voice', calledNumber: '13900000012', voiceCode: '2d4c-4e78-8d2a-afbb06cf1234.wav' },
-        notBefore: `${tomorrow}T09:00:00+08:00`,
-        notAfter: `${tomorrow}T20:00:00+08:00`,
-        window: { from: '09:00', to: '20:00' },
-        redial: { on: ['no-answer', 'busy'], maxAttempts: 3, intervalSeconds: 600 },
+      const block = /<!-- example: delivery-reminder[^>]*-->\n```sh\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs/call-requests.md'), 'utf8'))?.[1];
+      expect(block, 'the delivery-reminder block of docs/call-requests.md').toBeDefined();
+      expect(block).toContain('http://127.0.0.1:3000/call-requests');
+      const { stdout } = await execFileAsync('bash', ['-c', block!.replaceAll('http://127.0.0.1:3000', stack.api)], { timeout: 30_000 });
+      const reminder = { view: JSON.parse(stdout) as Record<string, any> };
+      expect(reminder.view).toMatchObject({
+        status: 'scheduled',
+        attempts: [],
+        notBefore: new Date(`${tomorrow}T01:00:00Z`).toISOString(),
+        notAfter: new Date(`${tomorrow}T12:00:00Z`).toISOString(),
+        nextAttemptAt: new Date(`${tomorrow}T01:00:00Z`).toISOString(),
       });
-      expect(reminder.status).toBe(202);
-      expect(reminder.view).toMatchObject({ status: 'scheduled', attempts: [], nextAttemptAt: new Date(`${tomorrow}T01:00:00Z`).toISOString() });
       const schedules = async () =>
         ((await (await fetch(`http://127.0.0.1:${stack.ports.scheduler}/__scheduler/schedules`)).json()) as Array<{ name: string; dueAt: string }>).filter((schedule) =>
           schedule.name.startsWith(reminder.view.requestId),

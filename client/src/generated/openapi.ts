@@ -952,8 +952,8 @@ export interface operations {
                      *         "calledNumber": "13800138001",
                      *         "voiceCode": "2d4c-4e78-8d2a-afbb06cf1234.wav"
                      *       },
-                     *       "notBefore": "2026-12-07T01:00:00.000Z",
-                     *       "notAfter": "2026-12-07T12:00:00.000Z",
+                     *       "notBefore": "2026-12-06T13:00:00.000Z",
+                     *       "notAfter": "2027-01-05T13:00:00.000Z",
                      *       "window": {
                      *         "from": "09:00",
                      *         "to": "20:00",
@@ -971,8 +971,8 @@ export interface operations {
                      *       "acknowledgeKeys": null,
                      *       "attempts": [],
                      *       "nextAttemptAt": "2026-12-07T01:00:00.000Z",
-                     *       "createdAt": "2026-12-06T10:00:00.000Z",
-                     *       "updatedAt": "2026-12-06T10:00:00.000Z"
+                     *       "createdAt": "2026-12-06T13:00:00.000Z",
+                     *       "updatedAt": "2026-12-06T13:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["CallRequest"];
@@ -1016,8 +1016,8 @@ export interface operations {
                      *         "calledNumber": "13800138001",
                      *         "voiceCode": "2d4c-4e78-8d2a-afbb06cf1234.wav"
                      *       },
-                     *       "notBefore": "2026-12-07T01:00:00.000Z",
-                     *       "notAfter": "2026-12-07T12:00:00.000Z",
+                     *       "notBefore": "2026-12-06T13:00:00.000Z",
+                     *       "notAfter": "2027-01-05T13:00:00.000Z",
                      *       "window": {
                      *         "from": "09:00",
                      *         "to": "20:00",
@@ -1035,8 +1035,8 @@ export interface operations {
                      *       "acknowledgeKeys": null,
                      *       "attempts": [],
                      *       "nextAttemptAt": "2026-12-07T01:00:00.000Z",
-                     *       "createdAt": "2026-12-06T10:00:00.000Z",
-                     *       "updatedAt": "2026-12-06T10:00:00.000Z"
+                     *       "createdAt": "2026-12-06T13:00:00.000Z",
+                     *       "updatedAt": "2026-12-06T13:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["CallRequest"];

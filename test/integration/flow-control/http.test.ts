@@ -71,6 +71,17 @@ describe('what Alibaba answers settles the slot', () => {
     expect(placementsAtAlibaba()).toHaveLength(2);
   });
 
+  it.each(['Throttling.User', 'isv.VOICE_CALL_PERIOD_ERROR'])('a request Alibaba refuses before any call (%s) gets its slot back: the next request is placed', async (code) => {
+    const number = freshNumber();
+    harness.sandbox.control.addFault({ action: 'SingleCallByTts', error: { code } });
+
+    expectProblem(await postCall(harness, tts(number)), 429, code);
+    const second = await postCall(harness, tts(number));
+
+    expect(second.status, second.text).toBe(202);
+    expect(placementsAtAlibaba()).toHaveLength(2);
+  });
+
   it("Alibaba's own isv.BUSINESS_LIMIT_CONTROL holds the number for the window it names: later requests are refused here", async () => {
     // The sandbox answers this number 触发号码天级流控Permits:20 every time (sandbox/testNumbers.ts).
     const first = await postCall(harness, tts('13900000006'));
