@@ -1,4 +1,4 @@
-import { idempotencyKeys, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
+import { idempotencyKeys, logPlacedCall, parsePlacementRequest, placeCallOnce, unknownOutcomeError } from '#shared/calls/placement';
 import { header, httpHandler, jsonBody, requestCaller } from '#shared/http/apiGateway';
 import { placementDependencies, warmUpPlacement } from '#shared/runtime/placement';
 import { WARM_PLACE_REQUEST, WARM_UP_DEADLINE_MS } from '#shared/runtime/warmUp';
@@ -27,15 +27,7 @@ export const handler = httpHandler(async ({ event, logger, deadline }) => {
     if (result.replayed) logger.info('unknown call outcome replayed', { code: result.failure.code, idempotencyKey });
     throw unknownOutcomeError(result.failure);
   }
+  logPlacedCall(logger, result, startedAt, idempotencyKey === undefined ? {} : { idempotencyKey });
   const { call } = result;
-  logger.info(result.replayed ? 'call placement replayed' : 'call placed', {
-    callId: call.callId,
-    type: call.type,
-    outId: call.outId,
-    alibabaRequestId: call.requestId,
-    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    // The placement as the caller waits for it: idempotency record, Alibaba, the call item.
-    durationMs: Date.now() - startedAt,
-  });
   return { statusCode: 202, headers: { location: `/calls/${encodeURIComponent(call.callId)}` }, body: call };
 });

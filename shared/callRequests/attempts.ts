@@ -8,7 +8,7 @@
  * number.
  */
 import { FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
-import { idempotencyKeys, placeCallOnce } from '../calls/placement.ts';
+import { idempotencyKeys, logPlacedCall, placeCallOnce } from '../calls/placement.ts';
 import { cancelCall } from '../calls/service.ts';
 import { AlibabaError, FlowControlError, IdempotencyInProgressError, ValidationError } from '../errors.ts';
 import type { CallRequest } from './model.ts';
@@ -70,10 +70,11 @@ export async function runAttempt(
   // that fired this attempt, which deletes itself.
   const known = { known: start, ...(start.scheduleName ? { firedSchedule: start.scheduleName } : {}) };
   try {
+    const startedAt = Date.now();
     const result = await placeCallOnce(start.call, key, { ...deps.placement, logger }, { deadline: options.deadline, callRequest: { requestId, attempt: armed.attempt } });
     if (result.outcome === 'placed') {
       const { call } = result;
-      logger.info('call request attempt placed', { callId: call.callId, replayed: result.replayed });
+      logPlacedCall(logger, result, startedAt, { replayed: result.replayed });
       const after = (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps, known)) ?? start;
       await cancelIfCancelledMeanwhile(after, call.callId, deps, options.deadline);
       return after;

@@ -25,7 +25,7 @@ import type { Logger } from '../logger.ts';
 import { assertWellFormedText, parseOrThrow } from '../validation.ts';
 import type { Caller } from '../calls/callers.ts';
 import { idempotencyKeySchema } from '../calls/schemas.ts';
-import { idempotencyKeys, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from '../calls/placement.ts';
+import { idempotencyKeys, logPlacedCall, parsePlacementRequest, placeCallOnce, type PlacementDependencies } from '../calls/placement.ts';
 import type { PlaceCallRequest } from '../calls/schemas.ts';
 import { parseCallRequest, SCHEDULING_FIELDS } from './schemas.ts';
 import { createCallRequest, type CallRequestPlacementDependencies } from './service.ts';
@@ -241,16 +241,8 @@ export async function placeReadMessage(read: ReadMessage, deps: PlacementMessage
     const startedAt = Date.now();
     const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline: deps.deadline });
     if (result.outcome === 'placed') {
-      const { call } = result;
-      logger.info(result.replayed ? 'call placement replayed' : 'call placed', {
-        ...context,
-        outId: call.outId,
-        callId: call.callId,
-        alibabaRequestId: call.requestId,
-        replayed: result.replayed,
-        durationMs: Date.now() - startedAt,
-      });
-      return { verdict: 'placed', callId: call.callId, replayed: result.replayed };
+      logPlacedCall(logger, result, startedAt, { ...context, replayed: result.replayed });
+      return { verdict: 'placed', callId: result.call.callId, replayed: result.replayed };
     }
     logger.error('call outcome unknown: not delivered again, since a retry could place a second call; check the receipts', {
       ...context,

@@ -20,6 +20,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { AlibabaError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type FieldIssue } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { Caller } from './callers.ts';
 import { placeAndRecordCall, type CallRequestTag, type CallsDependencies, type PlacedCall } from './service.ts';
@@ -72,6 +73,24 @@ export type CallOutcome = { outcome: 'placed'; call: PlacedCall } | { outcome: '
 
 /** An outcome, and whether it was replayed from an earlier request with the same key. */
 export type PlacementResult = CallOutcome & { replayed: boolean };
+
+/**
+ * The line every placing path logs for a placed call (`call placed`, or `call placement replayed`):
+ * one shape, so that the saved queries (docs/operations.md#one-calls-story) find every placement,
+ * whichever function made it. `durationMs` is the placement as its caller waited for it (idempotency
+ * record, guard, Alibaba, the call item), from `startedAt`.
+ */
+export function logPlacedCall(logger: Logger, result: PlacementResult & { outcome: 'placed' }, startedAt: number, fields: Record<string, unknown> = {}): void {
+  const { call } = result;
+  logger.info(result.replayed ? 'call placement replayed' : 'call placed', {
+    ...fields,
+    callId: call.callId,
+    type: call.type,
+    outId: call.outId,
+    alibabaRequestId: call.requestId,
+    durationMs: Date.now() - startedAt,
+  });
+}
 
 export interface PlacementDependencies extends CallsDependencies {
   /** Powertools persistence layer on IDEMPOTENCY_TABLE (see createIdempotencyStore). */

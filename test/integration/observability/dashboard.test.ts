@@ -91,6 +91,8 @@ const pushed = { callId: newCallId(), unusableCallId: newCallId(), statuses: [] 
 const calledTwice = { number: unusedNumber(), outIds: [`fa${run}`, `fb${run}`], responses: [] as HttpResponse[] };
 /** A call request for an hour from now, whose attempt the failing scheduler cannot arm. */
 const callRequest = { outId: `cr${run}`, response: undefined as HttpResponse | undefined };
+/** A call request due now: its first attempt is placed by createCallRequest itself. */
+const dueNow = { outId: `cn${run}`, response: undefined as HttpResponse | undefined };
 
 async function captured<T>(work: () => Promise<T>): Promise<T> {
   const { result, output } = await captureStdout(work);
@@ -196,6 +198,14 @@ beforeAll(async () => {
     }),
   );
 
+  dueNow.response = await captured(() =>
+    invoke(createCallRequest, {
+      method: 'POST',
+      route: '/call-requests',
+      body: { call: { type: 'tts', calledNumber: unusedNumber(), ttsCode: 'TTS_123456789', outId: dueNow.outId } },
+    }),
+  );
+
   // Pushes: a receipt, a wrong token, a receipt beside an unusable entry.
   ourCalls.add(pushed.callId);
   for (const input of [
@@ -250,6 +260,17 @@ describe('the day as the handlers lived it', () => {
     expect(sandbox.control.requests().filter((request) => request.params.CalledNumber === calledTwice.number)).toHaveLength(1);
   });
 
+  it("placed a call request due now at once, and logged its attempt's placement as every placement is: call placed, with the call request and attempt", () => {
+    expect(dueNow.response?.status, dueNow.response?.text).toBe(202);
+    expect(dueNow.response?.body).toMatchObject({ status: 'in-progress', attempts: [{ attempt: 1, status: 'placed' }] });
+    const callId = dueNow.response?.body.attempts[0].callId;
+    const alibabaRequestId = sandbox.control.requests().find((request) => request.params.OutId === dueNow.outId)?.requestId;
+    expect(alibabaRequestId).toEqual(expect.any(String));
+    expect(logs().filter((entry) => entry.message === 'call placed' && entry.outId === dueNow.outId)).toEqual([
+      expect.objectContaining({ callId, type: 'tts', alibabaRequestId, requestId: dueNow.response?.body.requestId, attempt: 1, replayed: false, durationMs: expect.any(Number) }),
+    ]);
+  });
+
   it('took a call request for later whose attempt the scheduler could not arm: the request is kept, the failure logged', () => {
     expect(callRequest.response?.status, callRequest.response?.text).toBe(202);
     expect(callRequest.response?.body).toMatchObject({ status: 'scheduled' });
@@ -295,11 +316,16 @@ describe('the dashboard', () => {
       }
     }
     // The values behind them: one refusal in the minute window, the wait it gave (its Retry-After),
-    // one request scheduled, one attempt that could not be armed.
+    // one request scheduled for later, one scheduled and then in progress (due now), one attempt
+    // that could not be armed.
     const refused = calledTwice.responses[1]!;
     expect(emfFor(emf(), 'FlowControlRefused').map((document) => [document.Window, document.FlowControlRefused])).toEqual([['1/60', 1]]);
     expect(valuesOf(emf(), 'FlowControlWait')).toEqual([Number(refused.headers['retry-after'])]);
-    expect(emfFor(emf(), 'CallRequestStatus').map((document) => [document.Status, document.CallRequestStatus])).toEqual([['scheduled', 1]]);
+    expect(emfFor(emf(), 'CallRequestStatus').map((document) => [document.Status, document.CallRequestStatus])).toEqual([
+      ['scheduled', 1],
+      ['scheduled', 1],
+      ['in-progress', 1],
+    ]);
     expect(valuesOf(emf(), 'ScheduleFailures')).toEqual([1]);
   });
 
@@ -388,6 +414,7 @@ describe('the saved queries and the dashboard\'s log widgets', () => {
     expect(placements).toEqual([
       expect.objectContaining({ callId: story.callId, durationMs: expect.any(Number) }),
       expect.objectContaining({ callId: calledTwice.responses[0]!.body.callId, outId: calledTwice.outIds[0], durationMs: expect.any(Number) }),
+      expect.objectContaining({ callId: dueNow.response?.body.attempts[0].callId, outId: dueNow.outId, durationMs: expect.any(Number) }),
     ]);
     for (const placement of placements) expect(placement.durationMs).toBeGreaterThanOrEqual(0);
   });
