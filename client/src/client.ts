@@ -27,8 +27,8 @@ export interface RequestOptions {
 
 export interface PlaceCallOptions extends RequestOptions {
   /**
-   * The placement's Idempotency-Key (1-64 printable ASCII). Default: a new random UUID per
-   * placeCall(). Pass your own to make a retry of yours safe, for example after a
+   * The Idempotency-Key (1-64 printable ASCII) of a placement or a new call request. Default: a new
+   * random UUID per placeCall() or createCallRequest(). Pass your own to make a retry of yours safe, for example after a
    * VoiceApiNetworkError: send the same body with `error.idempotencyKey`.
    */
   idempotencyKey?: string;

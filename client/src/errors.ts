@@ -11,7 +11,7 @@ export const OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set(['RequestOutco
 export interface RequestFacts {
   operation: string;
   attempts: number;
-  /** The Idempotency-Key a placement was sent with: send the same request again with it to stay safe. */
+  /** The Idempotency-Key a placement or new call request was sent with: send the same request again with it to stay safe. */
   idempotencyKey?: string;
 }
 
@@ -60,8 +60,8 @@ export class VoiceApiError extends Error {
 
 /**
  * No answer came: the connection failed or the attempt timed out (`cause` says which), on every
- * attempt the retry rules allowed. For a placement the call may have been placed; sending it again
- * with `idempotencyKey` is safe.
+ * attempt the retry rules allowed. For a placement the call may have been placed (for a new call
+ * request, the request created); sending it again with `idempotencyKey` is safe.
  */
 export class VoiceApiNetworkError extends Error {
   override readonly name = 'VoiceApiNetworkError';

@@ -2,11 +2,12 @@ import { OUTCOME_UNKNOWN_CODES } from './errors.js';
 
 /**
  * How an operation may be retried, decided by what a repeat could do:
- * - `read`: a GET; repeating it changes nothing.
- * - `keyed`: sent with an Idempotency-Key (placements): the API answers a repeat with the first
- *   outcome and places nothing twice, so it may be repeated after any failure but one whose
- *   outcome it reports as unknown.
- * - `once`: anything else (cancel): repeated only after a 429, which proves nothing was done.
+ * - `read`: a GET, or a request whose repeat changes nothing (cancelling a call request: a repeat
+ *   finds it ended and answers with its status).
+ * - `keyed`: sent with an Idempotency-Key (placements, new call requests): the API answers a repeat
+ *   with the first outcome and places nothing twice, so it may be repeated after any failure but
+ *   one whose outcome it reports as unknown.
+ * - `once`: anything else (cancelling a call): repeated only after a 429, which proves nothing was done.
  */
 export type RetryKind = 'read' | 'keyed' | 'once';
 

@@ -1,7 +1,7 @@
 /**
  * The client's types, generated from openapi.json with openapi-typescript (client/src/generated/
  * openapi.ts). Written by `npm run client:types` and `npm run client:build`; the test suite fails when
- * the committed file is stale (test/unit/client/types.test.ts).
+ * the committed file is stale (test/unit/client/package.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

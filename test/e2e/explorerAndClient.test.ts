@@ -159,10 +159,11 @@ describe('@aliyun-voice/client as a user builds and runs it', () => {
     writeFileSync(
       join(project, 'consumer.ts'),
       [
-        "import { createClient, VoiceApiError, type Call, type PlacedCall } from '@aliyun-voice/client';",
+        "import { createClient, VoiceApiError, type Call, type CallRequest, type PlacedCall } from '@aliyun-voice/client';",
         "const voice = createClient({ baseUrl: 'http://127.0.0.1:3000', auth: { token: () => 'jwt' }, retry: { maxAttempts: 2 } });",
         "export const placed: Promise<PlacedCall> = voice.placeCall({ type: 'voice', calledNumber: '13800138000', voiceCode: 'a.wav' }, { idempotencyKey: 'k' });",
         "export const call: Promise<Call> = voice.getCall('1^2', { live: 'true' });",
+        "export const request: Promise<CallRequest> = voice.createCallRequest({ call: { type: 'voice', calledNumber: '13800138000', voiceCode: 'a.wav' }, window: { from: '09:00', to: '20:00' } });",
         "export const code = (error: unknown) => (error instanceof VoiceApiError ? `${error.status} ${error.code} ${error.problem.detail}` : undefined);",
         '// @ts-expect-error a tts call needs its ttsCode',
         "voice.placeCall({ type: 'tts', calledNumber: '13800138000' });",
@@ -208,6 +209,28 @@ describe('@aliyun-voice/client as a user builds and runs it', () => {
     const invalid = (await voice.placeCall({ ...body, calledNumber: '12' }).catch((error: unknown) => error)) as InstanceType<typeof VoiceApiError>;
     expect(invalid).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(invalid.problem.errors?.map((issue) => issue.path)).toEqual(['calledNumber']);
+  }, 60_000);
+
+  it('creates a call request for an hour ahead, reads it back, and cancels it, once and again', async () => {
+    const voice = client.createClient({ baseUrl: stack.api, auth: 'none' });
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const body = { call: { type: 'tts', calledNumber: '13800138061', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } }, notBefore } as const;
+    const key = `e2e-client-request-${Date.now()}`;
+    const created = await voice.createCallRequest(body, { idempotencyKey: key });
+    expect(created).toMatchObject({ status: 'scheduled', call: body.call, notBefore, nextAttemptAt: notBefore, attempts: [], window: null, until: 'answered' });
+    expect(created.requestId).toMatch(/^cr_[A-Za-z0-9_-]{22}$/);
+    // The same key and body: the same request, none created.
+    expect(await voice.createCallRequest(body, { idempotencyKey: key })).toEqual(created);
+    expect(await voice.getCallRequest(created.requestId)).toEqual(created);
+
+    expect(await voice.cancelCallRequest(created.requestId)).toEqual({ requestId: created.requestId, cancelled: true, status: 'cancelled' });
+    expect(await voice.getCallRequest(created.requestId)).toMatchObject({ requestId: created.requestId, status: 'cancelled', nextAttemptAt: null, attempts: [] });
+    // A repeat (what the client's own retry sends) changes nothing and says so.
+    expect(await voice.cancelCallRequest(created.requestId)).toEqual({ requestId: created.requestId, cancelled: false, status: 'cancelled' });
+
+    const unknown = await voice.getCallRequest('cr_AAAAAAAAAAAAAAAAAAAAAA').catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(client.VoiceApiError);
+    expect(unknown).toMatchObject({ status: 404, code: 'NOT_FOUND', operation: 'getCallRequest', attempts: 1 });
   }, 60_000);
 
   it('sends SigV4-signed requests that the local stack (which checks no signature) serves as they are', async () => {

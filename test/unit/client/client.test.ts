@@ -1,15 +1,23 @@
 /**
  * The client (client/src) against a scripted local HTTP server: what it sends for each operation,
- * the Idempotency-Key of placements, which failures it retries and which it hands back as typed
- * errors. SigV4 is in sigv4.test.ts; the client against the real local stack in test/e2e.
+ * the Idempotency-Key of placements and new call requests, which failures it retries and which it
+ * hands back as typed errors. SigV4 is in sigv4.test.ts; the client against the real local stack in
+ * test/e2e.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, VoiceApiError, VoiceApiNetworkError, type ClientOptions } from '../../../client/src/index.ts';
+import { createClient, VoiceApiError, VoiceApiNetworkError, type CallRequest, type ClientOptions, type CreateCallRequest } from '../../../client/src/index.ts';
+import { OPENAPI_DOCUMENT } from '../../../scripts/client/types.ts';
 import { problemAnswer, startScriptedServer, type ScriptedServer } from './scriptedServer.ts';
 
 const TTS = { type: 'tts', calledNumber: '13800138000', ttsCode: 'TTS_123456789', ttsParam: { code: '1234' } } as const;
 const PLACED = { callId: '116012354148^102813781234', type: 'tts', outId: 'order-001', requestId: 'A-1', status: 'placed', createdAt: '2026-11-24T15:41:00.390Z' };
 const CALL = { ...PLACED, prodId: '11010000138001', updatedAt: PLACED.createdAt, receipts: [] };
+// The call-request body and answer are openapi.json's own examples: the shapes the API documents.
+const documentedPaths = JSON.parse(readFileSync(OPENAPI_DOCUMENT, 'utf8')).paths;
+const REMINDER: CreateCallRequest = documentedPaths['/call-requests'].post.requestBody.content['application/json'].examples.deliveryReminder.value;
+const CALL_REQUEST: CallRequest = documentedPaths['/call-requests'].post.responses['202'].content['application/json'].example;
+const CALL_REQUEST_ID = CALL_REQUEST.requestId;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let server: ScriptedServer;
@@ -162,6 +170,102 @@ describe('cancelCall', () => {
     server.script(problemAnswer(429, 'Throttling.User', { 'retry-after': '0' }), { status: 200, body: { callId: PLACED.callId, cancelled: false, requestId: 'B-3' } });
     expect(await client().cancelCall(PLACED.callId)).toMatchObject({ cancelled: false });
     expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('createCallRequest', () => {
+  it('POSTs the body as JSON to /call-requests with a new Idempotency-Key, or the caller\'s, and returns the 202 body', async () => {
+    server.script({ status: 202, headers: { location: `/call-requests/${CALL_REQUEST_ID}` }, body: CALL_REQUEST }, { status: 202, body: CALL_REQUEST });
+    const voice = client();
+    expect(await voice.createCallRequest(REMINDER)).toEqual(CALL_REQUEST);
+    await voice.createCallRequest(REMINDER, { idempotencyKey: 'reminder-8841' });
+    const [generated, given] = server.requests;
+    expect(generated).toMatchObject({ method: 'POST', target: '/call-requests' });
+    expect(JSON.parse(generated!.body)).toEqual(REMINDER);
+    expect(generated!.headers['content-type']).toBe('application/json');
+    expect(generated!.headers['idempotency-key']).toMatch(UUID);
+    expect(given!.headers['idempotency-key']).toBe('reminder-8841');
+  });
+
+  it('keeps the same key and body across its retries after 5xx, a dropped connection and a 409 still in progress', async () => {
+    server.script(problemAnswer(503, 'STORE_UNAVAILABLE'), 'drop', problemAnswer(409, 'IDEMPOTENCY_CONFLICT', { 'retry-after': '0' }), { status: 202, body: CALL_REQUEST });
+    const created = await client({ retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 } }).createCallRequest(REMINDER);
+    expect(created.requestId).toBe(CALL_REQUEST_ID);
+    expect(server.requests.map((request) => request.target)).toEqual(Array(4).fill('/call-requests'));
+    expect(new Set(server.requests.map((request) => request.headers['idempotency-key'])).size).toBe(1);
+    expect(new Set(server.requests.map((request) => request.body)).size).toBe(1);
+  });
+
+  it('hands back a 400 at once as a VoiceApiError naming the field, with the key it was sent with', async () => {
+    server.script(problemAnswer(400, 'VALIDATION_FAILED', {}, { errors: [{ path: 'call.calledNumber', message: 'must be 5-20 digits' }] }));
+    const error = await failure(client().createCallRequest({ ...REMINDER, call: { ...REMINDER.call, calledNumber: '12' } }, { idempotencyKey: 'reminder-8842' }));
+    expect(error).toBeInstanceOf(VoiceApiError);
+    expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', operation: 'createCallRequest', attempts: 1, idempotencyKey: 'reminder-8842' });
+    expect((error as VoiceApiError).problem.errors).toEqual([{ path: 'call.calledNumber', message: 'must be 5-20 digits' }]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('after every attempt failed without an answer, throws VoiceApiNetworkError with the key to send again with', async () => {
+    server.script('drop', 'drop', 'drop');
+    const error = await failure(client().createCallRequest(REMINDER));
+    expect(error).toBeInstanceOf(VoiceApiNetworkError);
+    expect(error).toMatchObject({ attempts: 3, operation: 'createCallRequest', idempotencyKey: server.requests[0]!.headers['idempotency-key'] });
+    expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('getCallRequest', () => {
+  it('GETs /call-requests/{requestId}, the id one encoded path segment, and returns the request', async () => {
+    server.script({ status: 200, body: CALL_REQUEST }, { status: 200, body: CALL_REQUEST });
+    const voice = client();
+    expect(await voice.getCallRequest(CALL_REQUEST_ID)).toEqual(CALL_REQUEST);
+    await voice.getCallRequest('cr_a/b c?');
+    expect(server.requests.map((request) => [request.method, request.target, request.body])).toEqual([
+      ['GET', `/call-requests/${CALL_REQUEST_ID}`, ''],
+      ['GET', '/call-requests/cr_a%2Fb%20c%3F', ''],
+    ]);
+    expect(server.requests[0]!.headers['idempotency-key']).toBeUndefined();
+    expect(server.requests[0]!.headers['content-type']).toBeUndefined();
+  });
+
+  it('is a read: retries 5xx, dropped connections and timed-out attempts', async () => {
+    server.script(problemAnswer(503, 'STORE_UNAVAILABLE'), 'drop', 'hang', { status: 200, body: CALL_REQUEST });
+    const request = await client({ attemptTimeoutMs: 300, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 } }).getCallRequest(CALL_REQUEST_ID);
+    expect(request.status).toBe('scheduled');
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('turns a 404 into a VoiceApiError NOT_FOUND at once', async () => {
+    server.script(problemAnswer(404, 'NOT_FOUND'));
+    const error = await failure(client().getCallRequest(CALL_REQUEST_ID));
+    expect(error).toBeInstanceOf(VoiceApiError);
+    expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND', operation: 'getCallRequest', attempts: 1, idempotencyKey: undefined });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('cancelCallRequest', () => {
+  it('POSTs no body to /call-requests/{requestId}/cancel and returns the result', async () => {
+    server.script({ status: 200, body: { requestId: 'cr_a/b', cancelled: true, status: 'cancelled' } });
+    expect(await client().cancelCallRequest('cr_a/b')).toEqual({ requestId: 'cr_a/b', cancelled: true, status: 'cancelled' });
+    expect(server.requests[0]).toMatchObject({ method: 'POST', target: '/call-requests/cr_a%2Fb/cancel', body: '' });
+    expect(server.requests[0]!.headers['content-type']).toBeUndefined();
+    expect(server.requests[0]!.headers['idempotency-key']).toBeUndefined();
+  });
+
+  it('is sent again after a 5xx, a dropped connection and a 429: a repeat finds the request ended and changes nothing', async () => {
+    const repeated = { requestId: CALL_REQUEST_ID, cancelled: false, status: 'cancelled' };
+    server.script(problemAnswer(503, 'STORE_UNAVAILABLE'), 'drop', problemAnswer(429, 'Throttling.User', { 'retry-after': '0' }), { status: 200, body: repeated });
+    expect(await client({ retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 } }).cancelCallRequest(CALL_REQUEST_ID)).toEqual(repeated);
+    expect(server.requests.map((request) => request.target)).toEqual(Array(4).fill(`/call-requests/${CALL_REQUEST_ID}/cancel`));
+  });
+
+  it('hands back a 4xx at once as a VoiceApiError', async () => {
+    server.script(problemAnswer(400, 'VALIDATION_FAILED', {}, { errors: [{ path: 'path.requestId', message: 'must be a call request id (cr_ and 22 characters of A-Z a-z 0-9 _ -)' }] }));
+    const error = await failure(client().cancelCallRequest('42'));
+    expect(error).toBeInstanceOf(VoiceApiError);
+    expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', operation: 'cancelCallRequest', attempts: 1 });
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -57,6 +57,10 @@ describe('client/package.json', () => {
     });
   });
 
+  it('is published public: a scoped package is otherwise refused by the public registry (`cd client && npm publish`)', () => {
+    expect(clientPackage.publishConfig).toEqual({ access: 'public' });
+  });
+
   it('depends on the signer, the hash and the credential chain only, each installed here at a version it accepts', () => {
     expect(Object.keys(clientPackage.dependencies).sort()).toEqual(['@aws-sdk/credential-provider-node', '@smithy/hash-node', '@smithy/signature-v4']);
     const require = createRequire(import.meta.url);
