@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withoutComments } from '../support/sourceText.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHARED = join(ROOT, 'shared');
@@ -152,11 +153,6 @@ function repositorySources(dir: string): string[] {
     }
     return /\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
-}
-
-/** Source without its comments (a URL's `//` inside a string is kept), so examples in TSDoc do not count. */
-function withoutComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
 describe('placing calls at Alibaba', () => {
