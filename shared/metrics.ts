@@ -9,7 +9,7 @@
  * (Powertools would add `service`): the namespace is this bundle's alone, and an alarm must name a
  * series' exact dimensions, so the alarm-used series (`PollErrors`, `ReceiptLag`) have none.
  * publishMetrics() writes every buffer, one line per series that has data, at the end of an
- * invocation (shared/lambda.ts eventHandler, shared/http/apiGateway.ts httpHandler).
+ * invocation (shared/triggers/eventHandler.ts eventHandler, shared/http/apiGateway.ts httpHandler).
  */
 import { getBooleanFromEnv, isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -12,7 +12,7 @@ import { dialledNumbers, holdWindowLabel, type FlowControlStore, type FlowSlot }
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 import { ACTION_BY_CALL_TYPE, PROD_ID_BY_CALL_TYPE, toWireParams } from './wire.ts';
 
-/** What the call operations need; built once per container by `shared/runtime.ts`. */
+/** What the call operations need; built once per container by `shared/runtime/calls.ts`. */
 export interface CallsDependencies {
   voice: VoiceApi;
   store: CallStore;

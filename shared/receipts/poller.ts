@@ -6,7 +6,7 @@
  *
  * Safety does not depend on timing: a message is deleted only after it is stored, and keys are
  * deterministic (redelivery overwrites). A call's status is derived from its stored receipts
- * (shared/store/callStatus.ts), so storing a receipt is all there is to do for it. The time budget
+ * (shared/calls/status.ts deriveCallStatus), so storing a receipt is all there is to do for it. The time budget
  * only decides how much gets done before the Lambda stops.
  *
  * Wait strategy: the first receive of a queue long-polls `waitSeconds` (default 2 s), so receipts

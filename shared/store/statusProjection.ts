@@ -2,7 +2,7 @@
  * The call item's `status` as a projection of the stored receipts (docs/receipts.md#status).
  *
  * Receipts are stored without touching the call item (receiptStore.ts); what a call's status is
- * comes from folding its receipts at read time (callStatus.ts). The call item's `status` attribute is
+ * comes from folding its receipts at read time (shared/calls/status.ts deriveCallStatus). The call item's `status` attribute is
  * kept up to date behind them by processCallChanges, which reads every new receipt item from the table's
  * stream (in order per call) and applies its status here with the forward-only condition. The call
  * item's MODIFY is then what publishes `Voice Call Status Changed` (shared/events/callEvents.ts).

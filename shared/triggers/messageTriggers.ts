@@ -1,7 +1,7 @@
 /**
  * The call-request triggers' event shapes (docs/triggers.md#calls-from-sqs, "Call requests from
  * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages for the
- * Lambda-free shared/calls/callRequests.ts, and its verdicts become what the trigger expects back
+ * Lambda-free shared/callRequests/messages.ts, and its verdicts become what the trigger expects back
  * (partial batch failures for SQS; a throw to be retried for EventBridge). Like shared/http for
  * API Gateway, this is the only place that knows these event shapes.
  */

@@ -9,7 +9,7 @@ export type Item = Record<string, any>;
 
 let dynamo: DynamoDBClient | undefined;
 
-/** The tests' own client for DynamoDB Local (DYNAMODB_ENDPOINT, set by test/globalSetup.ts). */
+/** The tests' own client for DynamoDB Local (DYNAMODB_ENDPOINT, set by test/setup/dynamodbEnv.ts). */
 export function testDynamo(): DynamoDBClient {
   dynamo ??= new DynamoDBClient({
     endpoint: process.env.DYNAMODB_ENDPOINT,

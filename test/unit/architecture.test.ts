@@ -2,11 +2,12 @@
  * The shape of shared/ (docs/architecture.md): its folders depend one way (no import cycle between
  * any two of them), its top-level files are the base every folder may use and import no folder,
  * only the adapters know Lambda's event types, and nothing in shared/ reaches into the handlers,
- * the sandbox, the scripts or the tests.
+ * the sandbox, the scripts or the tests; and only the guarded placing path sends a placement to Alibaba.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withoutComments } from '../support/sourceText.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHARED = join(ROOT, 'shared');
@@ -139,5 +140,40 @@ describe('shared/ folders', () => {
       .map(({ file }) => relative(SHARED, file))
       .filter((file) => !LAMBDA_ADAPTERS.has(file.split('/')[0]!));
     expect(lambdaTypes).toEqual([]);
+  });
+});
+
+/** Every source file of the repository outside the tests (and what is not ours: dependencies, builds). */
+function repositorySources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const skipped = entry.name.startsWith('.') || ['node_modules', 'test', 'dist', 'coverage', 'reports'].includes(entry.name);
+      return skipped ? [] : repositorySources(path);
+    }
+    return /\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+describe('placing calls at Alibaba', () => {
+  const sources = repositorySources(ROOT).map((file) => ({ file: relative(ROOT, file), code: withoutComments(readFileSync(file, 'utf8')) }));
+  const filesMatching = (pattern: RegExp) => sources.filter(({ code }) => pattern.test(code)).map(({ file }) => file).sort();
+  const WHY =
+    'only placeAndRecordCall (shared/calls/service.ts) may send a placement to Alibaba: it takes the numbers\' flow-control slots first ' +
+    '(docs/flow-control.md), and a placement sent any other way skips the guard and draws isv.BUSINESS_LIMIT_CONTROL. Place calls through placeAndRecordCall.';
+
+  it('goes through VoiceApi.initiateCall from shared/calls/service.ts only, where the flow-control guard is', () => {
+    // The method's definition and its one caller; any other mention is a way around the guard.
+    expect(filesMatching(/\binitiateCall\b/), WHY).toEqual(['shared/alibaba/voiceApi.ts', 'shared/calls/service.ts']);
+  });
+
+  it('marks an RPC call as placing a call (placesCall: true) in VoiceApi.initiateCall only', () => {
+    expect(filesMatching(/\bplacesCall\s*:\s*true\b/), WHY).toEqual(['shared/alibaba/voiceApi.ts']);
+  });
+
+  it('names the call-placing actions, in the deployed code, in shared/calls/wire.ts only', () => {
+    const deployed = sources.filter(({ file }) => /^(shared|functions)\//.test(file));
+    const naming = deployed.filter(({ code }) => /['"`](SingleCallByTts|SingleCallByVoice|IvrCall|ClickToDial|SmartCall)['"`]/.test(code)).map(({ file }) => file);
+    expect(naming, WHY).toEqual(['shared/calls/wire.ts']);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The facts the code relies on are readable in the repository: no file cites a document outside
- * it, every `docs/...` page and section the code cites exists, and every relative link of the
- * README and docs/ resolves, anchors included (GitHub's heading slugs).
+ * it, every `docs/...` page and section the code cites exists, every repository file the comments
+ * and docs name exists, and every relative link of the README and docs/ resolves, anchors included
+ * (GitHub's heading slugs).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commentsOf } from '../support/sourceText.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CODE_FOLDERS = ['functions', 'shared', 'sandbox', 'scripts', 'ops', 'bench', 'test', 'client'];
@@ -89,6 +91,26 @@ describe('citations in the code', () => {
       return !resolves(join(ROOT, path!), anchor);
     });
     expect(broken.map(([target, file]) => `${file}: ${target}`)).toEqual([]);
+  });
+});
+
+/** A path from the repository root (`shared/calls/service.ts`), not the tail of a longer or relative one. */
+const REPOSITORY_PATH = new RegExp(`(?<![\\w./-])(?:${CODE_FOLDERS.join('|')}|docs)/[\\w./-]*\\w\\.(?:ts|mts|mjs|cjs|js|json|yml|md)\\b`, 'g');
+
+describe('files named in comments and docs', () => {
+  it('exist: a file moved or merged away is re-pointed, not left cited', () => {
+    // What the code's comments name (its strings may name files a test makes up), and all of the
+    // docs, the YAML and the JSON; built output (dist/ and the like) is made, not committed.
+    const cited = new Map<string, string>();
+    for (const file of [...codeFiles, ...markdownFiles]) {
+      const text = readFileSync(file, 'utf8');
+      for (const [path] of (/\.(ts|mts|js|mjs|cjs)$/.test(file) ? commentsOf(text) : text).matchAll(REPOSITORY_PATH)) {
+        if (!path.split('/').some((segment) => SKIP.has(segment))) cited.set(`${relative(ROOT, file)}: ${path}`, path);
+      }
+    }
+    // The check is live: the comments name shared/ files hundreds of times.
+    expect(cited.size).toBeGreaterThan(100);
+    expect([...cited].filter(([, path]) => !existsSync(join(ROOT, path))).map(([citation]) => citation)).toEqual([]);
   });
 });
 

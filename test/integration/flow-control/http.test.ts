@@ -94,6 +94,25 @@ describe('what Alibaba answers settles the slot', () => {
     expect(retryAfter).toBeGreaterThan(86_000);
     expect(placementsAtAlibaba()).toHaveLength(1);
   });
+
+  it.each([
+    ['naming the hour (触发号码小时级流控Permits:5) holds the number an hour, under 5/3600', '触发号码小时级流控Permits:5', 3_600, '5/3600'],
+    // docs/alibaba/known-issues.md: Alibaba's wording when it names no window.
+    ['naming no window (该被叫号触发被叫流控) holds it for the minute, under 1/60', '该被叫号触发被叫流控', 60, '1/60'],
+  ])("Alibaba's refusal %s", async (_case, message, seconds, limit) => {
+    const number = freshNumber();
+    harness.sandbox.control.addFault({ action: 'SingleCallByTts', error: { code: 'isv.BUSINESS_LIMIT_CONTROL', httpStatus: 400, message } });
+    const first = await postCall(harness, tts(number));
+    expectProblem(first, 429, 'isv.BUSINESS_LIMIT_CONTROL');
+    expect(Number(first.headers['retry-after'])).toBe(seconds);
+
+    const second = await postCall(harness, tts(number));
+    const { retryAfter } = expectFlowControl(second, limit);
+    // Held from the refusal for the whole window, not the guard's own minute after the slot.
+    expect(retryAfter).toBeGreaterThan(seconds - 10);
+    expect(retryAfter).toBeLessThanOrEqual(seconds);
+    expect(placementsAtAlibaba()).toHaveLength(1);
+  });
 });
 
 describe('Idempotency-Key', () => {

@@ -1,7 +1,7 @@
 /**
  * The receipt path end to end, in process: the local Alibaba sandbox (dyvmsapi, dybaseapi, the
  * receipt MNS queues), the real Lambda handlers (pollReceipts, placeCall, getCall) wired as deployed
- * (configuration from the environment, shared/runtime.ts), and the run's DynamoDB Local as the store
+ * (configuration from the environment, the composition roots of shared/runtime/), and the run's DynamoDB Local as the store
  * of record. Everything here only observes: assertions read DynamoDB and the sandbox's counters.
  *
  * Handlers build their dependencies once per process (the Lambda cold start), so a test file starts

@@ -7,6 +7,7 @@ import {
   THROTTLED_CODES,
   TRANSIENT_CODES,
   classifyAlibabaFailure,
+  flowControlWindowOf,
   isResendSafeCode,
   matchCodeRule,
   retryAfterSecondsFor,
@@ -239,6 +240,45 @@ describe('retryAfterSecondsFor', () => {
     [undefined, 502],
   ] as const)('is undefined for %s (HTTP %i), which is not throttled', (code, status) => {
     expect(retryAfterSecondsFor(code, status, '30')).toBeUndefined();
+  });
+});
+
+/**
+ * Alibaba's per-number flow-control messages name the window that refused (docs/flow-control.md,
+ * docs/alibaba/actions.md#per-number-flow-control): the guard holds the number, and the caller
+ * waits, for that window; a message that names none means the minute.
+ */
+describe("flowControlWindowOf and the wait it gives isv.BUSINESS_LIMIT_CONTROL", () => {
+  it.each([
+    ['触发号码分钟级流控Permits:1', 'minute', 60, 1],
+    ['触发号码小时级流控Permits:5', 'hour', 3_600, 5],
+    ['触发号码天级流控Permits:20', 'day', 86_400, 20],
+  ] as const)('reads %s as the %s window (%i s), permitting %i', (message, _window, seconds, permits) => {
+    expect(flowControlWindowOf(message)).toEqual({ seconds, permits });
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 400, undefined, message)).toBe(seconds);
+  });
+
+  it('reads the window without the permits when the message gives none', () => {
+    expect(flowControlWindowOf('触发号码小时级流控')).toEqual({ seconds: 3_600 });
+    expect(flowControlWindowOf('触发号码天级流控Permits:')).toEqual({ seconds: 86_400 });
+  });
+
+  it.each([
+    ['该被叫号触发被叫流控'], // docs/alibaba/known-issues.md: a query's "callee flow control"
+    ['Flow control'],
+    [''],
+  ])('finds no window in %j, so the wait is the minute (60 s)', (message) => {
+    expect(flowControlWindowOf(message)).toBeUndefined();
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 400, undefined, message)).toBe(60);
+  });
+
+  it("waits the named window out even when a Retry-After header says less: a retry within it is refused again", () => {
+    expect(retryAfterSecondsFor('isv.BUSINESS_LIMIT_CONTROL', 429, '5', '触发号码小时级流控Permits:5')).toBe(3_600);
+  });
+
+  it('reads window words only in the flow-control code: other throttling keeps its own wait', () => {
+    expect(retryAfterSecondsFor('Throttling.User', 400, undefined, '触发号码天级流控Permits:20')).toBe(1);
+    expect(retryAfterSecondsFor('isv.VOICE_CALL_PERIOD_ERROR', 400, undefined, '触发号码分钟级流控Permits:1')).toBe(3_600);
   });
 });
 

@@ -60,6 +60,14 @@ describe('parseConfig defaults (only CALLS_TABLE set)', () => {
     expect(config.callsTable).toBe('aliyun-voice-dev-calls');
   });
 
+  it("guards placements with Alibaba's own windows (docs/flow-control.md#settings)", () => {
+    expect(config.flowControlWindows).toEqual([
+      { count: 1, seconds: 60, label: '1/60' },
+      { count: 5, seconds: 3600, label: '5/3600' },
+      { count: 20, seconds: 86400, label: '20/86400' },
+    ]);
+  });
+
   it('treats empty and blank variables as unset', () => {
     const blank = parseConfig({
       ...MINIMAL_ENV,
@@ -69,6 +77,7 @@ describe('parseConfig defaults (only CALLS_TABLE set)', () => {
       RECEIPT_TTL_DAYS: ' ',
       DYNAMODB_ENDPOINT: '',
       ALIYUN_CREDENTIALS_PARAM: '',
+      FLOW_CONTROL_LIMITS: ' ',
     });
     expect(blank).toEqual(config);
   });
@@ -86,6 +95,9 @@ describe('parseConfig accepts valid settings', () => {
     ['RECEIPT_TTL_DAYS', 'receiptTtlDays', '1', 1],
     ['RECEIPT_TTL_DAYS', 'receiptTtlDays', '90', 90],
     ['CALLS_TABLE', 'callsTable', ' calls ', 'calls'],
+    ['FLOW_CONTROL_LIMITS', 'flowControlWindows', 'off', undefined],
+    ['FLOW_CONTROL_LIMITS', 'flowControlWindows', ' Off ', undefined],
+    ['FLOW_CONTROL_LIMITS', 'flowControlWindows', '10/3600, 2/60', [{ count: 2, seconds: 60, label: '2/60' }, { count: 10, seconds: 3600, label: '10/3600' }]],
   ] as const)('%s=%j gives %s %j', (variable, field, value, expected) => {
     expect(parseConfig({ ...MINIMAL_ENV, [variable]: value })[field]).toEqual(expected);
   });
@@ -157,6 +169,17 @@ describe('parseConfig refuses bad values with a ConfigError naming the variable'
     ['RECEIPT_TTL_DAYS', '1e2'],
     ['RECEIPT_TTL_DAYS', '30d'],
     ['RECEIPT_TTL_DAYS', '3651'],
+    ['FLOW_CONTROL_LIMITS', '1/0'],
+    ['FLOW_CONTROL_LIMITS', '0/60'],
+    ['FLOW_CONTROL_LIMITS', 'abc'],
+    ['FLOW_CONTROL_LIMITS', 'on'],
+    ['FLOW_CONTROL_LIMITS', '1/60,'],
+    ['FLOW_CONTROL_LIMITS', ','],
+    ['FLOW_CONTROL_LIMITS', '1/60,,5/3600'],
+    ['FLOW_CONTROL_LIMITS', 'off,1/60'],
+    ['FLOW_CONTROL_LIMITS', '1/60,2/60'],
+    ['FLOW_CONTROL_LIMITS', '1 / 60'],
+    ['FLOW_CONTROL_LIMITS', '1/1m'],
   ])('%s=%j', (variable, value) => {
     // act
     const error = configErrorOf(() => parseConfig({ ...MINIMAL_ENV, [variable]: value }));
@@ -174,6 +197,11 @@ describe('parseConfig refuses bad values with a ConfigError naming the variable'
   it('says what an endpoint with a path should look like', () => {
     const error = configErrorOf(() => parseConfig({ ...MINIMAL_ENV, ALIYUN_VOICE_ENDPOINT: 'https://dyvmsapi.aliyuncs.com/v1' }));
     expect(error.message).toMatch(/without path/);
+  });
+
+  it('says what FLOW_CONTROL_LIMITS expects and which window is wrong', () => {
+    const error = configErrorOf(() => parseConfig({ ...MINIMAL_ENV, FLOW_CONTROL_LIMITS: '1/60,5/0' }));
+    expect(error.message).toMatch(/^FLOW_CONTROL_LIMITS: expected "off" or <count>\/<seconds> windows .*got "5\/0"$/);
   });
 
   it('names the accepted range for RECEIPT_TTL_DAYS', () => {

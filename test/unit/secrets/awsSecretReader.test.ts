@@ -1,5 +1,5 @@
 /**
- * shared/secrets.ts speaks SSM GetParameter and Secrets Manager GetSecretValue itself. These tests
+ * shared/secrets/awsSecretReader.ts speaks SSM GetParameter and Secrets Manager GetSecretValue itself. These tests
  * drive it and the official AWS SDK clients against the same local endpoint and hold the two to the
  * same wire: equivalent requests, signatures that verify (recomputed by the server from what
  * arrived), the same reading of real answer shapes and of AWS's JSON errors.

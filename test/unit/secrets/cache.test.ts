@@ -1,5 +1,5 @@
 /**
- * The secret cache (shared/secrets.ts createSecretProvider): lifetime, stale-on-error with its bound,
+ * The secret cache (shared/secrets/cache.ts createSecretProvider): lifetime, stale-on-error with its bound,
  * the request deadline, and what is logged. Reads are faked; the wire is in test/unit/secrets.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';

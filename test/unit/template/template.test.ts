@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FLOW_CONTROL_LIMITS } from '../../../shared/config.ts';
 import { EVENT_SOURCE } from '../../../shared/events/callEvents.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../../shared/localDefaults.ts';
 import { METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '../../../shared/metrics.ts';
@@ -125,8 +126,9 @@ async function packageStack(stage: string, params: Record<string, string>): Prom
   cleanup.push(dir, join(ROOT, workFolder));
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    // The test run's own settings (sandbox keys, DynamoDB Local) must not shape the template.
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|SQS_|SCHEDULER_|CALL_REQUESTS_|LOG_LEVEL$)/.test(name)) env[name] = value;
+    // The test run's own settings (sandbox keys, DynamoDB Local, test/setup/env.ts's FLOW_CONTROL_LIMITS=off)
+    // must not shape the template.
+    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|SQS_|SCHEDULER_|CALL_REQUESTS?_|FLOW_CONTROL_|LOG_LEVEL$)/.test(name)) env[name] = value;
   }
   env.ALIYUN_ACCESS_KEY_ID = CANARY_KEY_ID;
   env.ALIYUN_ACCESS_KEY_SECRET = CANARY_SECRET;
@@ -733,6 +735,7 @@ describe('serverless package --stage test (offline)', () => {
         expect(variables.RECEIPT_QUEUES, candidate.name).toBe('');
         expect(variables.LOG_LEVEL, candidate.name).toBe('info');
         expect(variables.IDEMPOTENCY_TTL_SECONDS, candidate.name).toBe('86400');
+        expect(variables.FLOW_CONTROL_LIMITS, candidate.name).toBe(DEFAULT_FLOW_CONTROL_LIMITS);
         if (candidate.name === 'pushReceipts') expect(variables.RECEIPT_PUSH_TOKEN_PARAM).toBe(`ssm:/${SERVICE}/${STAGE}/receipt-push-token`);
         else expect(variables.RECEIPT_PUSH_TOKEN_PARAM, candidate.name).toBeUndefined();
       }
@@ -746,6 +749,45 @@ describe('serverless package --stage test (offline)', () => {
         expect(variables.RECEIPT_QUEUES, candidate.name).toBe(ALT_PARAMS.receiptQueues);
         expect(variables.LOG_LEVEL, candidate.name).toBe(ALT_PARAMS.logLevel);
         expect(variables.IDEMPOTENCY_TTL_SECONDS, candidate.name).toBe(ALT_PARAMS.idempotencyTtlSeconds);
+      }
+    });
+
+    it('sends requests refused for flow control back to CallRequestsQueue: CALL_REQUESTS_QUEUE_URL (its Ref) on the two message functions only (docs/flow-control.md)', () => {
+      // Without it a refused message is failed back to its trigger instead, retried and dead-lettered.
+      for (const packaged of [main, alt]) {
+        expect(resource(packaged, 'CallRequestsQueue')).toBeDefined();
+        for (const candidate of packaged.functions) {
+          const queueUrl = candidate.properties.Environment.Variables.CALL_REQUESTS_QUEUE_URL;
+          if (candidate.name === 'placeCallsFromQueue' || candidate.name === 'placeCallFromEvent') expect(queueUrl, candidate.name).toEqual({ Ref: 'CallRequestsQueue' });
+          else expect(queueUrl, candidate.name).toBeUndefined();
+        }
+      }
+    });
+
+    it("points every function that arms attempts at this stack's schedule group, attemptCallRequest and the scheduler role (docs/call-requests.md#the-engine)", () => {
+      for (const packaged of [main, alt]) {
+        const group: string = resource(packaged, 'CallRequestScheduleGroup').Name;
+        const attemptArn = `${ARN_PREFIX}:lambda:${REGION_ACCOUNT}:function:${fn(packaged, 'attemptCallRequest').properties.FunctionName}`;
+        const schedulerRoleArn = `${ARN_PREFIX}:iam::\${AWS::AccountId}:role/${resource(packaged, 'SchedulerRole').RoleName}`;
+        // What Scheduler may do with the role is what these settings make it do: invoke attemptCallRequest.
+        const schedulerMayInvoke = resource(packaged, 'SchedulerRole').Policies.flatMap((policy: Json) => asList(policy.PolicyDocument.Statement)).filter((entry: Json) => asList(entry.Action as string | string[]).includes('lambda:InvokeFunction'));
+        expect(schedulerMayInvoke.flatMap((entry: Json) => asList(entry.Resource).map(render))).toEqual([attemptArn]);
+
+        // The functions that create schedules (granted scheduler:CreateSchedule), which the call-request
+        // code needs; without the settings the message and stream functions would skip call requests.
+        const arming = FUNCTIONS.filter((name) => roleOf(packaged, name).statements.some((entry) => asList(entry.Action as string | string[]).includes('scheduler:CreateSchedule')));
+        expect(arming.toSorted()).toEqual(['attemptCallRequest', 'cancelCallRequest', 'createCallRequest', 'placeCallFromEvent', 'placeCallsFromQueue', 'processCallChanges', 'sweepCallRequests']);
+        for (const name of arming) {
+          const variables = fn(packaged, name).properties.Environment.Variables;
+          expect(variables.CALL_REQUEST_SCHEDULE_GROUP, name).toBe(group);
+          expect(render(variables.CALL_REQUEST_ATTEMPT_ARN), name).toBe(attemptArn);
+          expect(render(variables.CALL_REQUEST_SCHEDULER_ROLE_ARN), name).toBe(schedulerRoleArn);
+          expect(variables.CALL_REQUEST_ATTEMPT_DLQ_ARN, name).toEqual({ 'Fn::GetAtt': ['CallRequestAttemptsDLQ', 'Arn'] });
+          // ...and its role may create schedules in that group and pass that role.
+          const keys = roleOf(packaged, name).statements.map(statementKey);
+          expect(keys, name).toContain(statement(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], `${ARN_PREFIX}:scheduler:${REGION_ACCOUNT}:schedule/${group}/*`));
+          if (name !== 'cancelCallRequest') expect(keys, name).toContain(statement(['iam:PassRole'], schedulerRoleArn));
+        }
       }
     });
 
