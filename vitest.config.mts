@@ -20,6 +20,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/setup/env.ts'],
+          // Compile-time contracts (test/unit/types/): tsc checks them as tests of this project.
+          typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
       {

@@ -23,7 +23,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger, withLogContext, type Logger } from '../logger.ts';
 import { EmfMetricsRecorder } from '../metrics.ts';
 import type { AlibabaCredentials } from '../signing/index.ts';
+import { PROD_ID_BY_CALL_TYPE } from '../calls/wire.ts';
 import { createDynamoClient } from '../store/dynamoClient.ts';
+import { marshallItem } from '../store/items.ts';
+import { callKey } from '../store/keys.ts';
 
 /** The longest a warm-up may hold init: well under Lambda's 10 s init limit, and never needed in full. */
 export const WARM_UP_BUDGET_MS = 1_500;
@@ -201,22 +204,22 @@ function dynamoAnswer(operation: string): string {
   const now = new Date().toISOString();
   switch (operation) {
     case 'Query':
+      // The call item as the store writes it (its key layout and marshalling, shared/store).
       return JSON.stringify({
         Count: 1,
         ScannedCount: 1,
         Items: [
-          {
-            pk: { S: `CALL#${WARM_CALL_ID}` },
-            sk: { S: 'CALL' },
-            callId: { S: WARM_CALL_ID },
-            type: { S: 'tts' },
-            outId: { S: 'warm-up' },
-            prodId: { S: '11000000300006' },
-            requestId: { S: WARM_REQUEST_ID },
-            status: { S: 'placed' },
-            createdAt: { S: now },
-            updatedAt: { S: now },
-          },
+          marshallItem({
+            ...callKey(WARM_CALL_ID),
+            callId: WARM_CALL_ID,
+            type: 'tts',
+            outId: 'warm-up',
+            prodId: PROD_ID_BY_CALL_TYPE.tts,
+            requestId: WARM_REQUEST_ID,
+            status: 'placed',
+            createdAt: now,
+            updatedAt: now,
+          }),
         ],
       });
     case 'BatchWriteItem':

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, expect, expectTypeOf, it } from 'vitest';
-import { OPERATIONS, type VoiceClient } from '../../../client/src/index.ts';
-import type { operations, paths } from '../../../client/src/generated/openapi.ts';
+import { describe, expect, it } from 'vitest';
+import { createClient, OPERATIONS } from '../../../client/src/index.ts';
 import { CLIENT_TYPES_FILE, generateClientTypes, OPENAPI_DOCUMENT } from '../../../scripts/client/types.ts';
 
 const document = JSON.parse(readFileSync(OPENAPI_DOCUMENT, 'utf8'));
@@ -32,17 +31,9 @@ describe('OPERATIONS', () => {
   it('covers every operation of the calls and call-requests APIs, each with a method of the client', () => {
     const calls = documented.filter(([, { path }]) => path.startsWith('/calls') || path.startsWith('/call-requests')).map(([operationId]) => operationId);
     expect(Object.keys(OPERATIONS).sort()).toEqual(calls.sort());
-    for (const operationId of calls) expectTypeOf<VoiceClient>().toHaveProperty(operationId as keyof VoiceClient);
-  });
-
-  it('types each method from the generated operation', () => {
-    type PlaceCallBody = operations['placeCall']['requestBody']['content']['application/json'];
-    expectTypeOf<Parameters<VoiceClient['placeCall']>[0]>().toEqualTypeOf<PlaceCallBody>();
-    expectTypeOf<ReturnType<VoiceClient['getCall']>>().toEqualTypeOf<Promise<operations['getCall']['responses'][200]['content']['application/json']>>();
-    expectTypeOf<paths['/calls/{callId}/cancel']['post']>().toEqualTypeOf<operations['cancelCall']>();
-    type CreateCallRequestBody = operations['createCallRequest']['requestBody']['content']['application/json'];
-    expectTypeOf<Parameters<VoiceClient['createCallRequest']>[0]>().toEqualTypeOf<CreateCallRequestBody>();
-    expectTypeOf<ReturnType<VoiceClient['getCallRequest']>>().toEqualTypeOf<Promise<operations['getCallRequest']['responses'][200]['content']['application/json']>>();
+    const client = createClient({ baseUrl: 'http://127.0.0.1:1', auth: 'none' });
+    for (const operationId of calls) expect(typeof (client as unknown as Record<string, unknown>)[operationId], operationId).toBe('function');
+    // Each method's types come from its generated operation: test/unit/types/contracts.test-d.ts.
   });
 });
 

@@ -47,7 +47,7 @@ describe('warmUp', () => {
     expect(outcomes).toMatchObject([
       { callId: WARM_CALL_ID, type: 'tts', status: 'placed' },
       { cancelled: true },
-      { callId: WARM_CALL_ID, prodId: '11000000300006', detail: null },
+      { callId: WARM_CALL_ID, prodId: '11010000138001', detail: null },
     ]);
   });
 
