@@ -201,6 +201,31 @@ describe('Alibaba\'s answers', () => {
   });
 });
 
+describe('at most once inside a batch (docs/security.md#input-limits)', () => {
+  it('reads and validates every message before any is placed: no message is read while another is at Alibaba', async () => {
+    // Two placements Alibaba takes 300 ms to answer, run QUEUE_CONCURRENCY (2) at a time, and a
+    // third message: read inside the placing loop, it would wait for one of them to come back.
+    harness.sandbox.control.addFault({ action: 'SingleCallByTts', latencyMs: 300, count: 2 });
+    const batch = sqsEvent([{ body: tts() }, { body: tts() }, { body: tts() }]);
+    const third = batch.Records[2]!;
+    const body = third.body;
+    let firstReadAt: number | undefined;
+    Object.defineProperty(third, 'body', {
+      get: () => {
+        firstReadAt ??= Date.now();
+        return body;
+      },
+    });
+
+    expect(await harness.placeCallsFromQueue(batch)).toEqual({ batchItemFailures: [] });
+
+    const sent = harness.sandbox.control.requests().map((request) => Date.parse(request.receivedAt));
+    expect(sent).toHaveLength(3);
+    expect(firstReadAt).toBeDefined();
+    expect(firstReadAt!).toBeLessThanOrEqual(Math.min(...sent));
+  });
+});
+
 describe('what cannot be handled now', () => {
   it('a message is not started with too little time left, and is reported for another delivery', async () => {
     const message = { body: tts(), messageId: randomUUID() };
