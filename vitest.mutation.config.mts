@@ -16,6 +16,7 @@ export default defineConfig({
       'test/unit/alibaba/answers.test.ts',
       'test/unit/calls/status.test.ts',
       'test/unit/calls/schemas*.test.ts',
+      'test/unit/calls/urlScan.test.ts',
       'test/unit/calls/wire.test.ts',
       'test/unit/openapi/document.test.ts',
       'test/unit/receipts/decode.test.ts',

@@ -4,7 +4,7 @@
  * read with the same table as the receipts (shared/calls/status.ts).
  */
 import type { CallDetail, VoiceApi } from '../alibaba/voiceApi.ts';
-import { queryDatesFor } from '../calls/service.ts';
+import { queryDatesFor } from '../calls/queryDate.ts';
 import { statusForReceipt } from '../calls/status.ts';
 import { PROD_ID_BY_CALL_TYPE } from '../calls/wire.ts';
 import type { Attempt, AttemptStatus, CallRequest } from './model.ts';

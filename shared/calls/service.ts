@@ -1,7 +1,12 @@
+/**
+ * The call operations (docs/http-api.md): place and record a call, cancel it, read it. Every
+ * placement of the bundle goes through placeAndRecordCall, where the per-number flow-control guard
+ * takes its slots (docs/flow-control.md); the guard's rules are flowControl.ts, the days a live
+ * read asks Alibaba about queryDate.ts.
+ */
 import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
 import { errorName } from '../awsSdk.ts';
-import { CHINA_OFFSET_MS } from '../chinaTime.ts';
 import { flowControlWindowOf, FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
 import type { FlowWindow } from '../config.ts';
 import { AlibabaError, FlowControlError, NotFoundError, ValidationError } from '../errors.ts';
@@ -9,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';
 import type { CallRecord, CallStore, StoredCall } from './callStore.ts';
 import { dialledNumbers, holdWindowLabel, type FlowControlStore, type FlowSlot } from './flowControl.ts';
+import { queryDatesFor } from './queryDate.ts';
 import type { CallType, PlaceCallRequest } from './schemas.ts';
 import { ACTION_BY_CALL_TYPE, PROD_ID_BY_CALL_TYPE, toWireParams } from './wire.ts';
 
@@ -259,38 +265,6 @@ export async function getCall(callId: string, query: GetCallQuery, deps: CallsDe
     receipts: [],
   };
   return { ...base, detail };
-}
-
-
-/**
- * QueryDate (docs/alibaba/actions.md#querycalldetailbycallid) is epoch ms and Alibaba searches the day from there; the documented example is
- * midnight China time. Midnight (UTC+8) of the call's day covers the call under either reading.
- */
-export function chinaDayStart(iso: string): number {
-  const chinaMs = Date.parse(iso) + CHINA_OFFSET_MS;
-  return chinaMs - (chinaMs % 86_400_000) - CHINA_OFFSET_MS;
-}
-
-/**
- * How close to China midnight our `createdAt` must be for Alibaba's own time of the call to fall on
- * the other day. `createdAt` is taken after Alibaba answered, so its time is earlier by the request's
- * duration (one attempt is at most 5 s, rpcClient.ts); the rest covers clock differences generously.
- * A wider margin only costs a second query, and only when the first finds nothing.
- */
-export const QUERY_DATE_MARGIN_MS = 5 * 60_000;
-
-/**
- * The QueryDate values (docs/alibaba/actions.md#querycalldetailbycallid) to try, in order, for a call we recorded at `createdAt`: midnight
- * (UTC+8) of its China day, then, within QUERY_DATE_MARGIN_MS of midnight, the neighbouring day's:
- * a call recorded at 00:00:02 may be filed by Alibaba under 23:59:59 of the day before.
- */
-export function queryDatesFor(createdAt: string): number[] {
-  const at = Date.parse(createdAt);
-  const day = chinaDayStart(createdAt);
-  const dates = [day];
-  if (at - day < QUERY_DATE_MARGIN_MS) dates.push(day - 86_400_000);
-  if (day + 86_400_000 - at <= QUERY_DATE_MARGIN_MS) dates.push(day + 86_400_000);
-  return dates;
 }
 
 /** 15 characters (docs/alibaba/actions.md: OutId ≤ 15 bytes): `av` and 13 base-32 characters, about 65 random bits. */

@@ -5,9 +5,9 @@ import { alibabaCredentials, callsDependencies, warmCallsDependencies, warmUpWit
 import type { WarmUpTarget } from './warmUp.ts';
 import { dynamoClient } from '../store/dynamoClient.ts';
 import { createIdempotencyStore } from '../store/idempotencyStore.ts';
-import type { RejectedRequestStore, WaitingQueue } from '../callRequests/messages.ts';
+import type { RejectedRequestStore } from '../callRequests/messages.ts';
 import { DynamoRejectedRequestStore } from '../store/rejectedRequests.ts';
-import { SqsWaitingQueue } from '../triggers/waitingQueue.ts';
+import { SqsWaitingQueue, type WaitingQueue } from '../triggers/waitingQueue.ts';
 import { KEY_PURPOSES, keyedHasher } from '../secrets/derivedKeys.ts';
 
 /** What the call-placing functions (HTTP, SQS, EventBridge) need beyond the call operations. */

@@ -1,30 +1,31 @@
 /**
  * The call-request triggers' event shapes (docs/triggers.md#calls-from-sqs, "Call requests from
- * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages for the
- * Lambda-free shared/callRequests/messages.ts, and its verdicts become what the trigger expects back
- * (partial batch failures for SQS; a throw to be retried for EventBridge). Like shared/http for
+ * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages, read and placed by
+ * the Lambda-free shared/callRequests/ (messageReading.ts, messagePlacing.ts), and their verdicts
+ * become what the trigger expects back (partial batch failures for SQS; a throw to be retried for
+ * EventBridge). Like shared/http for
  * API Gateway, this is the only place that knows these event shapes.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import {
-  handlePlacementMessage,
-  placeReadMessage,
-  readPlacementMessage,
-  type MessageVerdict,
-  type PlacementMessage,
-  type PlacementMessageDependencies,
-  type WaitingOrigin,
-} from '../callRequests/messages.ts';
+import type { MessageVerdict, PlacementMessage, PlacementMessageDependencies } from '../callRequests/messages.ts';
+import { handlePlacementMessage, placeReadMessage } from '../callRequests/messagePlacing.ts';
+import { readPlacementMessage } from '../callRequests/messageReading.ts';
 import { callers } from '../calls/callers.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../calls/schemas.ts';
-import { WAITING_ATTRIBUTE } from './waitingQueue.ts';
+import { WAITING_ATTRIBUTE, type WaitingOrigin, type WaitingQueue } from './waitingQueue.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { runLimited } from '../concurrency.ts';
 import { assertJsonValueWithin, parseJsonText } from '../validation.ts';
 
 /** The EventBridge detail-type of a call request (the rule matches it; anything else is refused). */
 export const PLACE_CALL_DETAIL_TYPE = 'Place Call';
+
+/** What the triggers need: what placing a message needs, and the queue where a message waits for its flow-control window. */
+export interface MessageTriggerDependencies extends PlacementMessageDependencies {
+  /** Where requests refused for flow control wait; without one, they are delivered again like a failure. */
+  waitingQueue?: WaitingQueue;
+}
 
 /**
  * Messages of one SQS batch placed at the same time. Alibaba's QPS limits are per account, across
@@ -45,7 +46,7 @@ export const QUEUE_CONCURRENCY = 2;
  * of one message can then run while another's request is at Alibaba. A message refused for flow
  * control is sent back to wait for its window and counts as handled.
  */
-export async function placeQueuedCalls(records: readonly SQSRecord[], deps: PlacementMessageDependencies): Promise<SQSBatchResponse> {
+export async function placeQueuedCalls(records: readonly SQSRecord[], deps: MessageTriggerDependencies): Promise<SQSBatchResponse> {
   // A message this bundle sent back to wait stands for the one it came in, if its seal holds.
   const origins = await Promise.all(records.map((record) => deps.waitingQueue?.originOf(record.messageAttributes?.[WAITING_ATTRIBUTE]?.stringValue)));
   const reads = records.map((record, index) => readPlacementMessage(sqsMessage(record, origins[index])));
@@ -65,7 +66,7 @@ type Outcome = Exclude<MessageVerdict['verdict'], 'placed' | 'wait'> | 'placed' 
  * A `wait` verdict is sent back to the queue to be delivered when its window opens; if that fails
  * (or no queue is configured), the message is delivered again like any failure.
  */
-async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: () => string, deps: PlacementMessageDependencies): Promise<Outcome> {
+async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage, body: () => string, deps: MessageTriggerDependencies): Promise<Outcome> {
   if (verdict.verdict === 'placed' || verdict.verdict === 'requested') return verdict.replayed ? 'replayed' : verdict.verdict;
   if (verdict.verdict !== 'wait') return verdict.verdict;
   const logger = deps.logger.child({ source: message.source, messageId: message.messageId });
@@ -91,7 +92,7 @@ async function settleWaiting(verdict: MessageVerdict, message: PlacementMessage,
  * unknown); throws when it should be delivered again, so Lambda's asynchronous retries and then the
  * on-failure destination apply.
  */
-export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: PlacementMessageDependencies): Promise<MessageVerdict> {
+export async function placeEventCall(event: EventBridgeEvent<string, unknown>, deps: MessageTriggerDependencies): Promise<MessageVerdict> {
   const message = eventMessage(event);
   const verdict = await handlePlacementMessage(message, deps);
   // Waiting for its window, the event continues as a message of the call-requests queue.

@@ -15,9 +15,41 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { awsErrorOf, awsJsonCaller, AwsRegionMissingError, AwsTransportError, isRetryableAwsFailure, type AwsJsonCaller } from '../awsJson.ts';
-import type { WaitingOrigin, WaitingPlacement, WaitingQueue } from '../callRequests/messages.ts';
+import type { RequestSource } from '../callRequests/messages.ts';
 import type { Caller } from '../calls/callers.ts';
 import { retryWithBackoff } from '../retry.ts';
+
+/**
+ * A request sent back to wait for its flow-control window (docs/flow-control.md#queued-requests-wait):
+ * delivered again, as a new message, once `retryAt` has come, and placed under the same key.
+ */
+export interface WaitingPlacement {
+  /** The message body to deliver again: a POST /calls body plus optional `idempotencyKey`. */
+  body: string;
+  /** The idempotency key it is placed under (the original message's). */
+  key: string;
+  /** Where the request first came from, its id and when it was received: a rejection names these. */
+  source: RequestSource;
+  messageId: string;
+  receivedAt: string;
+  /** Who sent it first: its idempotencyKey stays that caller's when it is delivered again. */
+  caller: Caller;
+  /** Epoch ms: when its window opens. */
+  retryAt: number;
+}
+
+/** The first message a waiting one stands for (WaitingPlacement without its body, key and time). */
+export type WaitingOrigin = Pick<WaitingPlacement, 'source' | 'messageId' | 'receivedAt' | 'caller'>;
+
+/** Port of the queue that keeps waiting requests until their window opens (SqsWaitingQueue below). */
+export interface WaitingQueue {
+  sendBack(waiting: WaitingPlacement, options: { deadline: number }): Promise<void>;
+  /**
+   * The origin a delivered message's waiting attribute names, if this bundle sent it back (its seal
+   * holds); undefined for any other message, whatever a producer wrote in that attribute.
+   */
+  originOf(attributeValue: string | undefined): Promise<WaitingOrigin | undefined>;
+}
 
 /** The message attribute that marks a waiting request (reserved: producers must not set it). */
 export const WAITING_ATTRIBUTE = 'AliyunVoiceWaiting';

@@ -17,7 +17,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { getCallQuerySchema } from '#shared/calls/getCallQuery';
 import { parsePlacementRequest } from '#shared/calls/placement';
-import { readPlacementMessage, type PlacementMessage } from '#shared/callRequests/messages';
+import type { PlacementMessage } from '#shared/callRequests/messages';
+import { readPlacementMessage } from '#shared/callRequests/messageReading';
 
 /** Reads and validates a message as a trigger does before placing anything; throws what refuses it. */
 function readCallRequest(message: PlacementMessage) {

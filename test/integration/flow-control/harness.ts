@@ -9,8 +9,7 @@
 import { randomInt } from 'node:crypto';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll } from 'vitest';
-import type { WaitingOrigin } from '#shared/callRequests/messages';
-import { WAITING_ATTRIBUTE } from '#shared/triggers/waitingQueue';
+import { WAITING_ATTRIBUTE, type WaitingOrigin } from '#shared/triggers/waitingQueue';
 import { startLocalQueue, type LocalQueue, type LocalQueueOptions } from '../../../scripts/local/queue.ts';
 import { lambdaContext } from '../../support/apiGatewayEvents.ts';
 import { startPlacementHandlers, type PlacementHarness, type PlacementHarnessOptions } from '../placement/harness.ts';

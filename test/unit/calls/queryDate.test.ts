@@ -1,12 +1,14 @@
 /**
- * `?live=true` near China midnight (shared/calls/service.ts queryDatesFor and getCall): Alibaba
- * files a call under its own start time, which can fall on the other side of midnight from the
- * `createdAt` we recorded, so the neighbouring day is asked when the first finds nothing.
+ * `?live=true` near China midnight (shared/calls/queryDate.ts, and getCall in
+ * shared/calls/service.ts): Alibaba files a call under its own start time, which can fall on the
+ * other side of midnight from the `createdAt` we recorded, so the neighbouring day is asked when the
+ * first finds nothing.
  */
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallDetail, CallOptions, VoiceApi } from '#shared/alibaba/voiceApi';
-import { chinaDayStart, getCall, QUERY_DATE_MARGIN_MS, queryDatesFor, type CallsDependencies } from '#shared/calls/service';
+import { chinaDayStart, QUERY_DATE_MARGIN_MS, queryDatesFor } from '#shared/calls/queryDate';
+import { getCall, type CallsDependencies } from '#shared/calls/service';
 import { AlibabaError } from '#shared/errors';
 import { createLogger } from '#shared/logger';
 import type { StoredCall } from '#shared/calls/callStore';
@@ -18,6 +20,36 @@ const JAN_14 = JAN_15 - DAY_MS;
 const JAN_16 = JAN_15 + DAY_MS;
 const CALL_ID = '116012354148^102813781234';
 const DETAIL: CallDetail = { state: '200000', duration: 12, gmtCreate: '2024-01-14 23:59:58' };
+
+describe('chinaDayStart: midnight (UTC+8) of the day an instant falls on in China, as epoch ms', () => {
+  it.each([
+    ['2024-01-15T08:30:00Z', '2024-01-14T16:00:00.000Z', 'afternoon in China'],
+    ['2024-01-14T16:00:00.000Z', '2024-01-14T16:00:00.000Z', 'exactly China midnight'],
+    ['2024-01-14T16:00:01Z', '2024-01-14T16:00:00.000Z', 'just after China midnight (still the 14th in UTC)'],
+    ['2024-01-14T15:59:59.999Z', '2024-01-13T16:00:00.000Z', 'just before China midnight'],
+    ['2024-01-15T15:59:59Z', '2024-01-14T16:00:00.000Z', 'last second of the China day'],
+    ['2024-01-15T00:30:00+08:00', '2024-01-14T16:00:00.000Z', 'an offset timestamp'],
+    ['2022-12-21T03:00:00Z', '2022-12-20T16:00:00.000Z', 'the docs/alibaba/actions.md#querycalldetailbycallid example day (1671552000000)'],
+    ['2024-03-01T01:00:00+08:00', '2024-02-29T16:00:00.000Z', 'leap day boundary'],
+  ])('%s -> %s (%s)', (iso, expected) => {
+    expect(chinaDayStart(iso)).toBe(Date.parse(expected));
+  });
+
+  it('gives the docs/alibaba/actions.md#querycalldetailbycallid example QueryDate 1671552000000 for a call on 2022-12-21 China time', () => {
+    expect(chinaDayStart('2022-12-21T10:00:00+08:00')).toBe(1_671_552_000_000);
+  });
+
+  it('property: the result is a China midnight at or before the instant, less than a day before it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
+        const start = chinaDayStart(new Date(ms).toISOString());
+        expect(start).toBeLessThanOrEqual(ms);
+        expect(ms - start).toBeLessThan(86_400_000);
+        expect(new Date(start + 8 * 3_600_000).toISOString()).toMatch(/T00:00:00\.000Z$/);
+      }),
+    );
+  });
+});
 
 describe('queryDatesFor: the China days to ask, in order', () => {
   it.each([

@@ -2,11 +2,10 @@
  * The call operations (shared/calls/service.ts) over in-memory fakes of the Voice API and the call
  * store: what is sent to Alibaba, what is recorded, and what the caller gets back.
  */
-import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallDetail, CallOptions, VoiceApi } from '#shared/alibaba/voiceApi';
 import { CALL_TYPES, placeCallRequestSchema, type CallType } from '#shared/calls/schemas';
-import { cancelCall, chinaDayStart, generateOutId, getCall, placeAndRecordCall, type CallsDependencies } from '#shared/calls/service';
+import { cancelCall, generateOutId, getCall, placeAndRecordCall, type CallsDependencies } from '#shared/calls/service';
 import { AlibabaError, NotFoundError, ValidationError } from '#shared/errors';
 import type { Logger } from '#shared/logger';
 import type { CallRecord, CallStore, StoredCall } from '#shared/calls/callStore';
@@ -394,38 +393,6 @@ describe('getCall with live=true', () => {
     store.calls.set(CALL_ID, storedCall('voice'));
     voice.detail = null;
     await expect(getCall(CALL_ID, { live: true }, deps)).resolves.toMatchObject({ detail: null });
-  });
-});
-
-// ------------------------------------------------------------------------------------- chinaDayStart
-
-describe('chinaDayStart: midnight (UTC+8) of the day an instant falls on in China, as epoch ms', () => {
-  it.each([
-    ['2024-01-15T08:30:00Z', '2024-01-14T16:00:00.000Z', 'afternoon in China'],
-    ['2024-01-14T16:00:00.000Z', '2024-01-14T16:00:00.000Z', 'exactly China midnight'],
-    ['2024-01-14T16:00:01Z', '2024-01-14T16:00:00.000Z', 'just after China midnight (still the 14th in UTC)'],
-    ['2024-01-14T15:59:59.999Z', '2024-01-13T16:00:00.000Z', 'just before China midnight'],
-    ['2024-01-15T15:59:59Z', '2024-01-14T16:00:00.000Z', 'last second of the China day'],
-    ['2024-01-15T00:30:00+08:00', '2024-01-14T16:00:00.000Z', 'an offset timestamp'],
-    ['2022-12-21T03:00:00Z', '2022-12-20T16:00:00.000Z', 'the docs/alibaba/actions.md#querycalldetailbycallid example day (1671552000000)'],
-    ['2024-03-01T01:00:00+08:00', '2024-02-29T16:00:00.000Z', 'leap day boundary'],
-  ])('%s -> %s (%s)', (iso, expected) => {
-    expect(chinaDayStart(iso)).toBe(Date.parse(expected));
-  });
-
-  it('gives the docs/alibaba/actions.md#querycalldetailbycallid example QueryDate 1671552000000 for a call on 2022-12-21 China time', () => {
-    expect(chinaDayStart('2022-12-21T10:00:00+08:00')).toBe(1_671_552_000_000);
-  });
-
-  it('property: the result is a China midnight at or before the instant, less than a day before it', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
-        const start = chinaDayStart(new Date(ms).toISOString());
-        expect(start).toBeLessThanOrEqual(ms);
-        expect(ms - start).toBeLessThan(86_400_000);
-        expect(new Date(start + 8 * 3_600_000).toISOString()).toMatch(/T00:00:00\.000Z$/);
-      }),
-    );
   });
 });
 

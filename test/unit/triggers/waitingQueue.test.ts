@@ -7,8 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { callers } from '#shared/calls/callers';
-import type { WaitingOrigin } from '#shared/callRequests/messages';
-import { delaySecondsUntil, MAX_DELAY_SECONDS, verifiedOrigin } from '#shared/triggers/waitingQueue';
+import { delaySecondsUntil, MAX_DELAY_SECONDS, verifiedOrigin, type WaitingOrigin } from '#shared/triggers/waitingQueue';
 
 const hash = (text: string) => createHmac('sha256', 'the stage key').update(text).digest('base64url');
 const ORIGIN: WaitingOrigin = { source: 'sqs', messageId: 'm-1', receivedAt: '2026-12-06T10:00:00.000Z', caller: callers.aws('AIDAEXAMPLEUSER') };

@@ -1,10 +1,10 @@
 /**
- * How a queued or event call request's failure is treated (shared/callRequests/messages.ts): kept
+ * How a queued or event call request's failure is treated (shared/callRequests/messageFailures.ts): kept
  * as REJECTED (permanent), delivered again (transient), left to wait for its flow-control window
  * (wait), or never retried (outcome unknown).
  */
 import { describe, expect, it } from 'vitest';
-import { classifyRequestFailure } from '#shared/callRequests/messages';
+import { classifyRequestFailure } from '#shared/callRequests/messageFailures';
 import { AlibabaError, FlowControlError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError, type AlibabaErrorKind } from '#shared/errors';
 
 describe('classifyRequestFailure', () => {
