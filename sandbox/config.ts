@@ -1,5 +1,5 @@
 /** Sandbox settings: explicit options first, then environment variables, then local defaults. */
-import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits } from '#shared/config';
+import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits } from '#shared/flowControlLimits';
 import {
   SANDBOX_ACCESS_KEY_ID,
   SANDBOX_ACCESS_KEY_SECRET,

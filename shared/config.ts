@@ -1,4 +1,6 @@
+import { optionalVariable, originVariable, queueUrlVariable, requiredVariable, wholeNumberVariable, type Env } from './envVariables.ts';
 import { ConfigError } from './errors.ts';
+import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits, type FlowWindow } from './flowControlLimits.ts';
 
 /**
  * The bundle's configuration, read from the environment once per cold start (README.md,
@@ -66,52 +68,6 @@ const MAX_RECEIPT_TTL_DAYS = 3650;
 const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
 
-/** One window: at most `count` placements to a number in any `seconds` long interval. */
-export interface FlowWindow {
-  count: number;
-  seconds: number;
-  /** `<count>/<seconds>`, as configured and as answered in `limit`. */
-  label: string;
-}
-
-/** Alibaba's windows (docs/alibaba/actions.md#per-number-flow-control): the default of FLOW_CONTROL_LIMITS. */
-export const DEFAULT_FLOW_CONTROL_LIMITS = '1/60,5/3600,20/86400';
-/** The most placements a window may count: the store keeps this many recent placements per number. */
-export const MAX_WINDOW_COUNT = 100;
-/** The longest window: a week (Alibaba's own are at most a day). */
-export const MAX_WINDOW_SECONDS = 7 * 86_400;
-const MAX_WINDOWS = 8;
-
-/**
- * Parses `FLOW_CONTROL_LIMITS`: comma-separated `<count>/<seconds>` windows, or `off` (undefined).
- * Throws an Error saying what is wrong (config.ts names the variable).
- *
- * @example parseFlowControlLimits('1/60,5/3600') // [{ count: 1, seconds: 60, label: '1/60' }, { count: 5, seconds: 3600, label: '5/3600' }]
- */
-export function parseFlowControlLimits(text: string): FlowWindow[] | undefined {
-  const value = text.trim();
-  if (value.toLowerCase() === 'off') return undefined;
-  const parts = value.split(',').map((part) => part.trim());
-  if (parts.length > MAX_WINDOWS) throw new Error(`at most ${MAX_WINDOWS} windows, got ${parts.length}`);
-  const windows = parts.map((part) => {
-    const match = /^(\d{1,6})\/(\d{1,9})$/.exec(part);
-    const count = Number(match?.[1]);
-    const seconds = Number(match?.[2]);
-    if (!match || count < 1 || count > MAX_WINDOW_COUNT || seconds < 1 || seconds > MAX_WINDOW_SECONDS) {
-      throw new Error(`expected "off" or <count>/<seconds> windows with count 1-${MAX_WINDOW_COUNT} and seconds 1-${MAX_WINDOW_SECONDS}, got "${part}"`);
-    }
-    return { count, seconds, label: `${count}/${seconds}` };
-  });
-  const seen = new Set<number>();
-  for (const window of windows) {
-    if (seen.has(window.seconds)) throw new Error(`two windows of ${window.seconds} seconds`);
-    seen.add(window.seconds);
-  }
-  return windows.sort((a, b) => a.seconds - b.seconds);
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
  * The receipt poller's extra check: Alibaba's own MNS account only has the queues the console
  * names, so polling it with the sandbox's stand-in names must fail at start, naming the variable.
@@ -136,20 +92,20 @@ export function parseConfig(env: Env): Config {
     signatureVersion: signatureVersion(env),
     credentialsSource: credentialsSource(env, deployed),
     receiptQueues: receiptQueues(env),
-    receiptQueuesConfigured: optional(env, 'RECEIPT_QUEUES') !== undefined,
-    callsTable: required(env, 'CALLS_TABLE'),
-    dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT') && endpoint(env, 'DYNAMODB_ENDPOINT', ''),
-    receiptTtlDays: integer(env, 'RECEIPT_TTL_DAYS', DEFAULT_RECEIPT_TTL_DAYS, 1, MAX_RECEIPT_TTL_DAYS),
-    idempotencyTable: optional(env, 'IDEMPOTENCY_TABLE'),
-    idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, MAX_IDEMPOTENCY_TTL_SECONDS),
+    receiptQueuesConfigured: optionalVariable(env, 'RECEIPT_QUEUES') !== undefined,
+    callsTable: requiredVariable(env, 'CALLS_TABLE'),
+    dynamodbEndpoint: optionalVariable(env, 'DYNAMODB_ENDPOINT') && originVariable(env, 'DYNAMODB_ENDPOINT', ''),
+    receiptTtlDays: wholeNumberVariable(env, 'RECEIPT_TTL_DAYS', DEFAULT_RECEIPT_TTL_DAYS, 1, MAX_RECEIPT_TTL_DAYS),
+    idempotencyTable: optionalVariable(env, 'IDEMPOTENCY_TABLE'),
+    idempotencyTtlSeconds: wholeNumberVariable(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, MAX_IDEMPOTENCY_TTL_SECONDS),
     eventBusName: eventBusName(env),
-    eventBridgeEndpoint: optional(env, 'EVENTBRIDGE_ENDPOINT') && endpoint(env, 'EVENTBRIDGE_ENDPOINT', ''),
+    eventBridgeEndpoint: optionalVariable(env, 'EVENTBRIDGE_ENDPOINT') && originVariable(env, 'EVENTBRIDGE_ENDPOINT', ''),
     receiptPushTokenSource: receiptPushTokenSource(env, deployed),
     flowControlWindows: flowControlWindows(env),
-    callRequestsQueueUrl: queueUrl(env, 'CALL_REQUESTS_QUEUE_URL'),
-    sqsEndpoint: optional(env, 'SQS_ENDPOINT') && endpoint(env, 'SQS_ENDPOINT', ''),
+    callRequestsQueueUrl: queueUrlVariable(env, 'CALL_REQUESTS_QUEUE_URL'),
+    sqsEndpoint: optionalVariable(env, 'SQS_ENDPOINT') && originVariable(env, 'SQS_ENDPOINT', ''),
     callRequestSchedules: callRequestSchedules(env),
-    schedulerEndpoint: optional(env, 'SCHEDULER_ENDPOINT') && endpoint(env, 'SCHEDULER_ENDPOINT', ''),
+    schedulerEndpoint: optionalVariable(env, 'SCHEDULER_ENDPOINT') && originVariable(env, 'SCHEDULER_ENDPOINT', ''),
   };
 }
 
@@ -171,7 +127,7 @@ const LOCAL_ONLY_VARIABLES = ['DYNAMODB_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'SQS_
  * deploying shell, so a deploy from a shell set up for npm start would carry them.
  */
 function isDeployed(env: Env): boolean {
-  return optional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && env.IS_OFFLINE !== 'true';
+  return optionalVariable(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && env.IS_OFFLINE !== 'true';
 }
 
 /**
@@ -180,46 +136,15 @@ function isDeployed(env: Env): boolean {
  */
 function assertNoLocalOverrides(env: Env): void {
   for (const name of LOCAL_ONLY_VARIABLES) {
-    if (optional(env, name) !== undefined) {
+    if (optionalVariable(env, name) !== undefined) {
       throw new ConfigError(name, 'is for local runs only; unset it in the shell that runs `serverless deploy` and deploy again');
     }
   }
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
-
-function required(env: Env, name: string): string {
-  const value = optional(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required');
-  return value;
-}
-
-function endpoint(env: Env, name: string, fallback: string): string {
-  const value = optional(env, name) ?? fallback;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
-  }
-  if (url.username || url.password) {
-    throw new ConfigError(name, 'must not carry credentials in the URL');
-  }
-  if (url.pathname !== '/' || url.search || url.hash) {
-    throw new ConfigError(name, `must be an origin without path or query, got "${value}"`);
-  }
-  return url.origin;
-}
-
 /** An Alibaba endpoint: deployed, HTTPS only (http:// serves the local sandbox, and would send signed requests in clear). */
 function alibabaEndpoint(env: Env, name: string, fallback: string, deployed: boolean): string {
-  const origin = endpoint(env, name, fallback);
+  const origin = originVariable(env, name, fallback);
   if (deployed && !origin.startsWith('https:')) {
     throw new ConfigError(name, `must be an https URL in a deployed function (http is for the local sandbox), got "${origin}"`);
   }
@@ -227,7 +152,7 @@ function alibabaEndpoint(env: Env, name: string, fallback: string, deployed: boo
 }
 
 function signatureVersion(env: Env): 'v1' | 'v3' {
-  const value = (optional(env, 'ALIYUN_SIGNATURE_VERSION') ?? 'v1').toLowerCase();
+  const value = (optionalVariable(env, 'ALIYUN_SIGNATURE_VERSION') ?? 'v1').toLowerCase();
   if (value !== 'v1' && value !== 'v3') {
     throw new ConfigError('ALIYUN_SIGNATURE_VERSION', `must be "v1" or "v3", got "${value}"`);
   }
@@ -257,7 +182,7 @@ function credentialsSource(env: Env, deployed: boolean): SecretSource {
  * put the token in the function's configuration, and is refused.
  */
 function receiptPushTokenSource(env: Env, deployed: boolean): SecretSource {
-  if (deployed && optional(env, 'RECEIPT_PUSH_TOKEN_PARAM') === 'env') {
+  if (deployed && optionalVariable(env, 'RECEIPT_PUSH_TOKEN_PARAM') === 'env') {
     throw new ConfigError('RECEIPT_PUSH_TOKEN_PARAM', 'must be "ssm:<parameter name>" or "secretsmanager:<secret id>" in a deployed function; "env" is for local runs');
   }
   return secretSource(env, 'RECEIPT_PUSH_TOKEN_PARAM');
@@ -269,7 +194,7 @@ function receiptPushTokenSource(env: Env, deployed: boolean): SecretSource {
  * (RECEIPT_PUSH_TOKEN_PARAM, whose `env` form reads RECEIPT_PUSH_TOKEN).
  */
 function secretSource(env: Env, name: string): SecretSource {
-  const value = optional(env, name);
+  const value = optionalVariable(env, name);
   if (value === undefined || value === 'env') return { kind: 'env' };
   const colon = value.indexOf(':');
   const scheme = colon > 0 ? value.slice(0, colon) : '';
@@ -281,7 +206,7 @@ function secretSource(env: Env, name: string): SecretSource {
 
 /** A bus name or ARN (EventBridge allows [/.\-_A-Za-z0-9], 1-256 characters; ARNs add `:`). */
 function eventBusName(env: Env): string {
-  const value = optional(env, 'EVENT_BUS_NAME') ?? 'default';
+  const value = optionalVariable(env, 'EVENT_BUS_NAME') ?? 'default';
   if (!/^[A-Za-z0-9/._:-]{1,1600}$/.test(value)) {
     throw new ConfigError('EVENT_BUS_NAME', `must be an EventBridge bus name or ARN, got "${value}"`);
   }
@@ -290,7 +215,7 @@ function eventBusName(env: Env): string {
 
 /** `RECEIPT_QUEUES=VoiceReport=Alicom-Queue-123-VoiceReport,VoiceCallReport=...` */
 function receiptQueues(env: Env): ReadonlyMap<string, string> {
-  const value = optional(env, 'RECEIPT_QUEUES');
+  const value = optionalVariable(env, 'RECEIPT_QUEUES');
   const queues = new Map<string, string>();
   if (value === undefined) {
     // Without an account id the console's names cannot be known; these match the sandbox's queues.
@@ -308,40 +233,14 @@ function receiptQueues(env: Env): ReadonlyMap<string, string> {
   return queues;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = optional(env, name);
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return parsed;
-}
-
 /** FLOW_CONTROL_LIMITS (docs/flow-control.md#settings): windows, or `off`. */
 function flowControlWindows(env: Env): FlowWindow[] | undefined {
-  const value = optional(env, 'FLOW_CONTROL_LIMITS') ?? DEFAULT_FLOW_CONTROL_LIMITS;
+  const value = optionalVariable(env, 'FLOW_CONTROL_LIMITS') ?? DEFAULT_FLOW_CONTROL_LIMITS;
   try {
     return parseFlowControlLimits(value);
   } catch (error) {
     throw new ConfigError('FLOW_CONTROL_LIMITS', (error as Error).message);
   }
-}
-
-/** An SQS queue URL: `https://sqs.<region>.amazonaws.com/<account>/<name>` deployed, any http(s) URL locally. */
-function queueUrl(env: Env, name: string): string | undefined {
-  const value = optional(env, name);
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(name, `must be an SQS queue URL, got "${value}"`);
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || !/^\/\d{1,12}\/[\w-]{1,80}$/.test(url.pathname)) {
-    throw new ConfigError(name, `must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>), got "${value}"`);
-  }
-  return url.href;
 }
 
 /**
@@ -350,10 +249,10 @@ function queueUrl(env: Env, name: string): string | undefined {
  * requireCallRequestSchedules.
  */
 function callRequestSchedules(env: Env): CallRequestSchedules | undefined {
-  const groupName = optional(env, 'CALL_REQUEST_SCHEDULE_GROUP');
-  const attemptFunctionArn = optional(env, 'CALL_REQUEST_ATTEMPT_ARN');
-  const schedulerRoleArn = optional(env, 'CALL_REQUEST_SCHEDULER_ROLE_ARN');
-  const deadLetterArn = optional(env, 'CALL_REQUEST_ATTEMPT_DLQ_ARN');
+  const groupName = optionalVariable(env, 'CALL_REQUEST_SCHEDULE_GROUP');
+  const attemptFunctionArn = optionalVariable(env, 'CALL_REQUEST_ATTEMPT_ARN');
+  const schedulerRoleArn = optionalVariable(env, 'CALL_REQUEST_SCHEDULER_ROLE_ARN');
+  const deadLetterArn = optionalVariable(env, 'CALL_REQUEST_ATTEMPT_DLQ_ARN');
   if (groupName === undefined && attemptFunctionArn === undefined && schedulerRoleArn === undefined) return undefined;
   if (groupName === undefined || !/^[0-9A-Za-z_.-]{1,64}$/.test(groupName)) throw new ConfigError('CALL_REQUEST_SCHEDULE_GROUP', `must be a schedule group name (1-64 of 0-9 A-Z a-z - _ .), got "${groupName ?? ''}"`);
   for (const [name, value] of [['CALL_REQUEST_ATTEMPT_ARN', attemptFunctionArn], ['CALL_REQUEST_SCHEDULER_ROLE_ARN', schedulerRoleArn], ['CALL_REQUEST_ATTEMPT_DLQ_ARN', deadLetterArn]] as const) {

@@ -8,7 +8,7 @@
  * option `flowControlLimits`, SANDBOX_FLOW_CONTROL_LIMITS, the syntax of FLOW_CONTROL_LIMITS), so
  * tests can use windows of seconds.
  */
-import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits, type FlowWindow } from '#shared/config';
+import { DEFAULT_FLOW_CONTROL_LIMITS, parseFlowControlLimits, type FlowWindow } from '#shared/flowControlLimits';
 import { businessError } from '../rpc/errors.ts';
 
 /** Alibaba's names for its windows, as its messages say them (e.g. 触发号码天级流控Permits:20). */

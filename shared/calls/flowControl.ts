@@ -10,7 +10,7 @@
  * refuses, when it frees a slot); the windows are configuration (FLOW_CONTROL_LIMITS, config.ts). The DynamoDB adapter is
  * shared/store/flowControlStore.ts.
  */
-import type { FlowWindow } from '../config.ts';
+import type { FlowWindow } from '../flowControlLimits.ts';
 import { FlowControlError } from '../errors.ts';
 import type { PlaceCallRequest } from './schemas.ts';
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { CallOptions, VoiceApi, CallDetail } from '../alibaba/voiceApi.ts';
 import { errorName } from '../awsSdk.ts';
 import { flowControlWindowOf, FLOW_CONTROL_CODE } from '../alibaba/classify.ts';
-import type { FlowWindow } from '../config.ts';
+import type { FlowWindow } from '../flowControlLimits.ts';
 import { AlibabaError, FlowControlError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { metrics as defaultMetrics, type MetricsRecorder } from '../metrics.ts';

@@ -9,16 +9,10 @@ import { poolFor } from '../alibaba/pool.ts';
 import { retryWithBackoff, type BackoffPolicy } from '../retry.ts';
 import { signMnsRequest, type AlibabaCredentials } from '../signing/index.ts';
 import { classifyMnsFailure, MESSAGE_NOT_EXIST } from './mnsErrors.ts';
-import {
-  buildDeleteBody,
-  parseDeleteFailures,
-  parseErrorDocument,
-  parseReceiveResponse,
-  type MnsDeleteFailure,
-  type MnsMessage,
-} from './mnsXml.ts';
+import { parseDeleteFailures, parseErrorDocument, parseReceiveResponse, type MnsDeleteFailure, type MnsMessage } from './mnsAnswerXml.ts';
+import { buildDeleteBody } from './mnsRequestXml.ts';
 
-export type { MnsDeleteFailure, MnsMessage } from './mnsXml.ts';
+export type { MnsDeleteFailure, MnsMessage } from './mnsAnswerXml.ts';
 
 /** docs/alibaba/mns.md#batchreceivemessage: at most 16 messages per BatchReceiveMessage. */
 export const MAX_MESSAGES_PER_RECEIVE = 16;

@@ -3,7 +3,7 @@
  * part of it) cannot be decoded or validated, the raw body with the reason. Nothing is dropped.
  */
 import { decodeMessageBody } from './decode.ts';
-import type { MnsMessage } from './mnsXml.ts';
+import type { MnsMessage } from './mnsAnswerXml.ts';
 import { normaliseReceipt, type NormalisedReceipt } from './normalise.ts';
 
 export interface ReceiptMessage {

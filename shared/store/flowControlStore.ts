@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { untilDeadline } from '../awsSdk.ts';
 import { flowControlError, refusalFor, type FlowControlStore, type FlowSlot, type NumberHistory, type Refusal } from '../calls/flowControl.ts';
-import type { FlowWindow } from '../config.ts';
+import type { FlowWindow } from '../flowControlLimits.ts';
 import { isConditionalCheckFailed, marshallItem, unmarshallItem } from './items.ts';
 import { flowControlKey, TTL_ATTRIBUTE } from './keys.ts';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dialledNumbers } from '#shared/calls/flowControl';
-import { parseFlowControlLimits, type FlowWindow } from '#shared/config';
+import { parseFlowControlLimits, type FlowWindow } from '#shared/flowControlLimits';
 import { FlowControlError } from '#shared/errors';
 import { createHmac } from 'node:crypto';
 import { DynamoFlowControlStore } from '#shared/store/flowControlStore';

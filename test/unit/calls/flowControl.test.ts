@@ -1,13 +1,13 @@
 /**
  * The flow-control guard's rules (shared/calls/flowControl.ts, FLOW_CONTROL_LIMITS in
- * shared/config.ts): which window refuses, when a slot frees (exact to the second), which numbers a
+ * shared/flowControlLimits.ts): which window refuses, when a slot frees (exact to the second), which numbers a
  * request counts against. The store that applies them atomically is tested against DynamoDB Local
  * (test/integration/flow-control/).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialledNumbers, flowControlError, holdWindowLabel, refusalFor } from '#shared/calls/flowControl';
-import { parseFlowControlLimits } from '#shared/config';
+import { parseFlowControlLimits } from '#shared/flowControlLimits';
 
 const ALIBABA = parseFlowControlLimits('1/60,5/3600,20/86400')!;
 const T = Date.parse('2026-12-06T10:00:00.000Z');

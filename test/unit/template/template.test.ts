@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FLOW_CONTROL_LIMITS } from '../../../shared/config.ts';
+import { DEFAULT_FLOW_CONTROL_LIMITS } from '../../../shared/flowControlLimits.ts';
 import { EVENT_SOURCE } from '../../../shared/events/callEvents.ts';
 import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../../shared/localDefaults.ts';
 import { METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '../../../shared/metrics.ts';
