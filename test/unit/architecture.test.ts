@@ -2,7 +2,8 @@
  * The shape of shared/ (docs/architecture.md): its folders depend one way (no import cycle between
  * any two of them), its top-level files are the base every folder may use and import no folder,
  * only the adapters know Lambda's event types, and nothing in shared/ reaches into the handlers,
- * the sandbox, the scripts or the tests; and only the guarded placing path sends a placement to Alibaba.
+ * the sandbox, the scripts or the tests; no file of it is over 300 lines but a declarative table;
+ * and only the guarded placing path sends a placement to Alibaba.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -140,6 +141,15 @@ describe('shared/ folders', () => {
       .map(({ file }) => relative(SHARED, file))
       .filter((file) => !LAMBDA_ADAPTERS.has(file.split('/')[0]!));
     expect(lambdaTypes).toEqual([]);
+  });
+
+  it('hold files of at most 300 lines, each one idea; only a declarative table may be longer', () => {
+    // The OpenAPI document: the examples, problem responses and paths of openapi.json, as data.
+    const declarativeTables = new Set(['openapi/document.ts']);
+    const long = files
+      .map((file) => ({ file: relative(SHARED, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .filter(({ file, lines }) => lines > 300 && !declarativeTables.has(file));
+    expect(long, 'split a long file along its seams (docs/architecture.md)').toEqual([]);
   });
 });
 
