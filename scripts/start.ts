@@ -229,6 +229,12 @@ function startOffline(env: NodeJS.ProcessEnv): ChildProcess {
       // Locally there is no IAM to check; and serverless-offline 13 mistakes an httpApi aws_iam
       // authorizer for JWT and refuses to start. Deployed routes keep AWS_IAM.
       '--noAuth',
+      // The handlers keep their own deadlines from the context (getRemainingTimeInMillis still counts
+      // down from each function's timeout) and answer a problem when time runs out. serverless-offline's
+      // own kill at the timeout would instead turn the invocation into a 200 carrying its error object
+      // (its httpApi payload 2.0 handling), which no deployed API answers: on a slow machine a placement
+      // seemed to succeed with no callId.
+      '--noTimeout',
       '--httpPort',
       String(HTTP_PORT),
       '--lambdaPort',
