@@ -1,8 +1,8 @@
 // Imported as text and inlined by esbuild: this function alone carries the explorer's assets.
 import swaggerUiScript from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
 import swaggerUiStyles from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
-import explorerScript from '../shared/explorer/browser/explorer.js' with { type: 'text' };
-import explorerStyles from '../shared/explorer/browser/explorer.css' with { type: 'text' };
+import explorerScript from '#shared/explorer/browser/explorer.js' with { type: 'text' };
+import explorerStyles from '#shared/explorer/browser/explorer.css' with { type: 'text' };
 import { header, httpHandler } from '#shared/http/apiGateway';
 import { createExplorerSite } from '#shared/explorer/site';
 

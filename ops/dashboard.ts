@@ -12,7 +12,7 @@
  * naming a dimension set that is never written stays empty), which the template test checks on
  * the packaged template and an integration test checks against what the handlers write.
  */
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../shared/metrics.ts';
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '#shared/metrics';
 
 /** docs/alibaba/receipts.md#flow: Alibaba waits this long for a push's answer, then redelivers. */
 export const ALIBABA_PUSH_WAIT_MS = 700;

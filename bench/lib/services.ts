@@ -8,7 +8,7 @@ import { startDynamoDbLocal, type RunningDynamoDb } from '../../scripts/local/dy
 import { freePort } from '../../scripts/local/ports.ts';
 import { createTables, tablesFromServerlessYml } from '../../scripts/local/tables.ts';
 import { endpointVariables, type SandboxOrigins } from '../../sandbox/endpoints.ts';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../shared/localDefaults.ts';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import { ROOT } from './build.ts';
 import { onCleanUp, stopChild, track, waitForOutput } from './processes.ts';
 

@@ -16,7 +16,7 @@ import type { Row } from '../lib/context.ts';
 import type { Figure } from '../lib/figures.ts';
 import { forkWorker } from '../lib/processes.ts';
 import { dropTable, handlerEnv, sandboxQueues, startSandboxProcess, type SandboxProcess } from '../lib/services.ts';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../shared/localDefaults.ts';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 
 /** The backlog mix of test/integration/receipts/backlog.test.ts: 34% finals, 34% progress states, 32% recordings. */
 function backlog(total: number, prefix: string) {
@@ -110,7 +110,7 @@ export function deployedNodeOptions(root: string, functionName = 'pollReceipts')
 
 async function storeWriteConcurrency(): Promise<number> {
   // Read from the store at run time, so the ceiling follows the store if its setting changes.
-  const store = (await import('../../shared/store/receiptStore.ts')) as { DEFAULT_WRITE_CONCURRENCY?: unknown };
+  const store = (await import('#shared/store/receiptStore')) as { DEFAULT_WRITE_CONCURRENCY?: unknown };
   return typeof store.DEFAULT_WRITE_CONCURRENCY === 'number' ? store.DEFAULT_WRITE_CONCURRENCY : 8;
 }
 

@@ -10,7 +10,7 @@
  * contender, pop-core plus one PutItem per call, does the same work as ours with the official
  * clients (the like-for-like comparison, shown beside the target's).
  */
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../shared/localDefaults.ts';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 import type { Row } from '../lib/context.ts';
 import type { Figure } from '../lib/figures.ts';
 import type { LoadResult } from '../lib/load.ts';

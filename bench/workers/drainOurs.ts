@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { Context } from 'aws-lambda';
-import type { QueueDrainStats } from '../../shared/receipts/poller.ts';
+import type { QueueDrainStats } from '#shared/receipts/poller';
 import { lambdaContext } from '../../test/support/apiGatewayEvents.ts';
 import { serveWorker } from '../lib/workerProtocol.ts';
 

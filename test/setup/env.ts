@@ -1,4 +1,4 @@
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '../../shared/localDefaults.ts';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET } from '#shared/localDefaults';
 
 // Handlers read their configuration from the environment once per (test-file) cold start. These are
 // what every test file starts from; the integration project adds DynamoDB Local (dynamodbEnv.ts).

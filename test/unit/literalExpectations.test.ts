@@ -168,7 +168,7 @@ describe('tests state their expectations literally', () => {
     const file = join(ROOT, 'test/unit/calls/example.test.ts');
     const source = [
       "import { STATUS_RANK, movesForward } from '#shared/calls/status';",
-      "import { THROTTLED_CODES } from '../../../shared/alibaba/classify.ts';",
+      "import { THROTTLED_CODES } from '#shared/alibaba/classify';",
       "import { MNS_VERSION } from '#shared/signing/index';",
       '// STATUS_RANK in a comment is not code.',
       "expect(STATUS_RANK).toEqual({ placed: 0 });",

@@ -6,8 +6,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../../shared/errors.ts';
-import { createExplorerSite, EXPLORER_CONTENT_SECURITY_POLICY, type ExplorerAsset } from '../../../shared/explorer/site.ts';
+import { NotFoundError } from '#shared/errors';
+import { createExplorerSite, EXPLORER_CONTENT_SECURITY_POLICY, type ExplorerAsset } from '#shared/explorer/site';
 
 const ASSETS: ExplorerAsset[] = [
   { name: 'ui.css', text: '.ui { color: red }\n' },

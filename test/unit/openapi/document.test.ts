@@ -9,9 +9,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { getCallQuerySchema } from '../../../shared/calls/getCallQuery.ts';
-import { callIdSchema, placeCallRequestSchema } from '../../../shared/calls/schemas.ts';
-import { createCallRequestSchema, parseCallRequest, requestIdSchema } from '../../../shared/callRequests/schemas.ts';
+import { getCallQuerySchema } from '#shared/calls/getCallQuery';
+import { callIdSchema, placeCallRequestSchema } from '#shared/calls/schemas';
+import { createCallRequestSchema, parseCallRequest, requestIdSchema } from '#shared/callRequests/schemas';
 import {
   buildOpenApiDocument,
   CALL_REQUEST_EXAMPLES,
@@ -21,7 +21,7 @@ import {
   GET_CALL_NEXT_PAGE_QUERY,
   PLACE_CALL_EXAMPLES,
   serialiseOpenApiDocument,
-} from '../../../shared/openapi/document.ts';
+} from '#shared/openapi/document';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const committed = readFileSync(`${ROOT}openapi.json`, 'utf8');

@@ -8,8 +8,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalScheduler, type LocalScheduler } from '../../../scripts/local/scheduler.ts';
-import { scheduleNameOf } from '../../../shared/callRequests/ports.ts';
-import { EventBridgeAttemptScheduler, scheduleTimeOf, type ScheduleTarget } from '../../../shared/scheduling/eventBridgeScheduler.ts';
+import { scheduleNameOf } from '#shared/callRequests/ports';
+import { EventBridgeAttemptScheduler, scheduleTimeOf, type ScheduleTarget } from '#shared/scheduling/eventBridgeScheduler';
 
 const NOW = Date.parse('2026-12-06T10:00:20.000Z');
 const TARGET: ScheduleTarget = {

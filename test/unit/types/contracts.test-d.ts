@@ -7,11 +7,11 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod/mini';
 import type { operations, paths } from '../../../client/src/generated/openapi.ts';
 import type { VoiceClient } from '../../../client/src/index.ts';
-import type { CallRequestView } from '../../../shared/callRequests/model.ts';
-import type { cancelCallRequest } from '../../../shared/callRequests/service.ts';
-import type { CallView, PlacedCall, cancelCall } from '../../../shared/calls/service.ts';
-import type { Problem } from '../../../shared/http/problem.ts';
-import type { callRequestCancelResultSchema, callRequestViewSchema, callViewSchema, cancelResultSchema, placedCallSchema, problemSchema } from '../../../shared/http/responses.ts';
+import type { CallRequestView } from '#shared/callRequests/model';
+import type { cancelCallRequest } from '#shared/callRequests/service';
+import type { CallView, PlacedCall, cancelCall } from '#shared/calls/service';
+import type { Problem } from '#shared/http/problem';
+import type { callRequestCancelResultSchema, callRequestViewSchema, callViewSchema, cancelResultSchema, placedCallSchema, problemSchema } from '#shared/http/responses';
 
 describe('openapi.json response schemas (shared/http/responses.ts) and the domain types', () => {
   it('describe the same shapes', () => {
