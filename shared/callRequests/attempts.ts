@@ -74,7 +74,7 @@ export async function runAttempt(
     const result = await placeCallOnce(start.call, key, { ...deps.placement, logger }, { deadline: options.deadline, callRequest: { requestId, attempt: armed.attempt } });
     if (result.outcome === 'placed') {
       const { call } = result;
-      logPlacedCall(logger, result, startedAt, { replayed: result.replayed });
+      logPlacedCall(logger, result, startedAt);
       const after = (await recordProgress(requestId, armed.attempt, { callId: call.callId, placedAt: call.createdAt, status: 'placed' }, deps, known)) ?? start;
       await cancelIfCancelledMeanwhile(after, call.callId, deps, options.deadline);
       return after;

@@ -51,7 +51,7 @@ export async function placeReadMessage(read: ReadMessage, deps: PlacementMessage
     const startedAt = Date.now();
     const result = await placeCallOnce(request, key, { ...deps, logger }, { deadline: deps.deadline });
     if (result.outcome === 'placed') {
-      logPlacedCall(logger, result, startedAt, { ...context, replayed: result.replayed });
+      logPlacedCall(logger, result, startedAt, context);
       return { verdict: 'placed', callId: result.call.callId, replayed: result.replayed };
     }
     logger.error('call outcome unknown: not delivered again, since a retry could place a second call; check the receipts', {

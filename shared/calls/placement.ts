@@ -88,6 +88,7 @@ export function logPlacedCall(logger: Logger, result: PlacementResult & { outcom
     type: call.type,
     outId: call.outId,
     alibabaRequestId: call.requestId,
+    replayed: result.replayed,
     durationMs: Date.now() - startedAt,
   });
 }

@@ -156,15 +156,14 @@ async function settleFlowSlot(slot: FlowSlot, error: unknown, deps: CallsDepende
   const flowControl = deps.flowControl!;
   if (!(error instanceof AlibabaError)) return;
   try {
-    // Alibaba's flow control is throttled too: it is the one refusal that holds rather than gives back.
-    if (error.code !== FLOW_CONTROL_CODE && (error.kind === 'rejected' || error.kind === 'account' || error.kind === 'throttled')) {
-      await flowControl.store.giveBack(slot);
-    } else if (error.code === FLOW_CONTROL_CODE) {
+    if (error.code === FLOW_CONTROL_CODE) {
       const window = flowControlWindowOf(error.message);
       const seconds = window?.seconds ?? error.details.retryAfterSeconds ?? 60;
       const label = holdWindowLabel(flowControl.windows, seconds, window?.permits);
       await flowControl.store.hold(slot.numbers, Date.now() + seconds * 1000, label);
       deps.logger.warn('Alibaba refused a placement for flow control: the number is held', { limit: label, holdSeconds: seconds, alibabaRequestId: error.requestId });
+    } else if (error.kind === 'rejected' || error.kind === 'account' || error.kind === 'throttled') {
+      await flowControl.store.giveBack(slot);
     }
   } catch (settleError) {
     deps.logger.error('flow-control slot not settled after a failed placement', { code: error.code, error: settleError });

@@ -3,8 +3,7 @@
  * EventBridge"): an SQS batch or an EventBridge event becomes PlacementMessages, read and placed by
  * the Lambda-free shared/callRequests/ (messageReading.ts, messagePlacing.ts), and their verdicts
  * become what the trigger expects back (partial batch failures for SQS; a throw to be retried for
- * EventBridge). Like shared/http for
- * API Gateway, this is the only place that knows these event shapes.
+ * EventBridge). Like shared/http for API Gateway, this is the only place that knows these event shapes.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';

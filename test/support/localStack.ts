@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { freePort } from '../../scripts/local/ports.ts';
+import { userShellEnvironment } from './environment.ts';
 
 /** Cold: DynamoDB Local, the sandbox and serverless-offline's first esbuild round on 2 busy cores. */
 export const STARTUP_TIMEOUT_MS = 150_000;
@@ -52,11 +53,8 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
     scheduler: await freePort(),
   };
   const workFolder = `.esbuild-e2e-${process.pid}-${ports.http}`;
-  // Only what a user's shell would have: none of this test run's DynamoDB or Alibaba settings.
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE|IDEMPOTENCY_|EVENTBRIDGE_|EVENT_BUS_NAME|SQS_|SCHEDULER_|CALL_REQUESTS?_|FLOW_CONTROL_|RECEIPT_|SANDBOX_|VITEST|LOG_LEVEL)/.test(name)) childEnv[name] = value;
-  }
+  // Only what a user's shell would have: none of this test run's DynamoDB, Alibaba or flow-control settings.
+  const childEnv = userShellEnvironment();
   Object.assign(childEnv, {
     OFFLINE_HTTP_PORT: String(ports.http),
     OFFLINE_LAMBDA_PORT: String(ports.lambda),

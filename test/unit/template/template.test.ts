@@ -23,6 +23,7 @@ import { LOCAL_RECEIPT_PUSH_TOKEN, SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SEC
 import { METRIC_DIMENSIONS, METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '#shared/metrics';
 import { SAVED_QUERIES } from '../../../ops/queries.ts';
 import { dashboardSeries, fieldsOfQuery, INSIGHTS_FIELDS, lineOf, sourcesOfQuery, widgetsOf, type DashboardSeries } from '../../support/operations.ts';
+import { userShellEnvironment } from '../../support/environment.ts';
 import { readZip } from './zip.ts';
 
 const execFileAsync = promisify(execFile);
@@ -124,12 +125,8 @@ async function packageStack(stage: string, params: Record<string, string>): Prom
   const dir = await mkdtemp(join(tmpdir(), `aliyun-voice-package-${stage}-`));
   const workFolder = `.esbuild-template-${randomUUID()}`;
   cleanup.push(dir, join(ROOT, workFolder));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    // The test run's own settings (sandbox keys, DynamoDB Local, test/setup/env.ts's FLOW_CONTROL_LIMITS=off)
-    // must not shape the template.
-    if (!/^(ALIYUN_|DYNAMODB_|CALLS_TABLE$|IDEMPOTENCY_|RECEIPT_|EVENT_BUS_NAME$|EVENTBRIDGE_|SQS_|SCHEDULER_|CALL_REQUESTS?_|FLOW_CONTROL_|LOG_LEVEL$)/.test(name)) env[name] = value;
-  }
+  // The test run's own settings (FLOW_CONTROL_LIMITS=off among them) must not shape the template.
+  const env = userShellEnvironment();
   env.ALIYUN_ACCESS_KEY_ID = CANARY_KEY_ID;
   env.ALIYUN_ACCESS_KEY_SECRET = CANARY_SECRET;
   env.RECEIPT_PUSH_TOKEN = CANARY_PUSH_TOKEN;
