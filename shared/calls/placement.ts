@@ -75,10 +75,8 @@ export type CallOutcome = { outcome: 'placed'; call: PlacedCall } | { outcome: '
 export type PlacementResult = CallOutcome & { replayed: boolean };
 
 /**
- * The line every placing path logs for a placed call (`call placed`, or `call placement replayed`):
- * one shape, so that the saved queries (docs/operations.md#one-calls-story) find every placement,
- * whichever function made it. `durationMs` is the placement as its caller waited for it (idempotency
- * record, guard, Alibaba, the call item), from `startedAt`.
+ * The line every placing path logs for a placed call (`call placed`, or `call placement replayed`), one
+ * shape for the saved queries (docs/operations.md#one-calls-story); `durationMs` counts from `startedAt`.
  */
 export function logPlacedCall(logger: Logger, result: PlacementResult & { outcome: 'placed' }, startedAt: number, fields: Record<string, unknown> = {}): void {
   const { call } = result;
